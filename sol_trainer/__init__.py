@@ -1,1 +1,15 @@
 __version__ = "0.4.0"
+
+# Submodules load on first use (st.train, st.load, ...), so `import sol_trainer` stays fast.
+import importlib as _importlib
+
+_SUBMODULES = ("utils", "datasets", "featurize", "scale", "prepare", "hyperparameters", "models", "engine",
+               "load", "train", "infer", "search", "parse", "cli")
+
+
+def __getattr__(name):
+    if name in _SUBMODULES: return _importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__(): return sorted(list(globals()) + list(_SUBMODULES))
