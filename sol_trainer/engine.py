@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_engine.ipynb #c002
 from __future__ import annotations
-import math, time
+import json, math, time
 from pathlib import Path
 
 import torch
@@ -214,7 +214,6 @@ class History(Callback):
     def after_epoch(self, trainer):
         get_logger("train").info(format_epoch_line(trainer.record))
         if self.path is not None:
-            import json
             with open(self.path, "a", encoding="utf-8") as f: f.write(json.dumps(trainer.record) + "\n")
 
 # %% ../nbs/07_engine.ipynb #c025

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_load.ipynb #c002
 from __future__ import annotations
-import contextlib, hashlib, importlib, inspect, os, re, shutil, tempfile, time
+import contextlib, hashlib, os, re, shutil, tempfile, time
 from pathlib import Path
 
 import torch
@@ -14,10 +14,10 @@ from safetensors.torch import load_file, save_file
 import sol_trainer
 from .hyperparameters import HpConfig
 from .models import LinearEnsemble
-from .prepare import (FEATURES_FILE, LOGS_DIR, MANIFEST_FILE, METADATA_DIR, MODELS_DIR,
+from .prepare import (FEATURES_FILE, MANIFEST_FILE, METADATA_DIR, MODELS_DIR,
                                  check_root_free, load_features_meta)
 from .scale import scaler_from_dict
-from .utils import get_logger, read_json, write_json, write_text
+from .utils import accepts_argument, get_device, get_logger, read_json, write_json, write_text
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'SCALERS_FILE', 'SELECTORS_FILE', 'HPS_FILE', 'MODEL_FILE', 'PROPERTIES_FILE', 'CLASS_LABELS_FILE',
@@ -160,17 +160,12 @@ def submodel_paths(root_dir) -> list[Path]:
     return sorted(paths, key=lambda p: int(_submodel_re.match(p.name).group(1)))
 
 # %% ../nbs/08_load.ipynb #c016
-def _accepts(cls, name: str) -> bool:
-    params = inspect.signature(cls).parameters
-    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
-
 def load_ensemble(root_dir: str | Path,     # complete model root
                   submodel_cls: type,       # class of the submodels (e.g. `Mlp`)
                   device: str | torch.device | None = None, # where to put the ensemble (None: CUDA if available)
                   submodel_kwargs_dict: dict | None = None, # constructor arguments overriding the saved ones
                  ) -> LinearEnsemble:
     "Rebuild the trained ensemble stored in `root_dir`."
-    from sol_trainer.utils import get_device
     device, root = get_device(device), Path(root_dir)
     manifest = verify_root(root)
     saved = read_json(root / MODEL_FILE)
@@ -178,7 +173,7 @@ def load_ensemble(root_dir: str | Path,     # complete model root
     if saved["class"] != wanted: log.warning("Root was trained with %s; loading it into %s", saved["class"], wanted)
     kwargs = {**saved["kwargs"], **(submodel_kwargs_dict or {})}
     hps = load_hps(root)
-    if hps is not None and "hps" not in kwargs and _accepts(submodel_cls, "hps"): kwargs["hps"] = hps
+    if hps is not None and "hps" not in kwargs and accepts_argument(submodel_cls, "hps"): kwargs["hps"] = hps
     submodels = [load_weights(submodel_cls(**kwargs), p, device) for p in submodel_paths(root)]
     if len(submodels) != manifest.get("n_models", len(submodels)):
         raise ValueError(f"{root / MODELS_DIR} holds {len(submodels)} submodels; the manifest says {manifest['n_models']}")

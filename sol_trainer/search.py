@@ -10,12 +10,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from skopt import gp_minimize
-from skopt.space import Integer, Real, Categorical
-from sklearn.model_selection import GroupKFold
+from skopt.space import Integer, Real
 
 from .hyperparameters import HpConfig, compute_batch_size_range
-from .prepare import frame_tensors, model_dims
-from .train import TrainConfig, train_submodel
+from .train import TrainConfig, fold_splits, submodel_kwargs, train_submodel
 from .utils import get_logger, seed_everything, write_text
 
 # %% auto #0
@@ -34,7 +32,7 @@ def default_space(n_rows: int,              # training rows per fold
             Integer(1, 4, name="capacity")]
 
 def check_space(space: list): # skopt dimensions
-    "Raise if a dimension has no name, names no HpConfig field, or has an empty or inverted range."
+    "Raise if a dimension is not named after an HpConfig field."
     fields = set(HpConfig().to_dict())
     for dim in space:
         if dim.name not in fields: raise KeyError(f"Search dimension {dim.name!r} is not an HpConfig field; valid: {sorted(fields)}")
@@ -54,11 +52,10 @@ def bayes_search(dataframe: pd.DataFrame,  # prepared frame (from `prepare_train
     "Search the hyperparameters by Gaussian-process optimisation of the k-fold validation loss."
     tc = train_config or TrainConfig(epochs=30, progress=False)
     df = dataframe.reset_index(drop=True)
-    groups = df["smiles_string"].to_numpy() if "smiles_string" in df.columns else np.arange(len(df))
-    folds = list(GroupKFold(n_splits=n_fold, shuffle=True, random_state=random_seed).split(df, groups=groups))
+    folds = fold_splits(df, n_fold, random_seed)
     space = space or default_space(len(folds[0][0]))
     check_space(space)
-    dims = model_dims(frame_tensors(df.iloc[:1]), int(df["y"].max()) + 1 if df["y"].dtype.kind == "i" else None)
+    n_classes = int(df["y"].max()) + 1 if df["y"].dtype.kind == "i" else None
     trials, log = [], get_logger("search")
 
     def objective(point):
@@ -66,7 +63,7 @@ def bayes_search(dataframe: pd.DataFrame,  # prepared frame (from `prepare_train
         start, losses = time.monotonic(), []
         for k, (tr, va) in enumerate(folds):
             seed_everything(random_seed + k)
-            model = submodel_cls(**dims, hps=hps)
+            model = submodel_cls(**submodel_kwargs(submodel_cls, df, hps, n_classes))
             losses.append(train_submodel(model, df.iloc[tr], df.iloc[va], scaler_dict,
                                          dataclasses.replace(tc, hps=hps, random_seed=random_seed + k, fold_index=k)))
         loss = float(np.mean(losses))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_train.ipynb #c002
 from __future__ import annotations
-import dataclasses, inspect, math
+import dataclasses, math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,11 +26,12 @@ from .parse import HISTORY_FILE
 from .prepare import (check_root_free, frame_tensors, load_features_meta, model_dims, prepare_infer,
                                  prepare_train)
 from .scale import scaler_from_dict
-from .utils import get_device, get_logger, seed_everything
+from .utils import accepts_argument, get_device, get_logger, seed_everything
 
 # %% auto #0
 __all__ = ['TrainConfig', 'regression_loss', 'classification_loss', 'make_optimizer', 'property_metrics', 'PropertyMetrics',
-           'fit_submodel', 'train_submodel', 'AugmentFeatures', 'train_kfold_ensemble']
+           'fit_submodel', 'train_submodel', 'AugmentFeatures', 'submodel_kwargs', 'fold_splits',
+           'train_kfold_ensemble']
 
 # %% ../nbs/09_train.ipynb #c007
 @dataclass
@@ -141,19 +142,28 @@ class AugmentFeatures(Callback):
         X = self.scaler.transform(featurize(self.smiles, self.featurizer, progress=False)).astype(np.float32)
         trainer.train_dl.tensors["x"] = torch.from_numpy(X).to(trainer.device)
 
-def _fill_kwargs(submodel_cls, given: dict, tensors: dict, meta: dict, hps) -> dict:
-    "Constructor arguments: the given ones, plus data dimensions and hps where accepted."
-    params = inspect.signature(submodel_cls).parameters
-    accepts = lambda k: k in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
-    dims = model_dims(tensors, len(meta["class_labels"]) if meta["class_labels"] else None)
-    kwargs = {k: v for k, v in dims.items() if accepts(k)}
-    if hps is not None and accepts("hps"): kwargs["hps"] = hps
-    return {**kwargs, **given}
+def submodel_kwargs(submodel_cls: type,     # model class
+                    df: pd.DataFrame,       # prepared frame the model will see
+                    hps: HpConfig | None,   # hyperparameters to pass as `hps`
+                    n_classes: int | None = None, # number of classes (classification), None for regression
+                    given: dict | None = None,    # arguments chosen by the caller; they win
+                   ) -> dict:
+    "Constructor arguments: data dimensions and `hps` where `submodel_cls` accepts them, then `given`."
+    dims = model_dims(frame_tensors(df.iloc[:1]), n_classes)
+    kwargs = {k: v for k, v in dims.items() if accepts_argument(submodel_cls, k)}
+    if hps is not None and accepts_argument(submodel_cls, "hps"): kwargs["hps"] = hps
+    return {**kwargs, **(given or {})}
 
-def _check_folds(df: pd.DataFrame, groups: np.ndarray, n_fold: int):
+def fold_splits(df: pd.DataFrame, # prepared frame with a fresh RangeIndex
+                n_fold: int,      # number of folds
+                random_seed: int, # seed of the shuffled split
+               ) -> list[tuple[np.ndarray, np.ndarray]]:
+    "(train rows, validation rows) per fold, keeping rows of one molecule (`smiles_string`) in one fold."
     if not isinstance(n_fold, (int, np.integer)) or n_fold < 2: raise ValueError(f"n_fold must be an integer of at least 2, got {n_fold!r}")
+    groups = df["smiles_string"].to_numpy() if "smiles_string" in df.columns else np.arange(len(df))
     n_groups = len(np.unique(groups))
     if n_fold > n_groups: raise ValueError(f"n_fold={n_fold} is more than the {n_groups} distinct samples in the frame")
+    return list(GroupKFold(n_splits=n_fold, shuffle=True, random_state=random_seed).split(df, groups=groups))
 
 def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + validation rows)
                          submodel_cls: type,      # model class, e.g. `Mlp`
@@ -173,13 +183,12 @@ def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + vali
     check_root_free(root_dir)
     _task_of_frame(dataframe)
     df = dataframe.reset_index(drop=True)
-    groups = df["smiles_string"].to_numpy() if "smiles_string" in df.columns else np.arange(len(df))
-    _check_folds(df, groups, n_fold)
-    kwargs = _fill_kwargs(submodel_cls, dict(submodel_kwargs_dict or {}), frame_tensors(df.iloc[:1]), meta, train_config.hps)
-    splits = GroupKFold(n_splits=n_fold, shuffle=True, random_state=random_seed).split(df, groups=groups)
+    splits = fold_splits(df, n_fold, random_seed)
+    n_classes = len(meta["class_labels"]) if meta["class_labels"] else None
+    kwargs = submodel_kwargs(submodel_cls, df, train_config.hps, n_classes, submodel_kwargs_dict)
     losses = []
     with RootWriter(root_dir) as writer:
-        for k, (tr, va) in enumerate(tqdm(list(splits), desc="folds", disable=not train_config.progress)):
+        for k, (tr, va) in enumerate(tqdm(splits, desc="folds", disable=not train_config.progress)):
             get_logger("train").info("Fold %d: %d training rows, %d validation rows", k, len(tr), len(va))
             fold_tc = dataclasses.replace(train_config, fold_index=k, random_seed=random_seed + k, model_save_path=None,
                                           history_path=str(writer.path(HISTORY_FILE)),

@@ -4,14 +4,15 @@
 
 # %% ../nbs/00_utils.ipynb #c002
 from __future__ import annotations
-import contextlib, json, logging, os, random, tempfile, time
+import contextlib, inspect, json, logging, os, random, tempfile, time
 from pathlib import Path
 
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['get_logger', 'seed_everything', 'get_device', 'GpuWait', 'atomic_write', 'write_text', 'write_json', 'read_json']
+__all__ = ['get_logger', 'seed_everything', 'get_device', 'GpuWait', 'accepts_argument', 'atomic_write', 'write_text',
+           'write_json', 'read_json']
 
 # %% ../nbs/00_utils.ipynb #c005
 def get_logger(name: str = "") -> logging.Logger: # dotted suffix below `sol_trainer`, e.g. "train"
@@ -91,6 +92,12 @@ class GpuWait:
     def __exit__(self, *exc): return False
 
 # %% ../nbs/00_utils.ipynb #c019
+def accepts_argument(fn, name: str) -> bool: # callable (or class) and argument name
+    "True when `fn` can be called with the keyword argument `name`."
+    params = inspect.signature(fn).parameters
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+# %% ../nbs/00_utils.ipynb #c022
 @contextlib.contextmanager
 def atomic_write(path: str | Path, # file to create or replace
                  mode: str = "w"):  # "w" for text, "wb" for bytes
