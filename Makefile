@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test export-check nbtest pytest clean
+.PHONY: setup demo test export-check readme nbtest pytest clean
 
 setup: $(STAMP)
 
@@ -20,8 +20,12 @@ $(STAMP): settings.ini setup.py
 demo: setup
 	$(BIN)/sol_trainer demo $(DEMO_ARGS)
 
+readme:
+	$(PYTHON) .ci/readme.py
+
 export-check: setup
 	$(BIN)/nbdev_export
+	$(BIN)/python .ci/readme.py --check
 	@drift=$$(git status --porcelain -- sol_trainer); \
 	if [ -n "$$drift" ]; then echo "nbdev_export changed the package (edit the notebooks, then export):"; echo "$$drift"; exit 1; fi
 

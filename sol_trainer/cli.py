@@ -12,6 +12,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 from sklearn.metrics import mean_squared_error, r2_score
 from sklearn.model_selection import train_test_split
+from skopt.space import Integer, Real
 
 from .datasets import load_multitask
 from .featurize import MorganFeaturizer
@@ -19,14 +20,14 @@ from .hyperparameters import HpConfig
 from .infer import eval_ensemble
 from .load import load_ensemble
 from .models import Mlp
-from .parse import plot_learning_curves, read_history, summarize
+from .parse import best_epochs, plot_learning_curves, read_history, summarize
 from .prepare import prepare_train
-from .search import bayes_search, default_space
+from .search import bayes_search
 from .train import TrainConfig, train_kfold_ensemble
 from .utils import get_logger, write_json
 
 # %% auto #0
-__all__ = ['DEMO_SETTINGS', 'split_by_property', 'test_metrics', 'parity_plot', 'run_demo', 'main']
+__all__ = ['DEMO_SETTINGS', 'DEMO_BASE_HPS', 'split_by_property', 'test_metrics', 'parity_plot', 'demo_space', 'run_demo', 'main']
 
 # %% ../nbs/12_cli.ipynb #c005
 def split_by_property(df: pd.DataFrame, # melted frame
@@ -67,9 +68,15 @@ def parity_plot(test_df: pd.DataFrame, mean: np.ndarray, std: np.ndarray, path: 
 # %% ../nbs/12_cli.ipynb #c011
 DEMO_SETTINGS = {
     # stage sizes: search trials and folds, epochs per search trial, ensemble folds and epochs
-    "full":  {"n_bits": 2048, "n_calls": 8, "n_initial_points": 4, "search_folds": 2, "search_epochs": 12, "n_fold": 5, "epochs": 40, "rows": None},
-    "quick": {"n_bits": 512, "n_calls": 3, "n_initial_points": 2, "search_folds": 2, "search_epochs": 3, "n_fold": 2, "epochs": 4, "rows": 400},
+    "full":  {"n_bits": 2048, "n_calls": 5, "n_initial_points": 2, "search_folds": 2, "search_epochs": 8, "n_fold": 5, "epochs": 40, "rows": None},
+    "quick": {"n_bits": 512, "n_calls": 3, "n_initial_points": 1, "search_folds": 2, "search_epochs": 3, "n_fold": 2, "epochs": 4, "rows": 400},
 }
+DEMO_BASE_HPS = {"optimizer": "adamw", "weight_decay": 1e-2, "capacity": 1, "dropout_pct": 0.2, "batch_size": 32, "r_learn": 1e-3}
+
+def demo_space() -> list:
+    "The demo's search space: learning rate, batch size, dropout and capacity around the base configuration."
+    return [Real(3e-4, 3e-3, prior="log-uniform", name="r_learn"), Integer(32, 128, name="batch_size"),
+            Real(0.0, 0.5, name="dropout_pct"), Integer(1, 2, name="capacity")]
 
 def run_demo(out_dir: str | Path,   # run folder (must not hold a model yet)
              quick: bool = False,   # tiny settings for a smoke test
@@ -83,11 +90,10 @@ def run_demo(out_dir: str | Path,   # run folder (must not hold a model yet)
     if cfg["rows"]: data = data.groupby("prop").sample(cfg["rows"] // 2, random_state=seed).reset_index(drop=True)
     train, test = split_by_property(data, 0.2, seed)
     log.info("%d training and %d test rows", len(train), len(test))
-    fz, root = MorganFeaturizer(radius=2, n_bits=cfg["n_bits"], counts=True), out / "model"
+    fz, root = MorganFeaturizer(radius=2, n_bits=cfg["n_bits"]), out / "model"
     df, scalers = prepare_train(train, fz, root_dir=root, n_jobs=n_jobs)
-    base = TrainConfig(hps=HpConfig(optimizer="adamw", weight_decay=1e-2), epochs=cfg["search_epochs"], progress=False)
-    space = default_space(int(len(df) * (1 - 1 / cfg["search_folds"])), max_batch_size=128, min_passes=20)
-    hps = bayes_search(df, scalers, Mlp, space, base, n_calls=cfg["n_calls"], n_initial_points=cfg["n_initial_points"],
+    base = TrainConfig(hps=HpConfig(**DEMO_BASE_HPS), epochs=cfg["search_epochs"], progress=False)
+    hps = bayes_search(df, scalers, Mlp, demo_space(), base, n_calls=cfg["n_calls"], n_initial_points=cfg["n_initial_points"],
                        n_fold=cfg["search_folds"], random_seed=seed, trials_path=out / "trials.csv")
     tc = TrainConfig(hps=hps, epochs=cfg["epochs"], patience=max(5, cfg["epochs"] // 4), progress=True)
     train_kfold_ensemble(df, Mlp, {}, tc, scaler_dict=scalers, root_dir=root, n_fold=cfg["n_fold"], random_seed=seed)
@@ -131,5 +137,6 @@ def main(argv: list[str] | None = None): # arguments (default: sys.argv[1:])
         print(f"Finished in {metrics['seconds']} s; results in {out}")
     elif args.command == "parse":
         history = read_history(args.root)
+        print(best_epochs(history)[["fold", "epoch", "train_loss", "val_loss"]].to_string(index=False))
         print(summarize(history).to_string())
         plot_learning_curves(history).savefig(Path(args.root) / "learning_curves.png", dpi=110)

@@ -57,6 +57,8 @@ def bayes_search(dataframe: pd.DataFrame,  # prepared frame (from `prepare_train
     check_space(space)
     n_classes = int(df["y"].max()) + 1 if df["y"].dtype.kind == "i" else None
     trials, log = [], get_logger("search")
+    base = [getattr(tc.hps, d.name) for d in space]
+    x0 = [base] if all(v in d for v, d in zip(base, space)) else None
 
     def objective(point):
         hps = tc.hps.copy().set_values({d.name: v for d, v in zip(space, point)})
@@ -71,8 +73,8 @@ def bayes_search(dataframe: pd.DataFrame,  # prepared frame (from `prepare_train
         log.info("Trial %d: %s -> %.4g", len(trials), trials[-1], loss)
         return loss if np.isfinite(loss) else 1e10
 
-    result = gp_minimize(objective, space, n_calls=n_calls, n_initial_points=min(n_initial_points, n_calls),
-                         random_state=random_seed)
+    result = gp_minimize(objective, space, n_calls=n_calls, x0=x0, random_state=random_seed,
+                         n_initial_points=min(n_initial_points, n_calls - len(x0 or [])))
     if trials_path is not None: write_text(trials_path, pd.DataFrame(trials).to_csv(index=False))
     best = tc.hps.copy().set_values({d.name: v for d, v in zip(space, result.x)})
     log.info("Best of %d trials (loss %.4g): %s", n_calls, result.fun, best)

@@ -60,13 +60,16 @@ def classification_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tenso
     return F.cross_entropy(pred.float(), target.long())
 
 # %% ../nbs/09_train.ipynb #c010
+def _decays(name: str, param: torch.Tensor) -> bool: return param.ndim > 1 and not name.endswith(".bias")
+
 def make_optimizer(model: nn.Module, hps: HpConfig) -> torch.optim.Optimizer:
-    "Adam/AdamW over `model` with weight decay on weight matrices only."
-    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1 and not n.endswith(".bias")]
-    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and not (p.ndim > 1 and not n.endswith(".bias"))]
-    groups = [{"params": decay, "weight_decay": hps.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    "Adam/AdamW over `model` with weight decay on weight matrices only, fused where the device allows."
+    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    groups = [{"params": [p for n, p in params if _decays(n, p)], "weight_decay": hps.weight_decay},
+              {"params": [p for n, p in params if not _decays(n, p)], "weight_decay": 0.0}]
+    fused = all(p.is_floating_point() and p.device.type in ("cpu", "cuda") for _, p in params)
     cls = torch.optim.AdamW if hps.optimizer == "adamw" else torch.optim.Adam
-    return cls([g for g in groups if g["params"]], lr=hps.r_learn)
+    return cls([g for g in groups if g["params"]], lr=hps.r_learn, fused=fused)
 
 # %% ../nbs/09_train.ipynb #c013
 def property_metrics(y: np.ndarray,     # true values, original units (or class indices)
