@@ -17,9 +17,10 @@ from .parse import format_epoch_line
 from .utils import atomic_write, get_logger
 
 # %% auto #0
-__all__ = ['EVENTS', 'TensorLoader', 'Callback', 'Trainer', 'BestCheckpoint', 'EarlyStopping', 'History', 'ProgressBar',
-           'reinitialize', 'GradientHealth', 'NanGuard', 'StopFile', 'GradientClip', 'average_states', 'BestAveraging',
-           'rng_state', 'set_rng_state', 'latest_checkpoint', 'Checkpoints', 'refresh_batchnorm', 'SWA']
+__all__ = ['EVENTS', 'TensorLoader', 'Callback', 'split_batch', 'call_model', 'move_to', 'as_loader', 'Trainer', 'BestCheckpoint',
+           'EarlyStopping', 'History', 'ProgressBar', 'reinitialize', 'GradientHealth', 'NanGuard', 'StopFile',
+           'GradientClip', 'average_states', 'BestAveraging', 'rng_state', 'set_rng_state', 'latest_checkpoint',
+           'Checkpoints', 'refresh_batchnorm', 'SWA']
 
 # %% ../nbs/07_engine.ipynb #c005
 class TensorLoader:
@@ -65,21 +66,57 @@ class Callback:
     order = 0
 
 # %% ../nbs/07_engine.ipynb #c010
+def split_batch(batch) -> tuple:
+    "(inputs, weights, targets) of a dict, `(x, y)`, `(x, w, y)` or bare-inputs batch; missing parts are None."
+    if isinstance(batch, dict): return batch, batch.get("w"), batch.get("y")
+    if isinstance(batch, (tuple, list)):
+        if len(batch) == 2: return batch[0], None, batch[1]
+        if len(batch) == 3: return batch[0], batch[1], batch[2]
+        raise ValueError(f"A sequence batch must be (x, y) or (x, w, y); got {len(batch)} items")
+    return batch, None, None
+
+def call_model(model: nn.Module, inputs):
+    "Default `apply_model`: `model(*inputs)` for a list or tuple, `model(inputs)` otherwise."
+    return model(*inputs) if isinstance(inputs, (tuple, list)) else model(inputs)
+
+def move_to(batch, device: torch.device):
+    "`batch` with every tensor (inside dicts, lists and tuples) moved to `device`."
+    if isinstance(batch, torch.Tensor): return batch.to(device, non_blocking=True)
+    if isinstance(batch, dict): return {k: move_to(v, device) for k, v in batch.items()}
+    if isinstance(batch, (tuple, list)): return type(batch)(move_to(v, device) for v in batch)
+    return batch.to(device) if hasattr(batch, "to") else batch
+
+def as_loader(data,                 # a map-style Dataset, or an iterable of batches (returned as it is)
+              batch_size: int = 32, # rows per batch for a Dataset
+              shuffle: bool = False, # reshuffle every epoch (seeded)
+              seed: int = 0,        # seed of the shuffling generator
+              **loader_kwargs):     # further DataLoader arguments (num_workers, pin_memory, drop_last, ...)
+    "A DataLoader over a Dataset with its own `collate_fn`; other iterables unchanged."
+    if not isinstance(data, torch.utils.data.Dataset): return data
+    collate = getattr(data, "collate_fn", None) or getattr(getattr(data, "dataset", None), "collate_fn", None)
+    return torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=shuffle, collate_fn=collate,
+                                       generator=torch.Generator().manual_seed(seed) if shuffle else None, **loader_kwargs)
+
+# %% ../nbs/07_engine.ipynb #c013
 class Trainer:
     "Train `model` with `loss_fn` and `optimizer` over batches from `train_dl`, extended by callbacks."
     def __init__(self,
                  model: nn.Module,
-                 train_dl,                    # iterable of batch dicts (e.g. a `TensorLoader`)
-                 loss_fn,                     # callable(prediction, target) -> scalar loss
+                 train_dl,                    # Dataset, or iterable of batches (e.g. a `TensorLoader`)
+                 loss_fn,                     # callable(prediction, target[, weight]) -> scalar loss
                  optimizer: torch.optim.Optimizer,
-                 valid_dl=None,               # iterable of validation batch dicts, or None
+                 valid_dl=None,               # validation Dataset or batches, or None
                  callbacks=(),                # `Callback` objects
                  device: str | torch.device = "cpu",
                  amp: bool | None = None,     # mixed precision; None turns it on for CUDA devices
                  scheduler=None,              # a torch LR scheduler stepped once per epoch
                  tags: dict | None = None,    # constant fields added to every history record (e.g. fold)
+                 apply_model=None,            # callable(model, inputs) -> prediction (default: `call_model`)
+                 batch_size: int = 32,        # batch size when `train_dl` / `valid_dl` are Datasets
+                 seed: int = 0,               # seed of the training Dataset's shuffling
                 ):
-        self.model, self.train_dl, self.valid_dl, self.loss_fn, self.optimizer = model, train_dl, valid_dl, loss_fn, optimizer
+        self.train_dl, self.valid_dl = as_loader(train_dl, batch_size, True, seed), as_loader(valid_dl, batch_size)
+        self.model, self.loss_fn, self.optimizer, self.apply_model = model, loss_fn, optimizer, apply_model or call_model
         self.device, self.scheduler, self.tags = torch.device(device), scheduler, dict(tags or {})
         self.amp = (self.device.type == "cuda") if amp is None else bool(amp and self.device.type == "cuda")
         self.grad_scaler = torch.amp.GradScaler("cuda") if self.amp else None
@@ -92,20 +129,29 @@ class Trainer:
     def _fire(self, event):
         for handler in self._handlers_by_event[event]: handler(self)
 
-    def _to_device(self, batch): return {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
+    def _to_device(self, batch): return move_to(batch, self.device)
+
+    def forward(self, model: nn.Module, batch):
+        "Prediction of `model` for the inputs of `batch`."
+        return self.apply_model(model, split_batch(batch)[0])
+
+    def compute_loss(self, pred: torch.Tensor, batch) -> torch.Tensor:
+        "Loss of `pred` against the targets of `batch`, weighted when the batch has weights."
+        _, w, y = split_batch(batch)
+        return self.loss_fn(pred, y) if w is None else self.loss_fn(pred, y, w)
 
     def _step(self, batch) -> torch.Tensor:
         "One optimisation step on `batch`; returns the detached loss."
         self.optimizer.zero_grad(set_to_none=True)
         if self.amp:
             with torch.autocast("cuda", dtype=torch.float16):
-                loss = self.loss_fn(self.model(batch), batch["y"])
+                loss = self.compute_loss(self.forward(self.model, batch), batch)
             self.grad_scaler.scale(loss).backward()
             if self._handlers_by_event["before_step"]: self.grad_scaler.unscale_(self.optimizer)
             self._fire("before_step")
             self.grad_scaler.step(self.optimizer); self.grad_scaler.update()
         else:
-            loss = self.loss_fn(self.model(batch), batch["y"])
+            loss = self.compute_loss(self.forward(self.model, batch), batch)
             loss.backward()
             self._fire("before_step")
             self.optimizer.step()
@@ -117,29 +163,54 @@ class Trainer:
         for batch in self.train_dl:
             self.batch = self._to_device(batch)
             self.loss = self._step(self.batch)
-            n = len(self.batch["y"])
+            n = len(split_batch(self.batch)[2])
             total += self.loss * n; count += n
             for handler in after_batch: handler(self)
         if count == 0: raise ValueError("The training loader yielded no batch: too few rows for the batch size")
         return (total / count).item()
 
     @torch.no_grad()
-    def predict(self, dl, model: nn.Module | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        "Predictions (and targets, when batches have `y`) of `model` (default: the trained one) over `dl`, on the CPU."
+    def _collect(self, dl, model: nn.Module | None = None, inputs_only: bool = False) -> dict[str, torch.Tensor | None]:
+        "Predictions, targets and weights over `dl`, on the CPU (targets and weights None when absent)."
         model = model or self.model
         model.eval()
-        preds, targets = [], []
+        parts = {"pred": [], "y": [], "w": []}
         for batch in dl:
             batch = self._to_device(batch)
+            x, w, y = (batch, None, None) if inputs_only else split_batch(batch)
             with torch.autocast("cuda", dtype=torch.float16, enabled=self.amp):
-                preds.append(model(batch).float())
-            if "y" in batch: targets.append(batch["y"])
-        return torch.cat(preds).cpu(), (torch.cat(targets).cpu() if targets else None)
+                parts["pred"].append(self.apply_model(model, x).float().cpu())
+            if y is not None: parts["y"].append(y.cpu())
+            if w is not None: parts["w"].append(w.cpu())
+        return {k: torch.cat(v) if v else None for k, v in parts.items()}
+
+    def predict_loader(self, dl, model: nn.Module | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        "Raw predictions (and targets, when batches have them) of `model` (default: the trained one) over `dl`."
+        out = self._collect(dl, model)
+        return out["pred"], out["y"]
 
     def validate(self, model: nn.Module | None = None) -> float:
-        "Loss of `model` on the validation loader; keeps `val_preds` and `val_targets`."
-        self.val_preds, self.val_targets = self.predict(self.valid_dl, model)
-        return float(self.loss_fn(self.val_preds, self.val_targets))
+        "Loss of `model` on the validation loader; keeps `val_preds`, `val_targets` and `val_weights`."
+        out = self._collect(self.valid_dl, model)
+        self.val_preds, self.val_targets, self.val_weights = out["pred"], out["y"], out["w"]
+        if self.val_weights is None: return float(self.loss_fn(self.val_preds, self.val_targets))
+        return float(self.loss_fn(self.val_preds, self.val_targets, self.val_weights))
+
+    def _postproc(self, pred: torch.Tensor) -> torch.Tensor:
+        postproc = getattr(self.loss_fn, "postproc", None)
+        return postproc(pred) if postproc is not None else pred
+
+    def predict(self, *inputs) -> torch.Tensor:
+        "Post-processed prediction (the loss's `postproc`, e.g. sigmoid or unscaling) for raw model inputs."
+        x = move_to(inputs[0] if len(inputs) == 1 else inputs, self.device)
+        return self._postproc(self._collect([x], inputs_only=True)["pred"])
+
+    def predict_dataset(self, dataset,                # Dataset or iterable of batches; targets are optional
+                        batch_size: int = 256,       # rows per batch
+                        inputs_only: bool = False,   # items are model inputs only (no target even if a tuple)
+                       ) -> torch.Tensor:
+        "Post-processed predictions for every item of `dataset`, in order."
+        return self._postproc(self._collect(as_loader(dataset, batch_size), inputs_only=inputs_only)["pred"])
 
     def fit(self, n_epochs: int # number of epochs to train at most
            ) -> list[dict]:
@@ -170,7 +241,7 @@ class Trainer:
             self.scheduler.step(self.val_loss if self.valid_dl is not None else self.train_loss)
         else: self.scheduler.step()
 
-# %% ../nbs/07_engine.ipynb #c014
+# %% ../nbs/07_engine.ipynb #c019
 class BestCheckpoint(Callback):
     "Keep the weights of the best epoch and restore them after training."
     order = 0
@@ -190,7 +261,7 @@ class BestCheckpoint(Callback):
     def state_dict(self, trainer): return {"best_loss": trainer.best_loss, "best_epoch": trainer.best_epoch, "state": self.state}
     def load_state_dict(self, trainer, d): trainer.best_loss, trainer.best_epoch, self.state = d["best_loss"], d["best_epoch"], d["state"]
 
-# %% ../nbs/07_engine.ipynb #c018
+# %% ../nbs/07_engine.ipynb #c023
 class EarlyStopping(Callback):
     "Stop when the validation loss has not improved by `rel_delta` for `patience` epochs."
     order = 5
@@ -214,7 +285,7 @@ class EarlyStopping(Callback):
     def state_dict(self, trainer): return {"best": self.best, "wait": self.wait}
     def load_state_dict(self, trainer, d): self.best, self.wait = d["best"], d["wait"]
 
-# %% ../nbs/07_engine.ipynb #c022
+# %% ../nbs/07_engine.ipynb #c027
 class History(Callback):
     "Append each epoch's record to a JSON-lines file and log it."
     order = 50
@@ -229,7 +300,7 @@ class History(Callback):
         if self.path is not None:
             with open(self.path, "a", encoding="utf-8") as f: f.write(json.dumps(trainer.record) + "\n")
 
-# %% ../nbs/07_engine.ipynb #c025
+# %% ../nbs/07_engine.ipynb #c030
 class ProgressBar(Callback):
     "tqdm bar over epochs showing the latest train and validation loss."
     order = 60
@@ -240,7 +311,7 @@ class ProgressBar(Callback):
         self.bar.update()
     def after_fit(self, trainer): self.bar.close()
 
-# %% ../nbs/07_engine.ipynb #c027
+# %% ../nbs/07_engine.ipynb #c032
 def reinitialize(model: nn.Module):
     "Re-initialise `model`: its own `reset_parameters` if it has one, else every submodule's."
     if hasattr(model, "reset_parameters"): model.reset_parameters(); return
@@ -272,7 +343,7 @@ class GradientHealth(Callback):
     def state_dict(self, trainer): return {"vanishing": self.vanishing, "restarts": trainer.restarts}
     def load_state_dict(self, trainer, d): self.vanishing, trainer.restarts = d["vanishing"], d["restarts"]
 
-# %% ../nbs/07_engine.ipynb #c031
+# %% ../nbs/07_engine.ipynb #c036
 class NanGuard(Callback):
     "Stop training after an epoch whose training or validation loss is not finite."
     order = -4
@@ -308,7 +379,7 @@ class GradientClip(Callback):
     def before_step(self, trainer):
         trainer.grad_norm = nn.utils.clip_grad_norm_(trainer.model.parameters(), self.max_norm, self.norm_type)
 
-# %% ../nbs/07_engine.ipynb #c037
+# %% ../nbs/07_engine.ipynb #c042
 def average_states(states: list[dict]) -> dict:
     "Element-wise mean of state dicts; non-float entries come from the first one."
     return {k: torch.stack([s[k] for s in states]).mean(0) if v.is_floating_point() else v.clone() for k, v in states[0].items()}
@@ -346,7 +417,7 @@ class BestAveraging(Callback):
     def state_dict(self, trainer): return {"snapshots": self.snapshots}
     def load_state_dict(self, trainer, d): self.snapshots = d["snapshots"]
 
-# %% ../nbs/07_engine.ipynb #c043
+# %% ../nbs/07_engine.ipynb #c048
 def rng_state() -> dict:
     "States of Python's, NumPy's and PyTorch's global generators, in types `torch.load(weights_only=True)` reads."
     kind, keys, pos, has_gauss, gauss = np.random.get_state()
@@ -419,9 +490,9 @@ class Checkpoints(Callback):
         trainer.history, trainer.start_epoch = list(state["history"]), state["epoch"] + 1
         get_logger("engine").info("Resumed from %s at epoch %d", path, trainer.start_epoch)
 
-# %% ../nbs/07_engine.ipynb #c047
+# %% ../nbs/07_engine.ipynb #c052
 @torch.no_grad()
-def refresh_batchnorm(model: nn.Module, dl, to_device=lambda b: b):
+def refresh_batchnorm(model: nn.Module, dl, forward=lambda model, batch: model(batch)): # model, batches, forward(model, batch)
     "Recompute batch-norm running statistics of `model` over the batches of `dl`."
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     if not norms: return
@@ -429,7 +500,7 @@ def refresh_batchnorm(model: nn.Module, dl, to_device=lambda b: b):
     for m in norms: m.reset_running_stats(); m.momentum = None  # cumulative average over all batches
     was_training = model.training
     model.train()
-    for batch in dl: model(to_device(batch))
+    for batch in dl: forward(model, batch)
     for m, mom in zip(norms, momenta): m.momentum = mom
     model.train(was_training)
 
@@ -456,7 +527,7 @@ class SWA(Callback):
     def after_fit(self, trainer):
         if int(self.averaged.n_averaged) == 0: return
         swa_model = self.averaged.module
-        refresh_batchnorm(swa_model, trainer.train_dl, trainer._to_device)
+        refresh_batchnorm(swa_model, trainer.train_dl, lambda m, b: trainer.forward(m, trainer._to_device(b)))
         if trainer.valid_dl is None:
             trainer.model.load_state_dict(swa_model.state_dict()); return
         swa_loss = trainer.validate(swa_model)
