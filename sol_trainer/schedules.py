@@ -4,18 +4,18 @@
 
 # %% ../nbs/15_schedules.ipynb #c002
 from __future__ import annotations
-import copy, math, numbers
+import copy, math
 from collections import defaultdict
 
 import pandas as pd
 import torch
 
 from .engine import Callback
-from .utils import get_logger
+from .utils import check_config, get_logger
 
 # %% auto #0
-__all__ = ['TASK_SCHEMA', 'EARLY_STOPPING_SCHEMA', 'GOLDEN_FACTOR', 'check_config', 'DefaultEarlyStopping',
-           'RelativeEarlyStopping', 'linear_warmup', 'WarmupSchedule', 'golden_plateau', 'Lookahead', 'lookahead_radam']
+__all__ = ['TASK_SCHEMA', 'EARLY_STOPPING_SCHEMA', 'GOLDEN_FACTOR', 'DefaultEarlyStopping', 'RelativeEarlyStopping',
+           'linear_warmup', 'WarmupSchedule', 'golden_plateau', 'Lookahead', 'lookahead_radam']
 
 # %% ../nbs/15_schedules.ipynb #c005
 TASK_SCHEMA = {
@@ -46,28 +46,6 @@ EARLY_STOPPING_SCHEMA = {
     "additionalProperties": False,
 }
 
-_JSON_TYPES = {"string": str, "number": numbers.Real, "integer": numbers.Integral, "object": dict}
-
-def check_config(cfg: dict,    # configuration to check
-                 schema: dict, # JSON schema of an object (only required, properties, type, enum and minimum are checked)
-                 where: str,   # what `cfg` is, for error messages
-                ):
-    "Raise a ValueError naming the key of `cfg` that breaks `schema`'s required keys, known keys, types, enums or minimums."
-    if not isinstance(cfg, dict): raise ValueError(f"{where} must be a dict, got {type(cfg).__name__}")
-    missing = [k for k in schema.get("required", []) if k not in cfg]
-    if missing: raise ValueError(f"{where} misses the required key(s) {missing}")
-    unknown = sorted(set(map(str, cfg)) - set(schema["properties"]))
-    if unknown: raise ValueError(f"{where} has unknown key(s) {unknown}; allowed: {sorted(schema['properties'])}")
-    for key, spec in schema["properties"].items():
-        if key not in cfg: continue
-        expected = _JSON_TYPES.get(spec.get("type"))
-        if expected and (isinstance(cfg[key], bool) or not isinstance(cfg[key], expected)):
-            raise ValueError(f"{where}: {key}={cfg[key]!r} is not of JSON type {spec['type']!r}")
-        if "enum" in spec and cfg[key] not in spec["enum"]:
-            raise ValueError(f"{where}: {key}={cfg[key]!r} is not one of {spec['enum']}")
-        if "minimum" in spec and cfg[key] < spec["minimum"]:
-            raise ValueError(f"{where}: {key}={cfg[key]!r} is below the minimum {spec['minimum']}")
-
 # %% ../nbs/15_schedules.ipynb #c008
 _log = get_logger("schedules")
 
@@ -81,14 +59,12 @@ class DefaultEarlyStopping(Callback):
                  mode: str = "any",      # "any" or "all": how the tasks' improvements are aggregated
                 ):
         check_config({"tasks": tasks, "patience": patience, "mode": mode}, self.schema, "early stopping config")
-        if not tasks: raise ValueError("early stopping config: `tasks` needs at least one task")
-        self.tasks = {key: self._complete_task(task, f"early stopping task {key!r}") for key, task in tasks.items()}
+        self.tasks = {key: self._complete_task(task) for key, task in tasks.items()}
         self.patience, self.mode, self.state = int(patience), mode, {}
         self.reset()
 
     @staticmethod
-    def _complete_task(task: dict, where: str) -> dict:
-        check_config(task, TASK_SCHEMA, where)
+    def _complete_task(task: dict) -> dict:
         mode = task.get("mode", "min")
         return {"metric": task["metric"], "delta": float(task.get("delta", 0.0)), "mode": mode,
                 "grace_period": int(task.get("grace_period", 0)),

@@ -12,7 +12,7 @@ import torch
 
 # %% auto #0
 __all__ = ['get_logger', 'seed_everything', 'get_device', 'GpuWait', 'accepts_argument', 'atomic_write', 'write_text',
-           'write_json', 'read_json']
+           'write_json', 'read_json', 'check_config']
 
 # %% ../nbs/00_utils.ipynb #c005
 def get_logger(name: str = "") -> logging.Logger: # dotted suffix below `sol_trainer`, e.g. "train"
@@ -125,3 +125,15 @@ def write_json(path: str | Path, obj): # file and a JSON-serialisable object
 def read_json(path: str | Path): # a JSON file
     "Read a JSON file."
     with open(path, encoding="utf-8") as f: return json.load(f)
+
+# %% ../nbs/00_utils.ipynb #c026
+def check_config(cfg,          # configuration (dicts, lists and scalars)
+                 schema: dict, # JSON schema (draft 7) it must satisfy
+                 where: str = "config", # what `cfg` is, for the message
+                ):
+    "Raise a ValueError naming the key path and the rule when `cfg` breaks `schema`."
+    import jsonschema
+    error = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(schema).iter_errors(cfg))
+    if error is None: return
+    path = ".".join(str(p) for p in error.absolute_path) or "<top level>"
+    raise ValueError(f"{where}: {path}: {error.message}")
