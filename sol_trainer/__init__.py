@@ -2,9 +2,9 @@ __version__ = "0.4.0"
 
 # Submodules load on first use (st.train, st.load, ...), so `import sol_trainer` stays fast.
 import importlib as _importlib
+import pkgutil as _pkgutil
 
-_SUBMODULES = ("utils", "datasets", "featurize", "scale", "prepare", "hyperparameters", "models", "engine",
-               "load", "train", "infer", "search", "parse", "cli")
+_SUBMODULES = tuple(m.name for m in _pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
 
 
 def __getattr__(name):
