@@ -10,30 +10,20 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from .utils import dataset_attr, split_batch
+
 # %% auto #0
-__all__ = ['dataset_attr', 'dataset_targets', 'get_regression_flags', 'get_target_scale', 'weighted_masked_mean',
-           'MixedCriterion', 'MulticlassCriterion', 'ElementwiseCriterion', 'criterion_from_name',
-           'criterion_from_state']
+__all__ = ['dataset_targets', 'get_regression_flags', 'get_target_scale', 'weighted_masked_mean', 'MixedCriterion',
+           'MulticlassCriterion', 'ElementwiseCriterion', 'criterion_from_name', 'criterion_from_state']
 
 # %% ../nbs/14_criteria.ipynb #c007
-def dataset_attr(dataset,            # a dataset, possibly wrapped (e.g. in a `Subset`)
-                 name: str,          # attribute to look for
-                 default=None,       # returned when no level of the dataset has it
-                ):
-    "Attribute `name` of `dataset`, or of the dataset it wraps (via `.dataset`), or `default`."
-    while dataset is not None:
-        if hasattr(dataset, name): return getattr(dataset, name)
-        dataset = getattr(dataset, "dataset", None)
-    return default
-
 def _item_target(item):
-    "The target of one dataset item: `(x, y)`, `(x, w, y)` or `{'y': ...}`."
-    if isinstance(item, dict):
-        if "y" not in item: raise KeyError(f"dataset item has no key 'y' (keys: {sorted(item)})")
-        return item["y"]
-    if isinstance(item, (tuple, list)) and len(item) in (2, 3): return item[-1]
-    raise TypeError(f"dataset item must be (x, y), (x, w, y) or a dict with key 'y', got {type(item).__name__}"
-                    + (f" of length {len(item)}" if isinstance(item, (tuple, list)) else ""))
+    "The target of one dataset item: `(x, y)`, `(x, w, y)` or `{'y': ...}` (see `split_batch`)."
+    y = split_batch(item)[2]
+    if y is None:
+        found = f"a dict with keys {sorted(item)}" if isinstance(item, dict) else type(item).__name__
+        raise ValueError(f"dataset item has no key 'y' or other target: expected (x, y), (x, w, y) or a dict with key 'y', got {found}")
+    return y
 
 def dataset_targets(dataset,               # indexable dataset of (x, y), (x, w, y) or dict items
                     n_rows: int | None = 1000, # read at most this many items from the start; None reads all

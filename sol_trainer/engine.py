@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_engine.ipynb #c002
 from __future__ import annotations
-import json, math, random, time
+import copy, json, math, random, time
 from pathlib import Path
 
 import numpy as np
@@ -12,12 +12,11 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .load import save_weights
 from .parse import format_epoch_line
-from .utils import atomic_write, get_logger
+from .utils import atomic_write, dataset_attr, get_logger, save_weights, split_batch
 
 # %% auto #0
-__all__ = ['EVENTS', 'TensorLoader', 'Callback', 'split_batch', 'call_model', 'move_to', 'as_loader', 'Trainer', 'BestCheckpoint',
+__all__ = ['EVENTS', 'TensorLoader', 'Callback', 'call_model', 'move_to', 'as_loader', 'Trainer', 'BestCheckpoint',
            'EarlyStopping', 'History', 'ProgressBar', 'reinitialize', 'GradientHealth', 'NanGuard', 'StopFile',
            'GradientClip', 'average_states', 'BestAveraging', 'rng_state', 'set_rng_state', 'latest_checkpoint',
            'Checkpoints', 'refresh_batchnorm', 'SWA']
@@ -66,15 +65,6 @@ class Callback:
     order = 0
 
 # %% ../nbs/07_engine.ipynb #c010
-def split_batch(batch) -> tuple:
-    "(inputs, weights, targets) of a dict, `(x, y)`, `(x, w, y)` or bare-inputs batch; missing parts are None."
-    if isinstance(batch, dict): return batch, batch.get("w"), batch.get("y")
-    if isinstance(batch, (tuple, list)):
-        if len(batch) == 2: return batch[0], None, batch[1]
-        if len(batch) == 3: return batch[0], batch[1], batch[2]
-        raise ValueError(f"A sequence batch must be (x, y) or (x, w, y); got {len(batch)} items")
-    return batch, None, None
-
 def call_model(model: nn.Module, inputs):
     "Default `apply_model`: `model(*inputs)` for a list or tuple, `model(inputs)` otherwise."
     return model(*inputs) if isinstance(inputs, (tuple, list)) else model(inputs)
@@ -93,7 +83,7 @@ def as_loader(data,                 # a map-style Dataset, or an iterable of bat
               **loader_kwargs):     # further DataLoader arguments (num_workers, pin_memory, drop_last, ...)
     "A DataLoader over a Dataset with its own `collate_fn`; other iterables unchanged."
     if not isinstance(data, torch.utils.data.Dataset): return data
-    collate = getattr(data, "collate_fn", None) or getattr(getattr(data, "dataset", None), "collate_fn", None)
+    collate = dataset_attr(data, "collate_fn")
     return torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=shuffle, collate_fn=collate,
                                        generator=torch.Generator().manual_seed(seed) if shuffle else None, **loader_kwargs)
 
@@ -193,8 +183,7 @@ class Trainer:
         "Loss of `model` on the validation loader; keeps `val_preds`, `val_targets` and `val_weights`."
         out = self._collect(self.valid_dl, model)
         self.val_preds, self.val_targets, self.val_weights = out["pred"], out["y"], out["w"]
-        if self.val_weights is None: return float(self.loss_fn(self.val_preds, self.val_targets))
-        return float(self.loss_fn(self.val_preds, self.val_targets, self.val_weights))
+        return float(self.compute_loss(self.val_preds, (None, self.val_weights, self.val_targets)))
 
     def _postproc(self, pred: torch.Tensor) -> torch.Tensor:
         postproc = getattr(self.loss_fn, "postproc", None)
@@ -263,29 +252,70 @@ class BestCheckpoint(Callback):
 
 # %% ../nbs/07_engine.ipynb #c023
 class EarlyStopping(Callback):
-    "Stop when the validation loss has not improved by `rel_delta` for `patience` epochs."
+    "Stop after a countdown without relative progress; optionally restart the optimizer once per plateau on the way."
     order = 5
     def __init__(self,
-                 patience: int,           # epochs without progress before stopping
-                 rel_delta: float = 0.005 # progress is an improvement of at least this fraction of the best
+                 patience: int | float = 0.15, # countdown in epochs (int), or as a fraction of `n_epochs` (float < 1)
+                 rel_delta: float = 0.005,     # progress: an improvement of at least this fraction of |best|
+                 monitor: str | None = None,   # record key to minimise (None: val_loss, or train_loss without validation)
+                 with_restarts: bool = False,  # restart the optimizer on plateaus
+                 restart_after: float = 0.2,   # fraction of the countdown without progress before a restart
                 ):
-        if patience < 1: raise ValueError(f"patience must be at least 1, got {patience}")
-        self.patience, self.rel_delta = patience, rel_delta
+        fraction = isinstance(patience, float) and 0 < patience < 1
+        if not (fraction or isinstance(patience, int) and patience >= 1):
+            raise ValueError(f"patience must be an int >= 1 or a float in (0, 1), got {patience!r}")
+        if not 0 < restart_after <= 1: raise ValueError(f"restart_after must be in (0, 1], got {restart_after}")
+        if rel_delta < 0: raise ValueError(f"rel_delta must be non-negative, got {rel_delta}")
+        self.patience, self.rel_delta, self.monitor = patience, rel_delta, monitor
+        self.restart_after, self.with_restarts = restart_after, with_restarts
 
-    def before_fit(self, trainer): self.best, self.wait = math.inf, 0
+    def before_fit(self, trainer):
+        epochs = self.patience * trainer.n_epochs if isinstance(self.patience, float) else self.patience
+        self.countdown = max(1, round(epochs))
+        self.restart_wait = max(1, round(self.restart_after * self.countdown))
+        self.best, self.wait, self.restart_armed, self.restart_epochs = math.inf, 0, True, []
+        self.optimizer_state = copy.deepcopy(trainer.optimizer.state_dict())
+        self.scheduler_state = None if trainer.scheduler is None else copy.deepcopy(trainer.scheduler.state_dict())
+        trainer.optimizer_restarts = 0
+
+    def _progress(self, value: float) -> bool:
+        threshold = self.best - self.rel_delta * abs(self.best) if math.isfinite(self.best) else self.best
+        return value < threshold
+
+    def _restart(self, trainer):
+        trainer.optimizer.load_state_dict(copy.deepcopy(self.optimizer_state))
+        if self.scheduler_state is not None: trainer.scheduler.load_state_dict(copy.deepcopy(self.scheduler_state))
+        self.restart_armed = False
+        self.restart_epochs.append(trainer.epoch)
+        trainer.optimizer_restarts += 1
+        get_logger("engine").info("No progress for %d epochs at epoch %d: optimizer restarted", self.wait, trainer.epoch)
 
     def after_epoch(self, trainer):
-        loss = trainer.val_loss if trainer.valid_dl is not None else trainer.train_loss
-        if loss < self.best - self.rel_delta * abs(self.best) or self.best == math.inf: self.best, self.wait = loss, 0
-        else: self.wait += 1
-        if self.wait >= self.patience:
-            trainer.stop = True
-            get_logger("engine").info("Early stop at epoch %d: no progress for %d epochs", trainer.epoch, self.patience)
+        monitor = self.monitor or ("val_loss" if trainer.valid_dl is not None else "train_loss")
+        if monitor not in trainer.record:
+            raise KeyError(f"EarlyStopping monitors {monitor!r}, which is not in the epoch record (keys: {list(trainer.record)})")
+        value = float(trainer.record[monitor])
+        if self._progress(value):
+            self.best, self.wait, self.restart_armed, status = value, 0, True, "improved"
+        else:
+            self.wait += 1
+            if self.wait >= self.countdown:
+                trainer.stop, status = True, "early stop"
+                get_logger("engine").info("Early stop at epoch %d: no %.3g%% progress for %d epochs",
+                                          trainer.epoch, 100 * self.rel_delta, self.wait)
+            elif self.with_restarts and self.restart_armed and self.wait >= self.restart_wait:
+                self._restart(trainer); status = "restarted"
+            else: status = f"{self.countdown - self.wait} epochs till early stop"
+        trainer.record["status"] = status
 
-    def state_dict(self, trainer): return {"best": self.best, "wait": self.wait}
-    def load_state_dict(self, trainer, d): self.best, self.wait = d["best"], d["wait"]
+    def state_dict(self, trainer):
+        return {"best": self.best, "wait": self.wait, "restart_armed": self.restart_armed,
+                "restart_epochs": self.restart_epochs, "optimizer_restarts": trainer.optimizer_restarts}
+    def load_state_dict(self, trainer, d):
+        self.best, self.wait, self.restart_armed, self.restart_epochs = d["best"], d["wait"], d["restart_armed"], d["restart_epochs"]
+        trainer.optimizer_restarts = d["optimizer_restarts"]
 
-# %% ../nbs/07_engine.ipynb #c027
+# %% ../nbs/07_engine.ipynb #c031
 class History(Callback):
     "Append each epoch's record to a JSON-lines file and log it."
     order = 50
@@ -300,7 +330,7 @@ class History(Callback):
         if self.path is not None:
             with open(self.path, "a", encoding="utf-8") as f: f.write(json.dumps(trainer.record) + "\n")
 
-# %% ../nbs/07_engine.ipynb #c030
+# %% ../nbs/07_engine.ipynb #c034
 class ProgressBar(Callback):
     "tqdm bar over epochs showing the latest train and validation loss."
     order = 60
@@ -311,7 +341,7 @@ class ProgressBar(Callback):
         self.bar.update()
     def after_fit(self, trainer): self.bar.close()
 
-# %% ../nbs/07_engine.ipynb #c032
+# %% ../nbs/07_engine.ipynb #c036
 def reinitialize(model: nn.Module):
     "Re-initialise `model`: its own `reset_parameters` if it has one, else every submodule's."
     if hasattr(model, "reset_parameters"): model.reset_parameters(); return
@@ -343,7 +373,7 @@ class GradientHealth(Callback):
     def state_dict(self, trainer): return {"vanishing": self.vanishing, "restarts": trainer.restarts}
     def load_state_dict(self, trainer, d): self.vanishing, trainer.restarts = d["vanishing"], d["restarts"]
 
-# %% ../nbs/07_engine.ipynb #c036
+# %% ../nbs/07_engine.ipynb #c040
 class NanGuard(Callback):
     "Stop training after an epoch whose training or validation loss is not finite."
     order = -4
@@ -379,7 +409,7 @@ class GradientClip(Callback):
     def before_step(self, trainer):
         trainer.grad_norm = nn.utils.clip_grad_norm_(trainer.model.parameters(), self.max_norm, self.norm_type)
 
-# %% ../nbs/07_engine.ipynb #c042
+# %% ../nbs/07_engine.ipynb #c046
 def average_states(states: list[dict]) -> dict:
     "Element-wise mean of state dicts; non-float entries come from the first one."
     return {k: torch.stack([s[k] for s in states]).mean(0) if v.is_floating_point() else v.clone() for k, v in states[0].items()}
@@ -417,7 +447,7 @@ class BestAveraging(Callback):
     def state_dict(self, trainer): return {"snapshots": self.snapshots}
     def load_state_dict(self, trainer, d): self.snapshots = d["snapshots"]
 
-# %% ../nbs/07_engine.ipynb #c048
+# %% ../nbs/07_engine.ipynb #c052
 def rng_state() -> dict:
     "States of Python's, NumPy's and PyTorch's global generators, in types `torch.load(weights_only=True)` reads."
     kind, keys, pos, has_gauss, gauss = np.random.get_state()
@@ -490,7 +520,7 @@ class Checkpoints(Callback):
         trainer.history, trainer.start_epoch = list(state["history"]), state["epoch"] + 1
         get_logger("engine").info("Resumed from %s at epoch %d", path, trainer.start_epoch)
 
-# %% ../nbs/07_engine.ipynb #c052
+# %% ../nbs/07_engine.ipynb #c056
 @torch.no_grad()
 def refresh_batchnorm(model: nn.Module, dl, forward=lambda model, batch: model(batch)): # model, batches, forward(model, batch)
     "Recompute batch-norm running statistics of `model` over the batches of `dl`."

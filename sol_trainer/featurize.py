@@ -207,7 +207,7 @@ def featurize(smiles: list[str] | pd.Series, # SMILES to featurize; a Series' in
     starts = range(0, len(values), chunk_size)
     chunks = [values[s:s + chunk_size] for s in starts]
     if n_jobs == 1: results = map(partial(_featurize_chunk, featurizer), chunks)
-    else: results = Parallel(n_jobs=n_jobs, return_as="generator", idle_worker_timeout=10, max_nbytes=None)(delayed(_featurize_chunk)(featurizer, c) for c in chunks)
+    else: results = Parallel(n_jobs=n_jobs, return_as="generator", idle_worker_timeout=10)(delayed(_featurize_chunk)(featurizer, c) for c in chunks)
     out, failed = np.zeros((len(values), featurizer.n_features), dtype=np.float32), []
     with tqdm(total=len(values), disable=not progress, unit="mol", desc=f"Featurizing ({type(featurizer).__name__})") as bar:
         for start, (x, bad) in zip(starts, results):

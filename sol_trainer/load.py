@@ -4,12 +4,11 @@
 
 # %% ../nbs/08_load.ipynb #c002
 from __future__ import annotations
-import contextlib, hashlib, os, re, shutil, tempfile, time
+import hashlib, os, re, shutil, tempfile, time
 from pathlib import Path
 
 import torch
 from torch import nn
-from safetensors.torch import load_file, save_file
 
 import sol_trainer
 from .hyperparameters import HpConfig
@@ -17,12 +16,12 @@ from .models import LinearEnsemble
 from .prepare import (FEATURES_FILE, MANIFEST_FILE, METADATA_DIR, MODELS_DIR,
                                  check_root_free, load_features_meta)
 from .scale import scaler_from_dict
-from .utils import accepts_argument, get_device, get_logger, read_json, write_json, write_text
+from .utils import accepts_argument, get_device, get_logger, load_weights, read_json, save_weights, write_json, write_text
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'SCALERS_FILE', 'SELECTORS_FILE', 'HPS_FILE', 'MODEL_FILE', 'PROPERTIES_FILE', 'CLASS_LABELS_FILE',
-           'log', 'save_weights', 'load_weights', 'RootWriter', 'write_metadata', 'verify_root', 'load_scalers',
-           'load_selectors', 'load_hps', 'load_classlabels', 'submodel_paths', 'load_ensemble']
+           'log', 'RootWriter', 'write_metadata', 'verify_root', 'load_scalers', 'load_selectors', 'load_hps',
+           'load_classlabels', 'submodel_paths', 'load_ensemble']
 
 # %% ../nbs/08_load.ipynb #c005
 FORMAT_VERSION = 1
@@ -33,27 +32,6 @@ _submodel_re = re.compile(r"^model_(\d+)\.safetensors$")
 log = get_logger("load")
 
 # %% ../nbs/08_load.ipynb #c007
-def save_weights(model: nn.Module, path: str | Path): # model and target `.safetensors` file
-    "Atomically save the state dict of `model` as safetensors."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().contiguous().cpu().clone() for k, v in model.state_dict().items()}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"); os.close(fd)
-    try:
-        save_file(state, tmp); os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
-        raise
-
-def load_weights(model: nn.Module, path: str | Path, device: str | torch.device = "cpu") -> nn.Module:
-    "Load safetensors weights from `path` into `model` (strictly) and move it to `device`."
-    try: state = load_file(str(path), device=str(device))
-    except FileNotFoundError: raise FileNotFoundError(f"Weights file {path} not found") from None
-    except Exception as e: raise ValueError(f"{path} is not a readable safetensors weights file: {e}") from None
-    try: model.load_state_dict(state)
-    except RuntimeError as e: raise ValueError(f"Weights in {path} do not fit {type(model).__name__}: {e}") from None
-    return model.to(device)
-
-# %% ../nbs/08_load.ipynb #c010
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -95,7 +73,7 @@ class RootWriter:
         shutil.rmtree(self.stage, ignore_errors=True)
         return False
 
-# %% ../nbs/08_load.ipynb #c012
+# %% ../nbs/08_load.ipynb #c009
 def _json_able(value) -> bool:
     if isinstance(value, (str, int, float, bool)) or value is None: return True
     if isinstance(value, (list, tuple)): return all(map(_json_able, value))
@@ -122,7 +100,7 @@ def write_metadata(writer: RootWriter,        # staging writer of the root
     write_json(writer.path(MODEL_FILE), {"class": f"{submodel_cls.__module__}.{submodel_cls.__qualname__}",
                                          "kwargs": {k: v for k, v in submodel_kwargs.items() if k not in skipped}})
 
-# %% ../nbs/08_load.ipynb #c014
+# %% ../nbs/08_load.ipynb #c011
 def verify_root(root_dir: str | Path) -> dict:
     "Check that `root_dir` is a complete model root whose files match their checksums; return the manifest."
     root = Path(root_dir)
@@ -159,7 +137,7 @@ def submodel_paths(root_dir) -> list[Path]:
     paths = [p for p in (Path(root_dir) / MODELS_DIR).iterdir() if _submodel_re.match(p.name)]
     return sorted(paths, key=lambda p: int(_submodel_re.match(p.name).group(1)))
 
-# %% ../nbs/08_load.ipynb #c016
+# %% ../nbs/08_load.ipynb #c013
 def load_ensemble(root_dir: str | Path,     # complete model root
                   submodel_cls: type,       # class of the submodels (e.g. `Mlp`)
                   device: str | torch.device | None = None, # where to put the ensemble (None: CUDA if available)

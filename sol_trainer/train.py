@@ -21,12 +21,12 @@ from .engine import (BestCheckpoint, Callback, EarlyStopping, GradientHealth, Hi
                                 TensorLoader, Trainer)
 from .featurize import featurize
 from .hyperparameters import HpConfig
-from .load import MODELS_DIR, RootWriter, save_weights, write_metadata
+from .load import MODELS_DIR, RootWriter, write_metadata
 from .parse import HISTORY_FILE
 from .prepare import (check_root_free, frame_tensors, load_features_meta, model_dims, prepare_infer,
                                  prepare_train)
 from .scale import scaler_from_dict
-from .utils import accepts_argument, get_device, get_logger, seed_everything
+from .utils import accepts_argument, get_device, get_logger, save_weights, seed_everything
 
 # %% auto #0
 __all__ = ['TrainConfig', 'regression_loss', 'classification_loss', 'make_optimizer', 'property_metrics', 'PropertyMetrics',

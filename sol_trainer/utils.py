@@ -8,11 +8,13 @@ import contextlib, inspect, json, logging, os, random, tempfile, time
 from pathlib import Path
 
 import numpy as np
+import safetensors.torch
 import torch
+from torch import nn
 
 # %% auto #0
-__all__ = ['get_logger', 'seed_everything', 'get_device', 'GpuWait', 'accepts_argument', 'atomic_write', 'write_text',
-           'write_json', 'read_json', 'check_config']
+__all__ = ['get_logger', 'seed_everything', 'get_device', 'GpuWait', 'accepts_argument', 'split_batch', 'dataset_attr',
+           'atomic_write', 'write_text', 'write_json', 'read_json', 'save_weights', 'load_weights', 'check_config']
 
 # %% ../nbs/00_utils.ipynb #c005
 def get_logger(name: str = "") -> logging.Logger: # dotted suffix below `sol_trainer`, e.g. "train"
@@ -98,6 +100,26 @@ def accepts_argument(fn, name: str) -> bool: # callable (or class) and argument 
     return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 # %% ../nbs/00_utils.ipynb #c022
+def split_batch(batch) -> tuple:
+    "(inputs, weights, targets) of a dict, `(x, y)`, `(x, w, y)` or bare-inputs batch; missing parts are None."
+    if isinstance(batch, dict): return batch, batch.get("w"), batch.get("y")
+    if isinstance(batch, (tuple, list)):
+        if len(batch) == 2: return batch[0], None, batch[1]
+        if len(batch) == 3: return batch[0], batch[1], batch[2]
+        raise ValueError(f"A sequence batch must be (x, y) or (x, w, y); got a sequence of length {len(batch)}")
+    return batch, None, None
+
+def dataset_attr(dataset,            # a dataset, possibly wrapped (e.g. in a `Subset`)
+                 name: str,          # attribute to look for
+                 default=None,       # returned when no level of the dataset has it
+                ):
+    "Attribute `name` of `dataset`, or of the dataset it wraps (via `.dataset`), or `default`."
+    while dataset is not None:
+        if hasattr(dataset, name): return getattr(dataset, name)
+        dataset = getattr(dataset, "dataset", None)
+    return default
+
+# %% ../nbs/00_utils.ipynb #c025
 @contextlib.contextmanager
 def atomic_write(path: str | Path, # file to create or replace
                  mode: str = "w"):  # "w" for text, "wb" for bytes
@@ -126,7 +148,22 @@ def read_json(path: str | Path): # a JSON file
     "Read a JSON file."
     with open(path, encoding="utf-8") as f: return json.load(f)
 
-# %% ../nbs/00_utils.ipynb #c026
+# %% ../nbs/00_utils.ipynb #c029
+def save_weights(model: nn.Module, path: str | Path): # model and target `.safetensors` file
+    "Atomically save the state dict of `model` as safetensors."
+    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    with atomic_write(path, "wb") as f: f.write(safetensors.torch.save(state))
+
+def load_weights(model: nn.Module, path: str | Path, device: str | torch.device = "cpu") -> nn.Module:
+    "Load safetensors weights from `path` into `model` (strictly) and move it to `device`."
+    try: state = safetensors.torch.load_file(str(path), device=str(device))
+    except FileNotFoundError: raise FileNotFoundError(f"Weights file {path} not found") from None
+    except Exception as e: raise ValueError(f"{path} is not a readable safetensors weights file: {e}") from None
+    try: model.load_state_dict(state)
+    except RuntimeError as e: raise ValueError(f"Weights in {path} do not fit {type(model).__name__}: {e}") from None
+    return model.to(device)
+
+# %% ../nbs/00_utils.ipynb #c032
 def check_config(cfg,          # configuration (dicts, lists and scalars)
                  schema: dict, # JSON schema (draft 7) it must satisfy
                  where: str = "config", # what `cfg` is, for the message

@@ -111,4 +111,4 @@ def test_loading_never_unpickles(tmp_path, pic50_small):
     with pytest.raises(ValueError, match="model_0.safetensors does not match its checksum"):
         st.load.load_ensemble(root, Mlp, "cpu")
     with pytest.raises(ValueError, match="not a readable safetensors"):
-        st.load.load_weights(Mlp(64), weights)
+        st.utils.load_weights(Mlp(64), weights)
