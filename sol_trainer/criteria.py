@@ -209,10 +209,10 @@ class MixedCriterion(_Criterion):
         return *_elementwise_loss(output, target, self.regression_flags[0] if uniform else flags), None
 
     def postproc(self, pred: torch.Tensor) -> torch.Tensor:
-        "Probabilities in classification columns, original units in regression columns."
-        pred = _columns(pred.float(), len(self.regression_flags))
-        flags, mean, std = self._tensors(pred)
-        return torch.where(flags, pred * std + mean, torch.sigmoid(pred))
+        "Probabilities in classification columns, original units in regression columns; same shape as `pred`."
+        columns = _columns(pred.float(), len(self.regression_flags))
+        flags, mean, std = self._tensors(columns)
+        return torch.where(flags, columns * std + mean, torch.sigmoid(columns)).reshape(pred.shape)
 
     def _args(self) -> dict:
         return {"regression_flags": self.regression_flags, "mean": self.mean, "std": self.std,

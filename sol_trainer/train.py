@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from torch.nn import functional as F
 from sklearn.metrics import accuracy_score, f1_score, mean_absolute_error, mean_squared_error, r2_score
 from sklearn.model_selection import GroupKFold
 from tqdm.auto import tqdm
 
+from .criteria import ElementwiseCriterion, MulticlassCriterion
 from .engine import (BestCheckpoint, Callback, EarlyStopping, GradientHealth, History, ProgressBar, SWA,
                                 TensorLoader, Trainer)
 from .featurize import featurize
@@ -29,9 +29,8 @@ from .scale import scaler_from_dict
 from .utils import accepts_argument, get_device, get_logger, save_weights, seed_everything
 
 # %% auto #0
-__all__ = ['TrainConfig', 'regression_loss', 'classification_loss', 'make_optimizer', 'property_metrics', 'PropertyMetrics',
-           'fit_submodel', 'train_submodel', 'AugmentFeatures', 'submodel_kwargs', 'fold_splits',
-           'train_kfold_ensemble']
+__all__ = ['TrainConfig', 'make_optimizer', 'property_metrics', 'PropertyMetrics', 'fit_submodel', 'train_submodel',
+           'AugmentFeatures', 'submodel_kwargs', 'fold_splits', 'train_kfold_ensemble']
 
 # %% ../nbs/09_train.ipynb #c007
 @dataclass
@@ -50,16 +49,7 @@ class TrainConfig:
     progress: bool = True               # show an epoch progress bar
     callbacks: list = field(default_factory=list) # extra engine callbacks
 
-# %% ../nbs/09_train.ipynb #c008
-def regression_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    "Mean squared error between a (B, 1) prediction and (B,) scaled targets."
-    return F.mse_loss(pred.reshape(target.shape).float(), target.float())
-
-def classification_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    "Cross-entropy between (B, classes) logits and (B,) class indices."
-    return F.cross_entropy(pred.float(), target.long())
-
-# %% ../nbs/09_train.ipynb #c010
+# %% ../nbs/09_train.ipynb #c009
 def _decays(name: str, param: torch.Tensor) -> bool: return param.ndim > 1 and not name.endswith(".bias")
 
 def make_optimizer(model: nn.Module, hps: HpConfig) -> torch.optim.Optimizer:
@@ -71,7 +61,7 @@ def make_optimizer(model: nn.Module, hps: HpConfig) -> torch.optim.Optimizer:
     cls = torch.optim.AdamW if hps.optimizer == "adamw" else torch.optim.Adam
     return cls([g for g in groups if g["params"]], lr=hps.r_learn, fused=fused)
 
-# %% ../nbs/09_train.ipynb #c013
+# %% ../nbs/09_train.ipynb #c012
 def property_metrics(y: np.ndarray,     # true values, original units (or class indices)
                      y_hat: np.ndarray, # predictions, original units (or class indices)
                      task: str,         # "regression" or "classification"
@@ -99,7 +89,7 @@ class PropertyMetrics(Callback):
                 yt, yp = s.inverse_transform(y[rows].astype(np.float64)), s.inverse_transform(pred[rows, 0].astype(np.float64))
             for name, value in property_metrics(yt, yp, self.task).items(): trainer.record[f"val_{name}:{p}"] = float(value)
 
-# %% ../nbs/09_train.ipynb #c016
+# %% ../nbs/09_train.ipynb #c015
 def _task_of_frame(df: pd.DataFrame) -> str:
     if "y" not in df.columns: raise KeyError("The frame has no 'y' column: pass it through prepare_train first")
     return "classification" if df["y"].dtype.kind == "i" else "regression"
@@ -122,7 +112,7 @@ def fit_submodel(model: nn.Module,        # model taking a batch dict, e.g. `Mlp
     if tc.patience: callbacks.append(EarlyStopping(tc.patience))
     if hps.optimizer == "swa": callbacks.append(SWA(hps.swa_start_frac, hps.swa_lr))
     if tc.progress: callbacks.append(ProgressBar(f"fold {tc.fold_index}"))
-    loss_fn = tc.loss_fn or (classification_loss if task == "classification" else regression_loss)
+    loss_fn = tc.loss_fn or (MulticlassCriterion() if task == "classification" else ElementwiseCriterion("mse"))
     trainer = Trainer(model, train_dl, loss_fn, make_optimizer(model, hps), valid_dl=valid_dl, callbacks=callbacks,
                       device=device, amp=tc.amp, tags={"fold": tc.fold_index})
     trainer.fit(tc.epochs)
@@ -134,7 +124,7 @@ def train_submodel(model: nn.Module, train_df: pd.DataFrame, val_df: pd.DataFram
     "Train `model` (see `fit_submodel`) and return its best validation loss."
     return fit_submodel(model, train_df, val_df, scaler_dict, train_config).best_loss
 
-# %% ../nbs/09_train.ipynb #c020
+# %% ../nbs/09_train.ipynb #c019
 class AugmentFeatures(Callback):
     "Re-featurize the training SMILES before every epoch."
     order = -20

@@ -101,8 +101,9 @@ def accepts_argument(fn, name: str) -> bool: # callable (or class) and argument 
 
 # %% ../nbs/00_utils.ipynb #c022
 def split_batch(batch) -> tuple:
-    "(inputs, weights, targets) of a dict, `(x, y)`, `(x, w, y)` or bare-inputs batch; missing parts are None."
+    "(inputs, weights, targets) of a dict, `(x, y)`, `(x, w, y)`, object with `.y` or bare-inputs batch; missing parts are None."
     if isinstance(batch, dict): return batch, batch.get("w"), batch.get("y")
+    if hasattr(batch, "y") and not isinstance(batch, torch.Tensor): return batch, getattr(batch, "w", None), batch.y # graph batches
     if isinstance(batch, (tuple, list)):
         if len(batch) == 2: return batch[0], None, batch[1]
         if len(batch) == 3: return batch[0], batch[1], batch[2]
@@ -170,7 +171,9 @@ def check_config(cfg,          # configuration (dicts, lists and scalars)
                 ):
     "Raise a ValueError naming the key path and the rule when `cfg` breaks `schema`."
     import jsonschema
-    error = jsonschema.exceptions.best_match(jsonschema.Draft7Validator(schema).iter_errors(cfg))
+    types = jsonschema.Draft7Validator.TYPE_CHECKER.redefine("callable", lambda checker, value: callable(value))
+    validator = jsonschema.validators.extend(jsonschema.Draft7Validator, type_checker=types)(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(cfg))
     if error is None: return
     path = ".".join(str(p) for p in error.absolute_path) or "<top level>"
     raise ValueError(f"{where}: {path}: {error.message}")

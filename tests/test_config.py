@@ -1,0 +1,89 @@
+"Config-driven training end to end: the YAML example through the command line, bad configurations, graph networks."
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from sol_trainer.cli import main
+from sol_trainer.config import Trainer, apply_graph_model, collate_graphs, load_config
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "activity_classifier.yaml"
+
+
+def test_example_runs_from_the_command_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    main(["fit", str(EXAMPLE), "--epochs", "4"])
+    out = capsys.readouterr().out
+    assert "test: loss_avg=" in out and "auroc=" in out
+    (run,) = (tmp_path / "runs").iterdir()
+    assert run.name.startswith("activity_")
+    result = json.loads((run / "test_result.json").read_text())
+    assert result["auroc"] > 0.75
+    assert [p.name for p in sorted((run / "checkpoints").iterdir())] == ["epoch_0004.pt"]
+    main(["fit", str(run / "config.yaml"), "--resume"])  # nothing left to do: 4 of 4 epochs done
+    assert "Trained 4 epochs" in capsys.readouterr().out
+
+
+def test_schema_violation_names_the_key_path(tmp_path):
+    cfg = load_config(EXAMPLE)
+    cfg["training"]["batch_size"] = "32"
+    with pytest.raises(ValueError, match=r"training.batch_size: '32' is not of type 'integer'"):
+        Trainer.from_config(cfg)
+
+
+def test_unknown_pyobject_is_named(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLE.read_text().replace("torch.optim.AdamW", "torch.optim.AdamX"))
+    with pytest.raises(ValueError, match=r"!pyobject 'torch.optim.AdamX': 'torch.optim' has no attribute"):
+        load_config(bad)
+
+
+def test_nothing_is_trained_or_written_before_the_config_is_checked(tmp_path):
+    cfg = load_config(EXAMPLE)
+    cfg["training"]["path"] = str(tmp_path / "runs")
+    cfg["validation"]["validator"]["evaluator_tasks"][0].pop("monitor")
+    with pytest.raises(ValueError, match="validation"):
+        Trainer.from_config(cfg)
+    assert not (tmp_path / "runs").exists()
+
+
+class GraphSet(torch.utils.data.Dataset):
+    "Random graphs whose label says whether the mean node feature is positive."
+    collate_fn = staticmethod(collate_graphs)
+
+    def __init__(self, n=120, seed=0):
+        from torch_geometric.data import Data
+        g = torch.Generator().manual_seed(seed)
+        self.items = []
+        for _ in range(n):
+            nodes = int(torch.randint(3, 8, (1,), generator=g))
+            x = torch.randn(nodes, 2, generator=g) + torch.randn(1, generator=g)
+            ring = torch.arange(nodes)
+            edge_index = torch.stack([torch.cat([ring, (ring + 1) % nodes]), torch.cat([(ring + 1) % nodes, ring])])
+            self.items.append(Data(x=x, edge_index=edge_index, y=(x[:, 0].mean() > 0).float().reshape(1)))
+
+    def __len__(self): return len(self.items)
+    def __getitem__(self, i): return self.items[i]
+
+
+class GraphNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        from torch_geometric.nn import GCNConv
+        self.conv, self.out = GCNConv(2, 16), torch.nn.Linear(16, 1)
+
+    def forward(self, x, edge_index, batch):
+        from torch_geometric.nn import global_mean_pool
+        return self.out(global_mean_pool(torch.relu(self.conv(x, edge_index)), batch)).reshape(-1)
+
+
+def test_graph_network_trains_from_a_config(tmp_path):
+    pytest.importorskip("torch_geometric")
+    cfg = {"name": "graphs", "training": {"path": str(tmp_path), "num_epochs": 15, "batch_size": 16, "progress": False,
+                                          "tensorboard": False, "optimizer_kwargs": {"lr": 0.01}},
+           "model": {"type": GraphNet}, "criterion": "bce", "apply_model": apply_graph_model}
+    trainer = Trainer.from_config(cfg, dataset=GraphSet())
+    history, validation = trainer.run_training()
+    assert history["val_loss"].min() < 0.5 * history["val_loss"].iloc[0]
+    assert trainer.run_test()["loss_avg"].iloc[-1] < 0.5
