@@ -25,7 +25,7 @@ from .utils import check_config, get_device, get_logger, seed_everything, write_
 __all__ = ['MONITOR_SCHEMA', 'EVALUATOR_SCHEMA', 'PYOBJECT', 'SPEC', 'LOADER', 'RELATIVE_STOPPING', 'TRAINER_SCHEMA',
            'import_object', 'ConfigLoader', 'ConfigDumper', 'load_config', 'dump_config', 'Evaluator', 'Validator',
            'Tester', 'sklearn_metric', 'accuracy', 'rmse', 'build', 'build_criterion', 'config_datasets',
-           'FingerprintTable', 'mlp', 'collate_graphs', 'apply_graph_model']
+           'FingerprintTable', 'mlp', 'load_run', 'collate_graphs', 'apply_graph_model']
 
 # %% ../nbs/16_config.ipynb #c005
 def import_object(path: str # full dotted path, e.g. "torch.optim.Adam"
@@ -367,6 +367,8 @@ def from_config(cls: Trainer,
     optimizer = build_optimizer(training.get("optimizer_type", "adam"), model.parameters(),
                                 *training.get("optimizer_args", []), **training.get("optimizer_kwargs", {}))
     criterion, apply_model = build_criterion(cfg["criterion"], train_ds), cfg.get("apply_model")
+    if hasattr(criterion, "state_dict") and not isinstance(criterion, nn.Module):
+        write_json(run_dir / "criterion.json", criterion.state_dict())
     validation, testing = cfg.get("validation", {"batch_size": training["batch_size"]}), cfg.get("testing", {"batch_size": training["batch_size"]})
     validator = _evaluator(validation, "validator", Validator, None, apply_model, train_ds) if valid_ds is not None else None
     trainer = cls(model, as_loader(train_ds, seed=seed, **_loader_options(training, True)), criterion, optimizer,
@@ -426,7 +428,25 @@ def mlp(sizes: list[int],        # widths: input, hidden..., output
     if squeeze and sizes[-1] == 1: layers.append(nn.Flatten(0))
     return nn.Sequential(*layers)
 
-# %% ../nbs/16_config.ipynb #c044
+# %% ../nbs/16_config.ipynb #c040
+def load_run(run_dir: str | Path,      # a run folder written by `Trainer.from_config`
+             weights: str = "best",    # "best" or "averaged"
+             device: str | None = None, # None picks CUDA when available
+            ) -> Trainer:
+    "A trainer holding the trained model and criterion of a run, for predictions."
+    from sol_trainer.criteria import criterion_from_state
+    from sol_trainer.utils import load_weights, read_json
+    run_dir = Path(run_dir)
+    cfg = load_config(run_dir / "config.yaml")
+    path = run_dir / f"{weights}.safetensors"
+    if not path.is_file(): raise FileNotFoundError(f"{path} not found: the run has no {weights!r} weights")
+    device = get_device(device)
+    model = load_weights(build(cfg["model"]), path, device)
+    state = run_dir / "criterion.json"
+    criterion = criterion_from_state(read_json(state)) if state.is_file() else build_criterion(cfg["criterion"])
+    return Trainer(model, None, criterion, None, device=device, apply_model=cfg.get("apply_model"))
+
+# %% ../nbs/16_config.ipynb #c047
 def collate_graphs(items: list): # graph `Data` objects
     "Batch PyTorch Geometric `Data` items into one `Batch`."
     from torch_geometric.data import Batch
