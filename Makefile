@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test export-check readme nbtest pytest clean
+.PHONY: setup demo test export-check readme nbtest pytest clean docs
 
 setup: $(STAMP)
 
@@ -23,6 +23,19 @@ demo: setup
 readme:
 	$(PYTHON) .ci/readme.py
 
+# make docs -> the notebooks, executed, as a static MkDocs Material site in _docs/ (no Quarto needed);
+# re-executes only changed notebooks: make docs DOCS_ARGS=--force runs all, DOCS_ARGS="--flags slow" adds slow cells
+DOCS_PKGS := "mkdocs>=1.6,<2" "mkdocs-material>=9.5,<10" "mkdocs-jupyter>=0.25,<0.27"
+DOCS_STAMP := $(VENV)/.docs-installed
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q $(DOCS_PKGS)
+	touch $(DOCS_STAMP)
+
+docs: setup $(DOCS_STAMP)
+	$(BIN)/python .ci/docs.py $(DOCS_ARGS)
+	@echo "Browse with: $(BIN)/python -m http.server -d _docs 8000  (search needs a server; pages also open from files)"
+
 export-check: setup
 	$(BIN)/nbdev_export
 	$(BIN)/python .ci/readme.py --check
@@ -30,7 +43,7 @@ export-check: setup
 	if [ -n "$$drift" ]; then echo "nbdev_export changed the package (edit the notebooks, then export):"; echo "$$drift"; exit 1; fi
 
 nbtest: setup
-	$(BIN)/nbdev_test --n_workers 2
+	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2
 
 pytest: setup
 	$(BIN)/python -m pytest -q tests
@@ -38,4 +51,4 @@ pytest: setup
 test: export-check nbtest pytest
 
 clean:
-	rm -rf $(VENV) _docs _proc runs
+	rm -rf $(VENV) _docs _proc _mkdocs runs

@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_cli.ipynb #c002
 from __future__ import annotations
-import argparse, json, logging, sys, time
+import argparse, json, logging, math, sys, time
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +12,9 @@ import pandas as pd
 from scipy.stats import spearmanr
 from sklearn.metrics import mean_squared_error, r2_score
 from sklearn.model_selection import train_test_split
-from skopt.space import Integer, Real
 
 from .datasets import load_multitask
+from .defpy import defpy_arguments, run_defpy
 from .featurize import MorganFeaturizer
 from .hyperparameters import HpConfig
 from .infer import eval_ensemble
@@ -23,6 +23,7 @@ from .models import Mlp
 from .parse import best_epochs, plot_learning_curves, read_history, summarize
 from .prepare import prepare_train
 from .search import bayes_search
+from .tune import Hyperparameters
 from .train import TrainConfig, train_kfold_ensemble
 from .utils import get_logger, write_json
 
@@ -74,10 +75,11 @@ DEMO_SETTINGS = {
 }
 DEMO_BASE_HPS = {"optimizer": "adamw", "weight_decay": 1e-2, "capacity": 1, "dropout_pct": 0.2, "batch_size": 32, "r_learn": 1e-3}
 
-def demo_space() -> list:
+def demo_space() -> Hyperparameters:
     "The demo's search space: learning rate, batch size, dropout and capacity around the base configuration."
-    return [Real(3e-4, 3e-3, prior="log-uniform", name="r_learn"), Integer(32, 128, name="batch_size"),
-            Real(0.0, 0.5, name="dropout_pct"), Integer(1, 2, name="capacity")]
+    return (Hyperparameters().register(["r_learn", "batch_size", "dropout_pct", "capacity"], ["decimal", "integer", "real", "integer"])
+            .set_range("r_learn", math.log10(3e-4), math.log10(3e-3)).set_range("batch_size", 32, 128)
+            .set_range("dropout_pct", 0.0, 0.5).set_range("capacity", 1, 2))
 
 def run_demo(out_dir: str | Path,   # run folder (must not hold a model yet)
              quick: bool = False,   # tiny settings for a smoke test
@@ -95,7 +97,7 @@ def run_demo(out_dir: str | Path,   # run folder (must not hold a model yet)
     df, scalers = prepare_train(train, fz, root_dir=root, n_jobs=n_jobs)
     base = TrainConfig(hps=HpConfig(**DEMO_BASE_HPS), epochs=cfg["search_epochs"], progress=False)
     hps = bayes_search(df, scalers, Mlp, demo_space(), base, n_calls=cfg["n_calls"], n_initial_points=cfg["n_initial_points"],
-                       n_fold=cfg["search_folds"], random_seed=seed, trials_path=out / "trials.csv")
+                       n_fold=cfg["search_folds"], random_seed=seed, trials_path=out / "trials.csv", folder=out / "search")
     tc = TrainConfig(hps=hps, epochs=cfg["epochs"], patience=max(5, cfg["epochs"] // 4), progress=True)
     train_kfold_ensemble(df, Mlp, {}, tc, scaler_dict=scalers, root_dir=root, n_fold=cfg["n_fold"], random_seed=seed)
     ensemble = load_ensemble(root, Mlp, "cpu")
@@ -143,6 +145,7 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--resume", action="store_true", help="continue the run from its newest checkpoint")
     parse = sub.add_parser("parse", help="summarise the training history of a model root")
     parse.add_argument("root", help="model root folder")
+    defpy_arguments(sub.add_parser("run", help="search, test and predict with a def.py model definition"))
     return parser
 
 def main(argv: list[str] | None = None): # arguments (default: sys.argv[1:])
@@ -164,3 +167,8 @@ def main(argv: list[str] | None = None): # arguments (default: sys.argv[1:])
         print(best_epochs(history)[["fold", "epoch", "train_loss", "val_loss"]].to_string(index=False))
         print(summarize(history).to_string())
         plot_learning_curves(history).savefig(Path(args.root) / "learning_curves.png", dpi=110)
+    elif args.command == "run":
+        done = run_defpy(args)
+        if "best" in done: print(f"best configuration: {done['best'].get('trial')} {json.dumps(done['best'].get('params'))}")
+        if "test" in done: print("test: " + json.dumps(done["test"]))
+        for path in done.get("predictions", {}).get("written", []): print(f"wrote {path}")

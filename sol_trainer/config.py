@@ -25,7 +25,8 @@ from .utils import check_config, get_device, get_logger, seed_everything, write_
 __all__ = ['MONITOR_SCHEMA', 'EVALUATOR_SCHEMA', 'PYOBJECT', 'SPEC', 'LOADER', 'RELATIVE_STOPPING', 'TRAINER_SCHEMA',
            'import_object', 'ConfigLoader', 'ConfigDumper', 'load_config', 'dump_config', 'Evaluator', 'Validator',
            'Tester', 'sklearn_metric', 'accuracy', 'rmse', 'build', 'build_criterion', 'config_datasets',
-           'FingerprintTable', 'mlp', 'load_run', 'collate_graphs', 'apply_graph_model']
+           'FingerprintTable', 'mlp', 'load_run', 'apply_params', 'ConfigObjective', 'collate_graphs',
+           'apply_graph_model']
 
 # %% ../nbs/16_config.ipynb #c005
 def import_object(path: str # full dotted path, e.g. "torch.optim.Adam"
@@ -347,10 +348,13 @@ def _callbacks(cfg: dict, run_dir: Path, validator, resume: bool) -> list:
 def from_config(cls: Trainer,
                 config,           # dict, or path of a YAML file (see `Trainer.schema`)
                 dataset=None,     # dataset to split, instead of `data.dataset`
-                resume: bool = False, # `config` is a run folder's config.yaml: continue that run from its newest checkpoint
+                resume: bool = False, # continue the run in `run_dir` (default: the folder of `config`) from its newest checkpoint
+                run_dir: str | Path | None = None, # use this run folder (created when missing) instead of a new timestamped one
                ) -> Trainer:
     "A trainer, its run folder and all its parts, built from a checked configuration."
-    if resume and isinstance(config, dict): raise ValueError("resume=True needs the path of a run folder's config.yaml")
+    if resume and run_dir is None:
+        if isinstance(config, dict): raise ValueError("resume=True needs run_dir, or the path of a run folder's config.yaml")
+        run_dir = Path(config).parent
     cfg = load_config(config)
     check_config(cfg, TRAINER_SCHEMA, f"trainer config {config}" if not isinstance(config, dict) else "trainer config")
     training, name = cfg["training"], cfg.get("name", "run")
@@ -358,9 +362,8 @@ def from_config(cls: Trainer,
     seed = training.get("seed", 0)
     seed_everything(seed)
     train_ds, valid_ds, test_ds = config_datasets(cfg.get("data", {}), seed, dataset)
-    if resume: run_dir = Path(config).parent
-    else:
-        run_dir = _run_folder(Path(training["path"]), name)
+    run_dir = _run_folder(Path(training["path"]), name) if run_dir is None else Path(run_dir)
+    if not (resume and isinstance(config, (str, Path)) and Path(config) == run_dir / "config.yaml"):
         write_text(run_dir / "config.yaml", dump_config(cfg))
     device = get_device(training.get("device"))
     model = build(cfg["model"]).to(device)
@@ -447,6 +450,45 @@ def load_run(run_dir: str | Path,      # a run folder written by `Trainer.from_c
     return Trainer(model, None, criterion, None, device=device, apply_model=cfg.get("apply_model"))
 
 # %% ../nbs/16_config.ipynb #c047
+_PREFIXES = {"model": ("model", "kwargs"), "optimizer": ("training", "optimizer_kwargs"),
+             "scheduler": ("training", "lr_scheduler_kwargs")}
+
+def apply_params(config: dict, # configuration (left unchanged)
+                 params: dict, # dotted names -> values
+                ) -> dict:
+    "A copy of `config` with `params` set at their paths."
+    cfg = copy.deepcopy(config)
+    for name, value in params.items():
+        head, *rest = name.split(".")
+        path = [*_PREFIXES[head], *rest] if head in _PREFIXES and rest else name.split(".")
+        node = cfg
+        for i, key in enumerate(path[:-1]):
+            if not isinstance(node.get(key, {}), dict): raise KeyError(f"Parameter {name!r}: {'.'.join(path[:i + 1])} is not a section")
+            if key not in node and i >= len(_PREFIXES.get(head, ())): raise KeyError(f"Parameter {name!r}: the configuration has no {'.'.join(path[:i + 1])}")
+            node = node.setdefault(key, {})
+        node[path[-1]] = value
+    return cfg
+
+class ConfigObjective:
+    "Search objective training a configuration with sampled parameters, resumable per trial folder."
+    def __init__(self, config,              # dict or YAML path: the base configuration
+                 dataset=None,             # dataset shared by all trials, instead of `data.dataset`
+                 metric: str = "val_loss", # history column to optimise (e.g. `loss_avg`, `auroc`)
+                 mode: str = "min",        # "min" or "max"
+                ):
+        if mode not in ("min", "max"): raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        self.config, self.dataset, self.metric, self.mode = load_config(config), dataset, metric, mode
+
+    def __call__(self, params: dict, budget: int, trial_dir: Path) -> dict:
+        cfg = apply_params(self.config, params)
+        cfg["training"].update(num_epochs=int(budget), path=str(trial_dir), progress=False)
+        resume = (Path(trial_dir) / "checkpoints").is_dir()
+        history, _ = Trainer.from_config(cfg, self.dataset, resume=resume, run_dir=trial_dir).run_training()
+        if self.metric not in history: raise KeyError(f"metric {self.metric!r} is not in the history (columns: {list(history.columns)})")
+        best = history[self.metric].min() if self.mode == "min" else history[self.metric].max()
+        return {"loss": float(best), "reward": float(-best if self.mode == "min" else best), "epochs": len(history)}
+
+# %% ../nbs/16_config.ipynb #c052
 def collate_graphs(items: list): # graph `Data` objects
     "Batch PyTorch Geometric `Data` items into one `Batch`."
     from torch_geometric.data import Batch

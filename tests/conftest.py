@@ -12,3 +12,7 @@ def pic50_small():
 @pytest.fixture(autouse=True)
 def quiet_logs():
     logging.getLogger("sol_trainer").setLevel(logging.WARNING)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: needs headless Chromium and the docs packages")
