@@ -203,7 +203,7 @@ def rmse(outputs: torch.Tensor, targets: torch.Tensor) -> float:
     mask = ~torch.isnan(targets)
     return float(((outputs - targets)[mask] ** 2).mean().sqrt())
 
-# %% ../nbs/16_config.ipynb #c018
+# %% ../nbs/16_config.ipynb #c019
 PYOBJECT = {"type": "callable"}
 SPEC = {"type": "object", "required": ["type"], "additionalProperties": False,
         "properties": {"type": {"type": "callable"}, "args": {"type": "array"}, "kwargs": {"type": "object"}}}
@@ -252,7 +252,7 @@ TRAINER_SCHEMA = {
 }
 Trainer.schema = TRAINER_SCHEMA
 
-# %% ../nbs/16_config.ipynb #c022
+# %% ../nbs/16_config.ipynb #c023
 def build(spec, *leading):
     "`type(*leading, *args, **kwargs)` for a constructor spec dict; anything else unchanged."
     if isinstance(spec, dict) and "type" in spec:
@@ -267,7 +267,7 @@ def build_criterion(spec,          # function, criterion class, name or construc
     if isinstance(spec, type): return spec.from_dataset(dataset) if hasattr(spec, "from_dataset") else spec()
     return build(spec)
 
-# %% ../nbs/16_config.ipynb #c025
+# %% ../nbs/16_config.ipynb #c026
 def config_datasets(data: dict,   # the `data` section
                     seed: int,    # default seed of the split
                     dataset=None, # a dataset given in code instead of `data.dataset`
@@ -290,7 +290,7 @@ def config_datasets(data: dict,   # the `data` section
     parts = split_dataset(dataset, ratios, seed, data.get("shuffle", True))
     return tuple(parts) + (None,) * (3 - len(parts))
 
-# %% ../nbs/16_config.ipynb #c028
+# %% ../nbs/16_config.ipynb #c029
 def _run_folder(root: Path, name: str) -> Path:
     "A new folder `<root>/<name>_<timestamp>` (suffixed when that exists already)."
     stem = f"{name}_{datetime.datetime.now():%Y-%m-%d_%H-%M-%S}"
@@ -385,7 +385,7 @@ def from_config(cls: Trainer,
     get_logger("config").info("Run %s: folder %s, %d training rows, device %s", name, run_dir, len(train_ds), device)
     return trainer
 
-# %% ../nbs/16_config.ipynb #c030
+# %% ../nbs/16_config.ipynb #c031
 @patch
 def run_training(self: Trainer) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     "Train for `training.num_epochs`; return the history and the validator's metrics."
@@ -401,7 +401,7 @@ def run_test(self: Trainer) -> pd.DataFrame:
     write_json(self.run_dir / "test_result.json", self.tester.data.iloc[-1].to_dict())
     return self.tester.data
 
-# %% ../nbs/16_config.ipynb #c032
+# %% ../nbs/16_config.ipynb #c033
 class FingerprintTable(torch.utils.data.Dataset):
     "(Morgan fingerprint, target) items of a bundled table: `pic50`, `tpsa`, or `pic50_active` (0/1 at pIC50 ≥ 7)."
     def __init__(self, table: str = "pic50_active", # which bundled table
@@ -431,7 +431,7 @@ def mlp(sizes: list[int],        # widths: input, hidden..., output
     if squeeze and sizes[-1] == 1: layers.append(nn.Flatten(0))
     return nn.Sequential(*layers)
 
-# %% ../nbs/16_config.ipynb #c040
+# %% ../nbs/16_config.ipynb #c041
 def load_run(run_dir: str | Path,      # a run folder written by `Trainer.from_config`
              weights: str = "best",    # "best" or "averaged"
              device: str | None = None, # None picks CUDA when available
@@ -449,7 +449,7 @@ def load_run(run_dir: str | Path,      # a run folder written by `Trainer.from_c
     criterion = criterion_from_state(read_json(state)) if state.is_file() else build_criterion(cfg["criterion"])
     return Trainer(model, None, criterion, None, device=device, apply_model=cfg.get("apply_model"))
 
-# %% ../nbs/16_config.ipynb #c047
+# %% ../nbs/16_config.ipynb #c048
 _PREFIXES = {"model": ("model", "kwargs"), "optimizer": ("training", "optimizer_kwargs"),
              "scheduler": ("training", "lr_scheduler_kwargs")}
 
@@ -488,7 +488,7 @@ class ConfigObjective:
         best = history[self.metric].min() if self.mode == "min" else history[self.metric].max()
         return {"loss": float(best), "reward": float(-best if self.mode == "min" else best), "epochs": len(history)}
 
-# %% ../nbs/16_config.ipynb #c052
+# %% ../nbs/16_config.ipynb #c053
 def collate_graphs(items: list): # graph `Data` objects
     "Batch PyTorch Geometric `Data` items into one `Batch`."
     from torch_geometric.data import Batch

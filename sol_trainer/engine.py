@@ -411,7 +411,7 @@ class EarlyStopping(Callback):
         self.best, self.wait, self.restart_armed, self.restart_epochs = d["best"], d["wait"], d["restart_armed"], d["restart_epochs"]
         trainer.optimizer_restarts = d["optimizer_restarts"]
 
-# %% ../nbs/07_engine.ipynb #c040
+# %% ../nbs/07_engine.ipynb #c041
 class History(Callback):
     "Log each epoch's record and write it to a CSV table or a JSON-lines file."
     order = 50
@@ -429,7 +429,7 @@ class History(Callback):
         else:
             with open(self.path, "a", encoding="utf-8") as f: f.write(json.dumps(trainer.record) + "\n")
 
-# %% ../nbs/07_engine.ipynb #c043
+# %% ../nbs/07_engine.ipynb #c044
 def _hparam_value(value):
     return value if isinstance(value, (bool, int, float, str)) else str(value)
 
@@ -468,7 +468,7 @@ class TensorBoard(Callback):
             self.writer.add_hparams(hparams, self.final_metrics(trainer), run_name=".")
         self.writer.close()
 
-# %% ../nbs/07_engine.ipynb #c046
+# %% ../nbs/07_engine.ipynb #c048
 class ProgressBar(Callback):
     "tqdm bar over epochs showing the latest train and validation loss."
     order = 60
@@ -479,7 +479,7 @@ class ProgressBar(Callback):
         self.bar.update()
     def after_fit(self, trainer): self.bar.close()
 
-# %% ../nbs/07_engine.ipynb #c048
+# %% ../nbs/07_engine.ipynb #c050
 def reinitialize(model: nn.Module):
     "Re-initialise `model`: its own `reset_parameters` if it has one, else every submodule's."
     if hasattr(model, "reset_parameters"): model.reset_parameters(); return
@@ -511,7 +511,7 @@ class GradientHealth(Callback):
     def state_dict(self, trainer): return {"vanishing": self.vanishing, "restarts": trainer.restarts}
     def load_state_dict(self, trainer, d): self.vanishing, trainer.restarts = d["vanishing"], d["restarts"]
 
-# %% ../nbs/07_engine.ipynb #c052
+# %% ../nbs/07_engine.ipynb #c054
 class NanGuard(Callback):
     "Stop training after an epoch whose training or validation loss is not finite."
     order = -4
@@ -547,7 +547,7 @@ class GradientClip(Callback):
     def before_step(self, trainer):
         trainer.grad_norm = nn.utils.clip_grad_norm_(trainer.model.parameters(), self.max_norm, self.norm_type)
 
-# %% ../nbs/07_engine.ipynb #c058
+# %% ../nbs/07_engine.ipynb #c060
 def average_states(states: list[dict]) -> dict:
     "Element-wise mean of state dicts; non-float entries come from the first one."
     return {k: torch.stack([s[k] for s in states]).mean(0) if v.is_floating_point() else v.clone() for k, v in states[0].items()}
@@ -585,7 +585,7 @@ class BestAveraging(Callback):
     def state_dict(self, trainer): return {"snapshots": self.snapshots}
     def load_state_dict(self, trainer, d): self.snapshots = d["snapshots"]
 
-# %% ../nbs/07_engine.ipynb #c064
+# %% ../nbs/07_engine.ipynb #c066
 def rng_state() -> dict:
     "States of Python's, NumPy's and PyTorch's global generators, in types `torch.load(weights_only=True)` reads."
     kind, keys, pos, has_gauss, gauss = np.random.get_state()
@@ -658,7 +658,7 @@ class Checkpoints(Callback):
         trainer.history, trainer.start_epoch = list(state["history"]), state["epoch"] + 1
         get_logger("engine").info("Resumed from %s at epoch %d", path, trainer.start_epoch)
 
-# %% ../nbs/07_engine.ipynb #c068
+# %% ../nbs/07_engine.ipynb #c070
 @torch.no_grad()
 def refresh_batchnorm(model: nn.Module, dl, forward=lambda model, batch: model(batch)): # model, batches, forward(model, batch)
     "Recompute batch-norm running statistics of `model` over the batches of `dl`."

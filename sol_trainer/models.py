@@ -67,7 +67,7 @@ class Mlp(nn.Module):
         heads = out.view(len(out), self.n_tasks, self.output_dim)
         return (heads * batch["selector"].unsqueeze(-1)).sum(1)
 
-# %% ../nbs/06_models.ipynb #c017
+# %% ../nbs/06_models.ipynb #c018
 def _set_dropout(model: nn.Module, active: bool):
     "Switch only the dropout layers of `model` to training (active) or evaluation mode."
     for m in model.modules():

@@ -187,7 +187,7 @@ def describe_features(meta: dict) -> str:
     if meta["class_labels"]: lines.append(f"Classes: {', '.join(meta['class_labels'])}")
     return "\n".join(lines) + "\n"
 
-# %% ../nbs/04_prepare.ipynb #c029
+# %% ../nbs/04_prepare.ipynb #c030
 def load_features_meta(root_dir: str | Path) -> dict:
     "Read the feature specification recorded by `prepare_train`."
     path = Path(root_dir) / FEATURES_FILE
@@ -213,7 +213,7 @@ def prepare_infer(dataframe: pd.DataFrame, # melted frame to predict (`value` op
     if "value" in out.columns and meta["task"] == "regression": out["y"] = out["value"].astype(np.float64)
     return out
 
-# %% ../nbs/04_prepare.ipynb #c033
+# %% ../nbs/04_prepare.ipynb #c034
 def frame_tensors(df: pd.DataFrame, # frame from `prepare_train` or `prepare_infer`
                   with_y: bool = True, # include the `y` column when present
                  ) -> dict[str, torch.Tensor]:

@@ -229,7 +229,7 @@ def lookahead_radam(params,              # parameters (or parameter groups) to o
     "RAdam wrapped in Lookahead: the optimizer recipe of the drugform trainer."
     return Lookahead(torch.optim.RAdam(params, lr=lr, **radam_kwargs), alpha=alpha, k=k)
 
-# %% ../nbs/15_schedules.ipynb #c047
+# %% ../nbs/15_schedules.ipynb #c048
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD, "radam": torch.optim.RAdam,
               "nadam": torch.optim.NAdam, "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad,
               "lookahead_radam": lookahead_radam}

@@ -32,7 +32,7 @@ from .utils import accepts_argument, get_device, get_logger, save_weights, seed_
 __all__ = ['TrainConfig', 'make_optimizer', 'property_metrics', 'PropertyMetrics', 'fit_submodel', 'train_submodel',
            'AugmentFeatures', 'submodel_kwargs', 'fold_splits', 'train_kfold_ensemble']
 
-# %% ../nbs/09_train.ipynb #c007
+# %% ../nbs/09_train.ipynb #c008
 @dataclass
 class TrainConfig:
     "Settings of one training run."
@@ -49,7 +49,7 @@ class TrainConfig:
     progress: bool = True               # show an epoch progress bar
     callbacks: list = field(default_factory=list) # extra engine callbacks
 
-# %% ../nbs/09_train.ipynb #c009
+# %% ../nbs/09_train.ipynb #c010
 def _decays(name: str, param: torch.Tensor) -> bool: return param.ndim > 1 and not name.endswith(".bias")
 
 def make_optimizer(model: nn.Module, hps: HpConfig) -> torch.optim.Optimizer:
@@ -61,7 +61,7 @@ def make_optimizer(model: nn.Module, hps: HpConfig) -> torch.optim.Optimizer:
     cls = torch.optim.AdamW if hps.optimizer == "adamw" else torch.optim.Adam
     return cls([g for g in groups if g["params"]], lr=hps.r_learn, fused=fused)
 
-# %% ../nbs/09_train.ipynb #c012
+# %% ../nbs/09_train.ipynb #c014
 def property_metrics(y: np.ndarray,     # true values, original units (or class indices)
                      y_hat: np.ndarray, # predictions, original units (or class indices)
                      task: str,         # "regression" or "classification"
@@ -89,7 +89,7 @@ class PropertyMetrics(Callback):
                 yt, yp = s.inverse_transform(y[rows].astype(np.float64)), s.inverse_transform(pred[rows, 0].astype(np.float64))
             for name, value in property_metrics(yt, yp, self.task).items(): trainer.record[f"val_{name}:{p}"] = float(value)
 
-# %% ../nbs/09_train.ipynb #c015
+# %% ../nbs/09_train.ipynb #c017
 def _task_of_frame(df: pd.DataFrame) -> str:
     if "y" not in df.columns: raise KeyError("The frame has no 'y' column: pass it through prepare_train first")
     return "classification" if df["y"].dtype.kind == "i" else "regression"
@@ -124,7 +124,7 @@ def train_submodel(model: nn.Module, train_df: pd.DataFrame, val_df: pd.DataFram
     "Train `model` (see `fit_submodel`) and return its best validation loss."
     return fit_submodel(model, train_df, val_df, scaler_dict, train_config).best_loss
 
-# %% ../nbs/09_train.ipynb #c019
+# %% ../nbs/09_train.ipynb #c021
 class AugmentFeatures(Callback):
     "Re-featurize the training SMILES before every epoch."
     order = -20

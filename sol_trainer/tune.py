@@ -162,7 +162,7 @@ class Hyperparameters:
             return f"{n}: {e.hyp_type} [{e.low}, {e.high}]"
         return f"Hyperparameters({', '.join(show(n, e) for n, e in self._entries.items())})"
 
-# %% ../nbs/17_tune.ipynb #c015
+# %% ../nbs/17_tune.ipynb #c016
 ROUTES = ("model", "optimizer", "scheduler")
 
 def merge_params(primed: dict,  # static keyword arguments, used by every trial
@@ -183,7 +183,7 @@ def route_params(params: dict # names like "model.hidden", "optimizer.lr", "sche
         routed[route][key] = value
     return routed
 
-# %% ../nbs/17_tune.ipynb #c020
+# %% ../nbs/17_tune.ipynb #c021
 class InProcessExecutor(concurrent.futures.Executor):
     "Run each submitted call at once, in this thread, and return its finished Future."
     def submit(self, fn, /, *args, **kwargs) -> concurrent.futures.Future:
@@ -192,7 +192,7 @@ class InProcessExecutor(concurrent.futures.Executor):
         except Exception as e: future.set_exception(e)
         return future
 
-# %% ../nbs/17_tune.ipynb #c023
+# %% ../nbs/17_tune.ipynb #c024
 def score_of(metrics: dict # an objective's result
             ) -> float:
     "The score of `metrics` (higher is better): its `reward`, else minus its `loss`."
@@ -222,7 +222,7 @@ def make_sampler(space,        # a `Hyperparameters`, or a zero-argument functio
         return dict(params)
     return draw
 
-# %% ../nbs/17_tune.ipynb #c026
+# %% ../nbs/17_tune.ipynb #c027
 def _json_default(value):
     if isinstance(value, np.generic): return value.item()
     if isinstance(value, (np.ndarray, torch.Tensor)): return value.tolist()
@@ -276,7 +276,7 @@ def run_trial(objective: Callable, # objective(params, budget, trial_dir) -> met
     _write_json(rungs_path, rungs, f"metrics of {Path(trial_dir).name}")
     return metrics, seconds, False
 
-# %% ../nbs/17_tune.ipynb #c029
+# %% ../nbs/17_tune.ipynb #c030
 _COLUMNS = ("trial", "param.", "budget", "metric.", "score", "seconds")
 
 def results_frame(rows: list[dict] # one dict per run, as `run_batch` makes them
@@ -336,7 +336,7 @@ def finish_search(folder: Path,     # search folder
     log.info("Best: %s at %d epochs, score %.5g", best["trial"], best["budget"], best["score"])
     return results_frame(rows)
 
-# %% ../nbs/17_tune.ipynb #c031
+# %% ../nbs/17_tune.ipynb #c032
 def _check_positive(**values):
     for name, v in values.items():
         if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1: raise ValueError(f"{name} must be a positive integer, got {v!r}")
@@ -357,7 +357,7 @@ def hyp_opt(space,                   # `Hyperparameters`, or a function returnin
     run_batch(executor or InProcessExecutor(), objective, folder, trials, epochs, rows)
     return finish_search(folder, rows)
 
-# %% ../nbs/17_tune.ipynb #c038
+# %% ../nbs/17_tune.ipynb #c039
 def _check_hyperband(max_iter, eta):
     _check_positive(max_iter=max_iter)
     if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or not eta >= 2: raise ValueError(f"eta must be a number >= 2, got {eta!r}")
@@ -376,7 +376,7 @@ def hyperband_schedule(max_iter: int, # most epochs any configuration gets
         schedule.append([(math.floor(n / eta ** i), round(max_iter * eta ** (i - s))) for i in range(s + 1)])
     return schedule
 
-# %% ../nbs/17_tune.ipynb #c042
+# %% ../nbs/17_tune.ipynb #c043
 def _hyperband_state(folder: Path, draw: Callable, schedule: list, max_iter: int, eta, seed: int) -> dict:
     "Load `hyperband_state.json`, or draw every bracket's configurations once and save them."
     path, settings = folder / "hyperband_state.json", {"max_iter": max_iter, "eta": eta, "seed": seed}
@@ -414,7 +414,7 @@ def hyperband(space,                 # `Hyperparameters`, or a function returnin
                 alive = [alive[k] for k in sorted(ranked[:bracket[i + 1][0]])]
     return finish_search(folder, rows)
 
-# %% ../nbs/17_tune.ipynb #c051
+# %% ../nbs/17_tune.ipynb #c052
 def bayes_search(space: Hyperparameters, # the space; active entries are searched, fixed ones merged in
                  objective: Callable,    # objective(params, budget, trial_dir) -> metrics
                  n_calls: int,           # number of trials

@@ -120,7 +120,7 @@ def dataset_attr(dataset,            # a dataset, possibly wrapped (e.g. in a `S
         dataset = getattr(dataset, "dataset", None)
     return default
 
-# %% ../nbs/00_utils.ipynb #c025
+# %% ../nbs/00_utils.ipynb #c026
 @contextlib.contextmanager
 def atomic_write(path: str | Path, # file to create or replace
                  mode: str = "w"):  # "w" for text, "wb" for bytes
@@ -149,7 +149,7 @@ def read_json(path: str | Path): # a JSON file
     "Read a JSON file."
     with open(path, encoding="utf-8") as f: return json.load(f)
 
-# %% ../nbs/00_utils.ipynb #c029
+# %% ../nbs/00_utils.ipynb #c030
 def save_weights(model: nn.Module, path: str | Path): # model and target `.safetensors` file
     "Atomically save the state dict of `model` as safetensors."
     state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
@@ -164,7 +164,7 @@ def load_weights(model: nn.Module, path: str | Path, device: str | torch.device 
     except RuntimeError as e: raise ValueError(f"Weights in {path} do not fit {type(model).__name__}: {e}") from None
     return model.to(device)
 
-# %% ../nbs/00_utils.ipynb #c032
+# %% ../nbs/00_utils.ipynb #c033
 def check_config(cfg,          # configuration (dicts, lists and scalars)
                  schema: dict, # JSON schema (draft 7) it must satisfy
                  where: str = "config", # what `cfg` is, for the message
