@@ -177,9 +177,9 @@ class EpochResults(Callback):
         row["hyperband_reward"] = float(self.model.get_hyperband_reward(row))
         row["execution_time"] = time.monotonic() - self.start
         trainer.record.update(row)
-        epoch = trainer.epoch + 1
-        earlier = read_results(self.path.parent).loc[lambda d: d.index < epoch] if self.path.is_file() else None
-        table = pd.concat([earlier, pd.DataFrame([row], index=pd.Index([epoch], name="epoch"))])
+        records = trainer.history + [trainer.record]  # restored by `Checkpoints` on resume, so no need to read the CSV back
+        table = pd.DataFrame([{k: r.get(k) for k in row} for r in records],
+                             index=pd.Index([r["epoch"] + 1 for r in records], name="epoch"))
         with atomic_write(self.path) as f: table.to_csv(f)
 
 # %% ../nbs/18_defpy.ipynb #c025

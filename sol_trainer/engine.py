@@ -19,9 +19,9 @@ from .utils import atomic_write, dataset_attr, get_logger, save_weights, split_b
 # %% auto #0
 __all__ = ['EVENTS', 'SPLIT_NAMES', 'TensorLoader', 'Callback', 'call_model', 'move_to', 'SwitchStateSampler', 'StatefulItems',
            'as_loader', 'split_sizes', 'split_dataset', 'subset_dataset', 'Trainer', 'BestCheckpoint', 'EarlyStopping',
-           'History', 'TensorBoard', 'ProgressBar', 'reinitialize', 'GradientHealth', 'NanGuard', 'StopFile',
-           'GradientClip', 'average_states', 'BestAveraging', 'rng_state', 'set_rng_state', 'latest_checkpoint',
-           'Checkpoints', 'refresh_batchnorm', 'SWA']
+           'History', 'write_hparams', 'TensorBoard', 'ProgressBar', 'reinitialize', 'GradientHealth', 'NanGuard',
+           'StopFile', 'GradientClip', 'average_states', 'BestAveraging', 'rng_state', 'set_rng_state',
+           'latest_checkpoint', 'Checkpoints', 'refresh_batchnorm', 'SWA']
 
 # %% ../nbs/07_engine.ipynb #c005
 class TensorLoader:
@@ -192,7 +192,7 @@ class Trainer:
         self.device, self.scheduler, self.tags = torch.device(device), scheduler, dict(tags or {})
         self.amp = (self.device.type == "cuda") if amp is None else bool(amp and self.device.type == "cuda")
         self.grad_scaler = torch.amp.GradScaler("cuda") if self.amp else None
-        self.callbacks = sorted(callbacks, key=lambda cb: cb.order)
+        self.callbacks = list(callbacks)  # put in `order` when a fit starts
         self.repeat_train, self.repeat_valid = repeat_train, repeat_valid
         self.history, self.stop = [], False
 
@@ -430,8 +430,15 @@ class History(Callback):
             with open(self.path, "a", encoding="utf-8") as f: f.write(json.dumps(trainer.record) + "\n")
 
 # %% ../nbs/07_engine.ipynb #c044
-def _hparam_value(value):
-    return value if isinstance(value, (bool, int, float, str)) else str(value)
+def write_hparams(writer,          # a `torch.utils.tensorboard.SummaryWriter`
+                  params: dict,    # hyperparameters; values other than numbers, strings and booleans are written as text
+                  metrics: dict,   # results; only finite numbers are kept
+                 ):
+    "Record one run's hyperparameters with its metrics for TensorBoard's HParams tab."
+    hparams = {k: v if isinstance(v, (bool, int, float, str)) else str(v) for k, v in params.items()}
+    numeric = {k: float(v) for k, v in metrics.items()
+               if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
+    writer.add_hparams(hparams, numeric, run_name=".")
 
 class TensorBoard(Callback):
     "Scalars of every epoch record and, optionally, hyperparameters with final metrics, in a TensorBoard log folder."
@@ -458,14 +465,11 @@ class TensorBoard(Callback):
     def final_metrics(self, trainer) -> dict[str, float]:
         "Metrics reported with the hyperparameters."
         last = trainer.history[-1] if trainer.history else {}
-        metrics = {"hparam/train_loss": last.get("train_loss"), "hparam/val_loss": last.get("val_loss"),
-                   "hparam/best_loss": getattr(trainer, "best_loss", None)}
-        return {k: float(v) for k, v in metrics.items() if v is not None and math.isfinite(v)}
+        return {"hparam/train_loss": last.get("train_loss"), "hparam/val_loss": last.get("val_loss"),
+                "hparam/best_loss": getattr(trainer, "best_loss", None)}
 
     def after_fit(self, trainer):
-        if self.hparams is not None:
-            hparams = {k: _hparam_value(v) for k, v in self.hparams.items()}
-            self.writer.add_hparams(hparams, self.final_metrics(trainer), run_name=".")
+        if self.hparams is not None: write_hparams(self.writer, self.hparams, self.final_metrics(trainer))
         self.writer.close()
 
 # %% ../nbs/07_engine.ipynb #c048

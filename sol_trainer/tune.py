@@ -16,6 +16,7 @@ from skopt import gp_minimize
 from skopt.space import Categorical, Integer, Real
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from .engine import write_hparams
 from .utils import get_logger, read_json, write_text
 
 # %% auto #0
@@ -288,9 +289,7 @@ def results_frame(rows: list[dict] # one dict per run, as `run_batch` makes them
 def _log_hparams(log_dir: Path, params: dict, metrics: dict):
     "Write one TensorBoard hparams record into `log_dir`."
     from torch.utils.tensorboard import SummaryWriter
-    hparams = {k: v if isinstance(v, (bool, int, float, str)) else str(v) for k, v in params.items()}
-    numeric = {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    with SummaryWriter(log_dir) as writer: writer.add_hparams(hparams, numeric, run_name=".")
+    with SummaryWriter(log_dir) as writer: write_hparams(writer, params, metrics)
 
 def run_batch(executor: concurrent.futures.Executor, # runs the calls
               objective: Callable, # objective(params, budget, trial_dir) -> metrics
