@@ -15,21 +15,15 @@ from sklearn.model_selection import train_test_split
 
 from .datasets import load_multitask
 from .defpy import defpy_arguments, run_defpy
-from .featurize import MorganFeaturizer
-from .hyperparameters import HpConfig
 from .infer import eval_ensemble
 from .load import load_ensemble
-from .models import Mlp
 from .parse import best_epochs, plot_learning_curves, read_history, summarize
-from .prepare import prepare_train
-from .search import bayes_search
-from .tune import Hyperparameters
-from .train import TrainConfig, train_kfold_ensemble
+from .recipes import train_recipe
 from .utils import get_logger, write_json
 
 # %% auto #0
-__all__ = ['DEMO_SETTINGS', 'DEMO_BASE_HPS', 'split_by_property', 'test_metrics', 'parity_plot', 'demo_space', 'run_demo',
-           'run_config', 'main']
+__all__ = ['DEMO_QUICK', 'DEMO_SEARCH_SECONDS', 'split_by_property', 'test_metrics', 'parity_plot', 'run_demo', 'run_config',
+           'main']
 
 # %% ../nbs/12_cli.ipynb #c005
 def split_by_property(df: pd.DataFrame, # melted frame
@@ -68,42 +62,30 @@ def parity_plot(test_df: pd.DataFrame, mean: np.ndarray, std: np.ndarray, path: 
     fig.tight_layout(); fig.savefig(path, dpi=120); plt.close(fig)
 
 # %% ../nbs/12_cli.ipynb #c011
-DEMO_SETTINGS = {
-    # stage sizes: search trials and folds, epochs per search trial, ensemble folds and epochs
-    "full":  {"n_bits": 2048, "n_calls": 5, "n_initial_points": 2, "search_folds": 2, "search_epochs": 8, "n_fold": 5, "epochs": 40, "rows": None},
-    "quick": {"n_bits": 512, "n_calls": 3, "n_initial_points": 1, "search_folds": 2, "search_epochs": 3, "n_fold": 2, "epochs": 4, "rows": 400},
-}
-DEMO_BASE_HPS = {"optimizer": "adamw", "weight_decay": 1e-2, "capacity": 1, "dropout_pct": 0.2, "batch_size": 32, "r_learn": 1e-3}
-
-def demo_space() -> Hyperparameters:
-    "The demo's search space: learning rate, batch size, dropout and capacity around the base configuration."
-    return (Hyperparameters().register(["r_learn", "batch_size", "dropout_pct", "capacity"], ["decimal", "integer", "real", "integer"])
-            .set_range("r_learn", math.log10(3e-4), math.log10(3e-3)).set_range("batch_size", 32, 128)
-            .set_range("dropout_pct", 0.0, 0.5).set_range("capacity", 1, 2))
+DEMO_QUICK = {"rows": 400, "search_calls": 2, "search_epochs": 3, "n_fold": 2, "epochs": 4} # a smoke test's sizes
+DEMO_SEARCH_SECONDS = 45 # the full demo's search budget
 
 def run_demo(out_dir: str | Path,   # run folder (must not hold a model yet)
              quick: bool = False,   # tiny settings for a smoke test
              seed: int = 0,         # seed of the split, search and ensemble
              n_jobs: int = 1,       # featurization workers
+             recipe: str = "vector", # "vector" or "graph" (see `RECIPES`)
             ) -> dict:
-    "Run the whole workflow on the bundled data; return the test metrics."
-    cfg, log, start = DEMO_SETTINGS["quick" if quick else "full"], get_logger("cli"), time.monotonic()
+    "Run a default recipe on the bundled data, from the split to test predictions; return the metrics."
+    log, start = get_logger("cli"), time.monotonic()
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     data = load_multitask()
-    if cfg["rows"]: data = data.groupby("prop").sample(cfg["rows"] // 2, random_state=seed).reset_index(drop=True)
+    if quick: data = data.groupby("prop").sample(DEMO_QUICK["rows"] // 2, random_state=seed).reset_index(drop=True)
     train, test = split_by_property(data, 0.2, seed)
     log.info("%d training and %d test rows", len(train), len(test))
-    fz, root = MorganFeaturizer(radius=2, n_bits=cfg["n_bits"]), out / "model"
-    df, scalers = prepare_train(train, fz, root_dir=root, n_jobs=n_jobs)
-    base = TrainConfig(hps=HpConfig(**DEMO_BASE_HPS), epochs=cfg["search_epochs"], progress=False)
-    hps = bayes_search(df, scalers, Mlp, demo_space(), base, n_calls=cfg["n_calls"], n_initial_points=cfg["n_initial_points"],
-                       n_fold=cfg["search_folds"], random_seed=seed, trials_path=out / "trials.csv", folder=out / "search")
-    tc = TrainConfig(hps=hps, epochs=cfg["epochs"], patience=max(5, cfg["epochs"] // 4), progress=True)
-    train_kfold_ensemble(df, Mlp, {}, tc, scaler_dict=scalers, root_dir=root, n_fold=cfg["n_fold"], random_seed=seed)
-    ensemble = load_ensemble(root, Mlp, "cpu")
-    _, mean, std, _ = eval_ensemble(ensemble, root, test, fz, n_jobs=n_jobs)
-    metrics = {"properties": test_metrics(test, mean, std), "hyperparameters": hps.to_dict(),
-               "seconds": round(time.monotonic() - start, 1), "quick": quick, "seed": seed}
+    root = out / "model"
+    changes = {k: v for k, v in DEMO_QUICK.items() if k != "rows"} if quick else {}
+    done = train_recipe(train, root, recipe, time_budget=DEMO_SEARCH_SECONDS, seed=seed, n_jobs=n_jobs,
+                        trials_path=out / "trials.csv", search_folder=out / "search", **changes)
+    _, mean, std, _ = eval_ensemble(load_ensemble(root, device="cpu"), root, test, n_jobs=n_jobs)
+    metrics = {"properties": test_metrics(test, mean, std), "recipe": recipe, "hyperparameters": done["hyperparameters"],
+               "oof": done["oof"], "stage_seconds": done["seconds"], "seconds": round(time.monotonic() - start, 1),
+               "quick": quick, "seed": seed}
     write_json(out / "metrics.json", metrics)
     parity_plot(test, mean, std, out / "parity.png", metrics["properties"])
     plot_learning_curves(read_history(root)).savefig(out / "learning_curves.png", dpi=110)
@@ -139,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--quick", action="store_true", help="tiny settings for a smoke test (under a minute)")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--jobs", type=int, default=1, help="featurization workers")
+    demo.add_argument("--recipe", choices=["vector", "graph"], default="vector", help="default pipeline to run (see the recipes chapter)")
     fit = sub.add_parser("fit", help="train from a YAML configuration")
     fit.add_argument("config", help="YAML file (with --resume: a run folder's config.yaml)")
     fit.add_argument("--epochs", type=int, default=None, help="override training.num_epochs")
@@ -155,7 +138,7 @@ def main(argv: list[str] | None = None): # arguments (default: sys.argv[1:])
     logging.getLogger("sol_trainer.train").setLevel(logging.WARNING)  # per-epoch lines go to logs/history.jsonl
     if args.command == "demo":
         out = Path(args.out or f"runs/demo-{time.strftime('%Y%m%d-%H%M%S')}")
-        metrics = run_demo(out, quick=args.quick, seed=args.seed, n_jobs=args.jobs)
+        metrics = run_demo(out, quick=args.quick, seed=args.seed, n_jobs=args.jobs, recipe=args.recipe)
         print(_format_report(metrics))
         print(f"Finished in {metrics['seconds']} s; results in {out}")
     elif args.command == "fit":

@@ -25,9 +25,9 @@ __all__ = ['EVENTS', 'SPLIT_NAMES', 'TensorLoader', 'Callback', 'call_model', 'm
 
 # %% ../nbs/07_engine.ipynb #c005
 class TensorLoader:
-    "Iterate over a dict of equally long tensors in (optionally shuffled) batches of dicts."
+    "Iterate over a dict of equally long tensors (or row sources) in (optionally shuffled) batches of dicts."
     def __init__(self,
-                 tensors: dict[str, torch.Tensor], # tensors sharing their first dimension
+                 tensors: dict, # tensors (or row sources) sharing their first dimension
                  batch_size: int,                  # rows per batch
                  shuffle: bool = False,            # reshuffle at every pass
                  seed: int = 0,                    # seed of the shuffling generator
@@ -45,17 +45,16 @@ class TensorLoader:
         return full + (rest >= self.min_batch and rest > 0)
 
     def __iter__(self):
-        data = self.tensors
-        if self.shuffle:
-            perm = torch.randperm(self.n, generator=self.generator)
-            data = {k: v[perm.to(v.device)] for k, v in data.items()}
+        order = torch.randperm(self.n, generator=self.generator) if self.shuffle else None
+        data = {k: v[order.to(v.device)] if order is not None and isinstance(v, torch.Tensor) else v for k, v in self.tensors.items()}
         for start in range(0, self.n, self.batch_size):
             stop = min(start + self.batch_size, self.n)
             if stop - start < self.min_batch: return
-            yield {k: v[start:stop] for k, v in data.items()}
+            rows = slice(start, stop) if order is None else order[start:stop]
+            yield {k: v[start:stop] if isinstance(v, torch.Tensor) else v[rows] for k, v in data.items()}
 
     def to(self, device) -> TensorLoader:
-        "Move the tensors to `device` once, so batches need no transfer."
+        "Move the tensors (and row sources) to `device` once, so batches need no transfer."
         self.tensors = {k: v.to(device) for k, v in self.tensors.items()}
         return self
 

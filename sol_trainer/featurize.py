@@ -44,6 +44,7 @@ def register_featurizer(cls: type) -> type: # a `Featurizer` subclass
 class Featurizer:
     "Base class of featurizers: `featurizer(smiles)` gives a float32 vector of length `n_features`."
     names: list[str]
+    is_graph: bool = False # True for featurizers that give a graph instead of a vector
 
     @property
     def n_features(self) -> int:
@@ -202,6 +203,7 @@ def featurize(smiles: list[str] | pd.Series, # SMILES to featurize; a Series' in
              ) -> np.ndarray:
     "(N, F) float32 matrix of the featurized `smiles`; one `ValueError` listing every row that fails to parse."
     if chunk_size < 1: raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    if getattr(featurizer, "is_graph", False): raise TypeError(f"{featurizer!r} makes graphs, not vectors: use sol_trainer.graphs.featurize_graphs")
     labels = smiles.index.tolist() if isinstance(smiles, pd.Series) else list(range(len(smiles)))
     values = list(smiles)
     starts = range(0, len(values), chunk_size)

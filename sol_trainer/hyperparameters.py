@@ -165,11 +165,12 @@ def compute_batch_size_range(min_passes: int,     # least optimizer steps per ep
 
 # %% ../nbs/05_hyperparameters.ipynb #c029
 def _n_rows(data: Mapping) -> int:
-    "The first dimension shared by all tensors of `data`."
+    "The first dimension shared by all tensors (or row sources, such as the graphs of the rows) of `data`."
     if not isinstance(data, Mapping) or not data: raise ValueError("data must be a non-empty dict of tensors")
     sizes = {}
     for k, v in data.items():
-        if not isinstance(v, torch.Tensor): raise TypeError(f"data[{k!r}] must be a tensor, got {type(v).__name__}")
+        if not (isinstance(v, torch.Tensor) or hasattr(v, "__getitem__") and hasattr(v, "__len__")):
+            raise TypeError(f"data[{k!r}] must be a tensor or a row source, got {type(v).__name__}")
         sizes[k] = len(v)
     if len(set(sizes.values())) != 1: raise ValueError(f"All tensors in data must have the same number of rows, got {sizes}")
     n = next(iter(sizes.values()))
@@ -189,7 +190,7 @@ def _pass_fits(model: nn.Module, data: Mapping, size: int, device: torch.device,
 
 # %% ../nbs/05_hyperparameters.ipynb #c030
 def compute_max_batch(model: nn.Module,              # model called as `model(batch_dict)`, returning a tensor
-                      data: Mapping[str, torch.Tensor], # tensors sharing their first dimension N, e.g. {"x", "selector", "y"}
+                      data: Mapping, # tensors (or row sources) sharing their first dimension N, e.g. `frame_tensors(df)`
                       device: str | torch.device,    # device to probe
                       init_size: int = 4096,         # largest size to try
                       backward: bool = True,         # include a backward pass (training) or not (inference)

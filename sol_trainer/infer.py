@@ -10,19 +10,34 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .engine import TensorLoader
+from .engine import TensorLoader, move_to
 from .models import LinearEnsemble
 from .prepare import frame_tensors, load_features_meta, prepare_infer
 from .utils import get_device
 
 # %% auto #0
-__all__ = ['eval_ensemble']
+__all__ = ['predict_tensors', 'eval_ensemble']
 
 # %% ../nbs/10_infer.ipynb #c005
+def predict_tensors(ensemble: LinearEnsemble, # an ensemble (or one submodel wrapped in one)
+                    tensors: dict,            # model inputs from `frame_tensors`
+                    device: str | torch.device | None = None, # None: the device the ensemble is on
+                    batch_size: int = 2048,   # rows per forward pass
+                    **forward_kwargs,         # passed to the ensemble, e.g. `n_passes`
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    "Ensemble mean and std for every row of `tensors`: original units, or class probabilities for classification."
+    device = torch.device(device) if device is not None else next(ensemble.parameters()).device
+    ensemble.to(device).eval()
+    means, stds = [], []
+    for batch in TensorLoader(tensors, batch_size):
+        m, s = ensemble(move_to(batch, device), **forward_kwargs)
+        means.append(m.cpu()); stds.append(s.cpu())
+    return torch.cat(means).numpy(), torch.cat(stds).numpy()
+
 def eval_ensemble(ensemble: LinearEnsemble,   # loaded with `load_ensemble`
                   root_dir: str | Path,       # its model root
                   dataframe: pd.DataFrame,    # melted frame to predict (`value` optional)
-                  featurizer,                 # the featurizer used at training (None if none was)
+                  featurizer=None,            # the featurizer(s) used at training; None uses the recorded ones
                   device: str | torch.device | None = None, # None: the device the ensemble is on
                   ensemble_kwargs_dict: dict | None = None, # forward arguments such as `n_passes`
                   batch_size: int = 2048,     # rows per forward pass
@@ -30,15 +45,9 @@ def eval_ensemble(ensemble: LinearEnsemble,   # loaded with `load_ensemble`
                   progress: bool = False,     # show a featurization progress bar
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     "Predict `dataframe` with `ensemble`: (y, y_mean_hat, y_std_hat, selectors)."
-    device = torch.device(device) if device is not None else next(ensemble.parameters()).device
-    ensemble.to(device).eval()
     prepared = prepare_infer(dataframe, featurizer, root_dir, n_jobs=n_jobs, progress=progress)
     tensors = frame_tensors(prepared, with_y=False)
-    means, stds = [], []
-    for batch in TensorLoader(tensors, batch_size):
-        m, s = ensemble({k: v.to(device) for k, v in batch.items()}, **(ensemble_kwargs_dict or {}))
-        means.append(m.cpu()); stds.append(s.cpu())
-    mean, std = torch.cat(means).numpy(), torch.cat(stds).numpy()
+    mean, std = predict_tensors(ensemble, tensors, device, batch_size, **(ensemble_kwargs_dict or {}))
     if ensemble.task == "classification":
         cls = mean.argmax(1)
         mean, std = np.asarray(ensemble.class_labels, dtype=object)[cls], std[np.arange(len(cls)), cls]

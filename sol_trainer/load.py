@@ -7,12 +7,13 @@ from __future__ import annotations
 import hashlib, os, re, shutil, tempfile, time
 from pathlib import Path
 
+import pandas as pd
 import torch
 from torch import nn
 
 import sol_trainer
 from .hyperparameters import HpConfig
-from .models import LinearEnsemble
+from .models import LinearEnsemble, model_class, model_name
 from .prepare import (FEATURES_FILE, MANIFEST_FILE, METADATA_DIR, MODELS_DIR,
                                  check_root_free, load_features_meta)
 from .scale import scaler_from_dict
@@ -20,14 +21,15 @@ from .utils import accepts_argument, get_device, get_logger, load_weights, read_
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'SCALERS_FILE', 'SELECTORS_FILE', 'HPS_FILE', 'MODEL_FILE', 'PROPERTIES_FILE', 'CLASS_LABELS_FILE',
-           'log', 'RootWriter', 'write_metadata', 'verify_root', 'load_scalers', 'load_selectors', 'load_hps',
-           'load_classlabels', 'submodel_paths', 'load_ensemble']
+           'OOF_FILE', 'OOF_METRICS_FILE', 'log', 'RootWriter', 'write_metadata', 'verify_root', 'load_scalers',
+           'load_selectors', 'load_hps', 'load_classlabels', 'read_oof', 'submodel_paths', 'load_ensemble']
 
 # %% ../nbs/08_load.ipynb #c005
 FORMAT_VERSION = 1
 SCALERS_FILE, SELECTORS_FILE = f"{METADATA_DIR}/scalers.json", f"{METADATA_DIR}/selectors.json"
 HPS_FILE, MODEL_FILE = f"{METADATA_DIR}/hyperparams.json", f"{METADATA_DIR}/model.json"
 PROPERTIES_FILE, CLASS_LABELS_FILE = f"{METADATA_DIR}/properties.txt", f"{METADATA_DIR}/class_labels.txt"
+OOF_FILE, OOF_METRICS_FILE = f"{METADATA_DIR}/oof_predictions.csv", f"{METADATA_DIR}/oof_metrics.json"
 _submodel_re = re.compile(r"^model_(\d+)\.safetensors$")
 log = get_logger("load")
 
@@ -97,7 +99,7 @@ def write_metadata(writer: RootWriter,        # staging writer of the root
     write_json(writer.path(HPS_FILE), hps.to_dict() if hps is not None else None)
     skipped = sorted(k for k, v in submodel_kwargs.items() if not _json_able(v))
     if skipped: log.warning("Constructor arguments %s are not JSON values and are not saved; pass them to load_ensemble", skipped)
-    write_json(writer.path(MODEL_FILE), {"class": f"{submodel_cls.__module__}.{submodel_cls.__qualname__}",
+    write_json(writer.path(MODEL_FILE), {"class": model_name(submodel_cls),
                                          "kwargs": {k: v for k, v in submodel_kwargs.items() if k not in skipped}})
 
 # %% ../nbs/08_load.ipynb #c011
@@ -132,14 +134,26 @@ def load_classlabels(root_dir) -> list[str] | None:
     path = Path(root_dir) / CLASS_LABELS_FILE
     return path.read_text(encoding="utf-8").splitlines() if path.exists() else None
 
+def read_oof(root_dir) -> pd.DataFrame:
+    "Out-of-fold predictions of the training rows (row, fold, prop, value, prediction)."
+    return pd.read_csv(Path(root_dir) / OOF_FILE)
+
 def submodel_paths(root_dir) -> list[Path]:
     "Weights files of the submodels, in fold order (numeric, so model_10 follows model_9)."
     paths = [p for p in (Path(root_dir) / MODELS_DIR).iterdir() if _submodel_re.match(p.name)]
     return sorted(paths, key=lambda p: int(_submodel_re.match(p.name).group(1)))
 
 # %% ../nbs/08_load.ipynb #c013
+def _submodel_class(recorded: str, given: type | None) -> type:
+    "The class to rebuild: the recorded one, after checking that `given` (if any) is that class."
+    if given is None: return model_class(recorded)
+    if recorded not in (model_name(given), f"{given.__module__}.{given.__qualname__}"):
+        raise ValueError(f"The root was trained with the model class {recorded!r}, not {model_name(given)!r}; "
+                         "pass the recorded class, or none to rebuild it")
+    return given
+
 def load_ensemble(root_dir: str | Path,     # complete model root
-                  submodel_cls: type,       # class of the submodels (e.g. `Mlp`)
+                  submodel_cls: type | None = None, # class of the submodels (None: the recorded one)
                   device: str | torch.device | None = None, # where to put the ensemble (None: CUDA if available)
                   submodel_kwargs_dict: dict | None = None, # constructor arguments overriding the saved ones
                  ) -> LinearEnsemble:
@@ -147,8 +161,7 @@ def load_ensemble(root_dir: str | Path,     # complete model root
     device, root = get_device(device), Path(root_dir)
     manifest = verify_root(root)
     saved = read_json(root / MODEL_FILE)
-    wanted = f"{submodel_cls.__module__}.{submodel_cls.__qualname__}"
-    if saved["class"] != wanted: log.warning("Root was trained with %s; loading it into %s", saved["class"], wanted)
+    submodel_cls = _submodel_class(saved["class"], submodel_cls)
     kwargs = {**saved["kwargs"], **(submodel_kwargs_dict or {})}
     hps = load_hps(root)
     if hps is not None and "hps" not in kwargs and accepts_argument(submodel_cls, "hps"): kwargs["hps"] = hps

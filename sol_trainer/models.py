@@ -13,7 +13,8 @@ from .prepare import INPUT_KEYS
 from .scale import SequentialScaler
 
 # %% auto #0
-__all__ = ['get_unit_sequence', 'assemble_inputs', 'Mlp', 'LinearEnsemble']
+__all__ = ['MODELS', 'get_unit_sequence', 'assemble_inputs', 'register_model', 'model_name', 'model_class', 'Mlp',
+           'LinearEnsemble']
 
 # %% ../nbs/06_models.ipynb #c005
 def get_unit_sequence(input_dim: int,  # width of the model input
@@ -33,7 +34,28 @@ def assemble_inputs(batch: dict[str, torch.Tensor] # batch with some of the keys
     "Concatenate the input blocks of `batch` into one matrix."
     return torch.cat([batch[k] for k in INPUT_KEYS if k in batch], dim=1)
 
+# %% ../nbs/06_models.ipynb #n901
+MODELS: dict[str, type] = {}
+
+def register_model(cls: type) -> type: # an `nn.Module` subclass
+    "Class decorator making `cls` loadable from a model root under its class name."
+    MODELS[cls.__name__] = cls
+    return cls
+
+def model_name(cls: type) -> str: # a model class
+    "The name a model root records for `cls`: its registered name, or its import path when it is not registered."
+    return cls.__name__ if MODELS.get(cls.__name__) is cls else f"{cls.__module__}.{cls.__qualname__}"
+
+def model_class(name: str) -> type: # name recorded in a model root
+    "The registered class recorded as `name` (a registered name, or the import path of a registered class)."
+    if name in MODELS: return MODELS[name]
+    for cls in MODELS.values():
+        if f"{cls.__module__}.{cls.__qualname__}" == name: return cls
+    raise ValueError(f"The model class {name!r} is not registered, so it is not loaded (loading never imports what a file names); "
+                     f"registered: {sorted(MODELS)}. Decorate your class with sol_trainer.models.register_model before loading")
+
 # %% ../nbs/06_models.ipynb #c011
+@register_model
 class Mlp(nn.Module):
     "Multi-task MLP whose hidden layers follow `HpConfig`."
     def __init__(self,
@@ -90,7 +112,8 @@ class LinearEnsemble(nn.Module):
 
     def _property_index(self, batch) -> torch.Tensor:
         sel = batch.get("selector")
-        if sel is None or sel.shape[1] == 0: return torch.zeros(len(next(iter(batch.values()))), dtype=torch.long, device=sel.device if sel is not None else None)
+        if sel is None: raise KeyError("The batch has no 'selector' block: build it with frame_tensors from a prepared frame")
+        if sel.shape[1] == 0: return torch.zeros(len(sel), dtype=torch.long, device=sel.device)
         return sel.argmax(1)
 
     def _unscale(self, preds: torch.Tensor, prop_idx: torch.Tensor) -> torch.Tensor:

@@ -5,21 +5,22 @@
 # %% ../nbs/04_prepare.ipynb #c002
 from __future__ import annotations
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from .featurize import featurize
+from .featurize import ConcatFeaturizer, featurize, featurizer_from_dict
 from .scale import SequentialScaler, choose_feature_scaler, choose_label_scaler, scaler_from_dict
 from .utils import get_logger, read_json, write_json, write_text
 
 # %% auto #0
 __all__ = ['FEATURE_DICT_COLUMNS', 'INPUT_KEYS', 'METADATA_DIR', 'MODELS_DIR', 'LOGS_DIR', 'FEATURES_FILE', 'MANIFEST_FILE',
            'log', 'check_frame', 'task_of', 'feature_dict_keys', 'feature_dict_matrix', 'selector_matrix',
-           'root_holds_model', 'check_root_free', 'prepare_train', 'describe_features', 'load_features_meta',
-           'prepare_infer', 'frame_tensors', 'model_dims']
+           'root_holds_model', 'check_root_free', 'GraphRows', 'ModelInputs', 'PreparedFrame', 'split_featurizers',
+           'prepare_train', 'describe_features', 'load_features_meta', 'prepare_infer', 'frame_tensors', 'model_dims']
 
 # %% ../nbs/04_prepare.ipynb #c005
 FEATURE_DICT_COLUMNS = ("graph_feats", "node_feats")
@@ -108,58 +109,122 @@ def check_root_free(root_dir: str | Path):
     if root_holds_model(root_dir):
         raise FileExistsError(f"{root_dir} already holds a trained model ({MANIFEST_FILE}); choose another root_dir or delete it")
 
+# %% ../nbs/04_prepare.ipynb #n900
+class GraphRows:
+    "The molecular graphs of some rows: `len`, and a graph `Batch` for a tensor (or slice) of positions."
+    def __init__(self, store, rows: torch.Tensor): # `GraphStore` of distinct molecules; graph index of each row
+        self.store, self.rows = store, rows
+
+    def __len__(self): return len(self.rows)
+    def __getitem__(self, positions): return self.store[self.rows[positions]]
+    def to(self, device) -> GraphRows: return GraphRows(self.store.to(device), self.rows.to(device))
+    @property
+    def atom_dim(self) -> int: return self.store.atom_dim
+    @property
+    def bond_dim(self) -> int: return self.store.bond_dim
+
+@dataclass
+class ModelInputs:
+    "Model inputs of every row of a prepared frame, converted once."
+    tensors: dict[str, torch.Tensor]   # (N, width) float32 blocks named as in `INPUT_KEYS`
+    graphs: object = None              # `GraphStore` of the distinct molecules, or None
+    graph_rows: torch.Tensor | None = None # graph index of each row
+
+    def select(self, rows: np.ndarray # positions of the rows wanted
+              ) -> dict:
+        "The input blocks (and graphs) of `rows`, in `INPUT_KEYS` order then `graph`."
+        idx = torch.from_numpy(np.array(rows, dtype=np.int64)) # a copy: frame columns may be read-only
+        out = {k: self.tensors[k][idx] for k in INPUT_KEYS if k in self.tensors}
+        if self.graphs is not None: out["graph"] = GraphRows(self.graphs, self.graph_rows[idx])
+        return out
+
+class PreparedFrame(pd.DataFrame):
+    "A prepared melted frame: its rows as a DataFrame, their model inputs converted once in `inputs`."
+    _metadata = ["inputs"]
+    @property
+    def _constructor(self): return PreparedFrame
+
 # %% ../nbs/04_prepare.ipynb #c023
-def _feature_blocks(df, featurizer, spec, n_jobs, progress) -> dict[str, np.ndarray]:
-    "Raw (unscaled) feature matrices per input block, following `spec`."
-    blocks = {}
-    if spec.get("featurizer") is not None:
-        if featurizer is None: raise ValueError("This model was trained on SMILES features: pass the featurizer")
-        if "smiles_string" not in df.columns: raise KeyError("A featurizer was given but the DataFrame has no 'smiles_string' column")
-        X = featurize(df["smiles_string"], featurizer, n_jobs=n_jobs, progress=progress)
+def split_featurizers(featurizer # None, one featurizer, or a list of them (at most one graph featurizer)
+                     ) -> tuple:
+    "(graph featurizer, vector featurizer) of `featurizer`; several vector featurizers are concatenated."
+    items = [] if featurizer is None else list(featurizer) if isinstance(featurizer, (list, tuple)) else [featurizer]
+    graphs = [f for f in items if getattr(f, "is_graph", False)]
+    vectors = [f for f in items if not getattr(f, "is_graph", False)]
+    if len(graphs) > 1: raise ValueError(f"At most one graph featurizer can be used, got {graphs}")
+    vector = None if not vectors else vectors[0] if len(vectors) == 1 else ConcatFeaturizer(*vectors)
+    return (graphs[0] if graphs else None), vector
+
+def _described(featurizer) -> dict | None:
+    "The featurizer's description without the RDKit version (which is information only)."
+    if featurizer is None: return None
+    return {k: v for k, v in featurizer.to_dict().items() if k != "rdkit_version"}
+
+def _distinct_smiles(df: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
+    "The distinct SMILES (labelled by the first row holding each) and the position of each row's SMILES among them."
+    codes, uniques = pd.factorize(df["smiles_string"])
+    first = np.unique(codes, return_index=True)[1]
+    return pd.Series(np.asarray(uniques, dtype=object), index=df.index[first]), codes
+
+def _features_spec(df, graph_fz, vector_fz) -> dict:
+    "Describe the input blocks a training frame provides."
+    if (graph_fz or vector_fz) is not None and "smiles_string" not in df.columns:
+        raise KeyError("A featurizer was given but the DataFrame has no 'smiles_string' column")
+    spec = {"featurizer": vector_fz.to_dict() if vector_fz is not None else None,
+            "n_x": vector_fz.n_features if vector_fz is not None else 0,
+            "graph_featurizer": graph_fz.to_dict() if graph_fz is not None else None}
+    for col in FEATURE_DICT_COLUMNS: spec[col] = feature_dict_keys(df[col]) if col in df.columns else None
+    if graph_fz is None and vector_fz is None and all(spec[c] is None for c in FEATURE_DICT_COLUMNS):
+        raise ValueError("No inputs: pass a featurizer for 'smiles_string', or provide graph_feats/node_feats")
+    return spec
+
+def _featurized(df, graph_fz, vector_fz, spec, n_jobs, progress) -> tuple[dict[str, np.ndarray], object, np.ndarray | None]:
+    "Raw (unscaled) feature matrices per input block, the graphs of the distinct SMILES and each row's graph index."
+    blocks, graphs, codes = {}, None, None
+    if graph_fz is not None or vector_fz is not None:
+        if "smiles_string" not in df.columns: raise KeyError("The model was trained on SMILES features, but the DataFrame has no 'smiles_string' column")
+        smiles, codes = _distinct_smiles(df)
+    if vector_fz is not None:
+        X = featurize(smiles, vector_fz, n_jobs=n_jobs, progress=progress)
         if X.shape[1] != spec["n_x"]:
             raise ValueError(f"The featurizer gives {X.shape[1]} features; the model was trained on {spec['n_x']}")
-        blocks["x"] = X
+        blocks["x"] = X[codes]
+    if graph_fz is not None:
+        from sol_trainer.graphs import featurize_graphs # torch_geometric is imported only for graph models
+        graphs = featurize_graphs(smiles, graph_fz, n_jobs=n_jobs, progress=progress)
     for col in FEATURE_DICT_COLUMNS:
         if spec.get(col) is not None:
             if col not in df.columns: raise KeyError(f"The model was trained with '{col}', which the DataFrame lacks")
             blocks[col] = feature_dict_matrix(df[col], spec[col])
-    return blocks
+    return blocks, graphs, (codes if graphs is not None else None)
 
-def _features_spec(df, featurizer) -> dict:
-    "Describe the input blocks a training frame provides."
-    if featurizer is not None and "smiles_string" not in df.columns:
-        raise KeyError("A featurizer was given but the DataFrame has no 'smiles_string' column")
-    spec = {"featurizer": featurizer.to_dict() if featurizer is not None else None,
-            "n_x": featurizer.n_features if featurizer is not None else 0}
-    for col in FEATURE_DICT_COLUMNS: spec[col] = feature_dict_keys(df[col]) if col in df.columns else None
-    if featurizer is None and all(spec[c] is None for c in FEATURE_DICT_COLUMNS):
-        raise ValueError("No inputs: pass a featurizer for 'smiles_string', or provide graph_feats/node_feats")
-    return spec
-
-def _scaled_blocks(df, blocks, scalers) -> pd.DataFrame:
-    "Copy of `df` with the scaled feature blocks added as one array per row."
-    out = df.copy()
-    for name, mat in blocks.items():
-        scaled = scalers[name].transform(mat).astype(np.float32)
-        out["x" if name == "x" else f"{name}_array"] = list(scaled)
+def _prepared_frame(df, blocks, scalers, selectors, graphs, graph_rows) -> PreparedFrame:
+    "`df` as a `PreparedFrame` whose inputs are the scaled blocks, the selectors and the graphs."
+    tensors = {name: torch.from_numpy(scalers[name].transform(mat).astype(np.float32)) for name, mat in blocks.items()}
+    tensors["selector"] = torch.from_numpy(selectors)
+    out = PreparedFrame(df.copy())
+    out["input_row"] = np.arange(len(out))
+    out.inputs = ModelInputs(tensors, graphs, None if graph_rows is None else torch.from_numpy(np.asarray(graph_rows, dtype=np.int64)))
     return out
 
 # %% ../nbs/04_prepare.ipynb #c025
 def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) frame
-                  featurizer=None,         # callable SMILES -> vector (see `sol_trainer.featurize`), or None
+                  featurizer=None,         # featurizer of `smiles_string` (graph or vector), a list of them, or None
                   root_dir: str | Path | None = None, # model root to record the feature metadata in
                   n_jobs: int = 1,         # parallel featurization workers
                   progress: bool = True,   # show a featurization progress bar
-                 ) -> tuple[pd.DataFrame, dict[str, SequentialScaler]]:
+                  clip: float | None = None, # limit standardised features to ±clip (see `choose_feature_scaler`)
+                 ) -> tuple[PreparedFrame, dict[str, SequentialScaler]]:
     "Featurize and scale a training frame; return it with one label scaler per property."
     check_frame(dataframe, training=True)
     if root_dir is not None: check_root_free(root_dir)
     task, properties = task_of(dataframe["value"]), sorted(dataframe["prop"].unique())
-    spec = _features_spec(dataframe, featurizer)
-    blocks = _feature_blocks(dataframe, featurizer, spec, n_jobs, progress)
-    feature_scalers = {name: choose_feature_scaler(mat) for name, mat in blocks.items()}
-    out = _scaled_blocks(dataframe, blocks, feature_scalers)
-    out["selector"] = list(selector_matrix(out["prop"], properties))
+    graph_fz, vector_fz = split_featurizers(featurizer)
+    spec = _features_spec(dataframe, graph_fz, vector_fz)
+    blocks, graphs, graph_rows = _featurized(dataframe, graph_fz, vector_fz, spec, n_jobs, progress)
+    if graphs is not None: spec.update(atom_dim=graphs.atom_dim, bond_dim=graphs.bond_dim)
+    feature_scalers = {name: choose_feature_scaler(mat, clip) for name, mat in blocks.items()}
+    out = _prepared_frame(dataframe, blocks, feature_scalers, selector_matrix(dataframe["prop"], properties), graphs, graph_rows)
     class_labels = sorted(out["value"].unique()) if task == "classification" else None
     if task == "classification":
         scaler_dict = {p: SequentialScaler() for p in properties}
@@ -181,6 +246,7 @@ def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) fram
 def describe_features(meta: dict) -> str:
     "Readable summary of the recorded feature specification."
     lines = [f"Task: {meta['task']}", f"Properties: {', '.join(meta['properties'])}"]
+    if meta.get("graph_featurizer"): lines.append(f"Graph featurizer: {meta['graph_featurizer']} ({meta['atom_dim']} atom and {meta['bond_dim']} bond features)")
     if meta["featurizer"]: lines.append(f"SMILES featurizer: {meta['featurizer']} ({meta['n_x']} features)")
     for col in FEATURE_DICT_COLUMNS:
         if meta[col] is not None: lines.append(f"The {col} used during training are: {', '.join(meta[col])}")
@@ -194,44 +260,57 @@ def load_features_meta(root_dir: str | Path) -> dict:
     if not path.exists(): raise FileNotFoundError(f"{path} not found: is {root_dir} a model root prepared by prepare_train?")
     return read_json(path)
 
+def _recorded_featurizer(given, recorded: dict | None, role: str):
+    "The featurizer to use for `role`: `given` after checking it equals the recorded one, else the recorded one rebuilt."
+    if recorded is None:
+        if given is not None: raise ValueError(f"A {role} featurizer was given, but the model was trained without one")
+        return None
+    if given is None: return featurizer_from_dict(recorded)
+    if _described(given) != {k: v for k, v in recorded.items() if k != "rdkit_version"}:
+        raise ValueError(f"The {role} featurizer {given!r} differs from the one the model was trained with: {recorded}")
+    return given
+
 def prepare_infer(dataframe: pd.DataFrame, # melted frame to predict (`value` optional)
-                  featurizer,              # the featurizer used at training, or None
+                  featurizer,              # the featurizer(s) used at training, or None to rebuild the recorded ones
                   root_dir: str | Path,    # model root written by `prepare_train`
                   n_jobs: int = 1,         # parallel featurization workers
                   progress: bool = True,   # show a featurization progress bar
-                 ) -> pd.DataFrame:
+                 ) -> PreparedFrame:
     "Featurize and scale a frame exactly as at training, using the metadata in `root_dir`."
     check_frame(dataframe, training=False)
     meta = load_features_meta(root_dir)
     selectors = selector_matrix(dataframe["prop"], meta["properties"])
-    if meta["featurizer"] is not None and featurizer is not None and featurizer.to_dict() != meta["featurizer"]:
-        log.warning("Featurizer %s differs from the one used at training (%s)", featurizer.to_dict(), meta["featurizer"])
-    blocks = _feature_blocks(dataframe, featurizer, meta, n_jobs, progress)
+    given_graph, given_vector = split_featurizers(featurizer)
+    graph_fz = _recorded_featurizer(given_graph, meta.get("graph_featurizer"), "graph")
+    vector_fz = _recorded_featurizer(given_vector, meta["featurizer"], "vector")
+    blocks, graphs, graph_rows = _featurized(dataframe, graph_fz, vector_fz, meta, n_jobs, progress)
     scalers = {k: scaler_from_dict(d) for k, d in meta["feature_scalers"].items()}
-    out = _scaled_blocks(dataframe, blocks, scalers)
-    out["selector"] = list(selectors)
+    out = _prepared_frame(dataframe, blocks, scalers, selectors, graphs, graph_rows)
     if "value" in out.columns and meta["task"] == "regression": out["y"] = out["value"].astype(np.float64)
     return out
 
 # %% ../nbs/04_prepare.ipynb #c034
-def frame_tensors(df: pd.DataFrame, # frame from `prepare_train` or `prepare_infer`
+def frame_tensors(df: pd.DataFrame, # frame from `prepare_train` or `prepare_infer` (or rows of one)
                   with_y: bool = True, # include the `y` column when present
-                 ) -> dict[str, torch.Tensor]:
-    "Stack the prepared columns of `df` into a dict of tensors."
-    out = {}
-    for key in INPUT_KEYS:
-        col = key if key in ("x", "selector") else f"{key}_array"
-        if col in df.columns: out[key] = torch.from_numpy(np.stack(df[col].to_numpy()).astype(np.float32))
+                 ) -> dict:
+    "The model inputs (and targets) of the rows of `df`."
+    inputs = getattr(df, "inputs", None)
+    if inputs is None or "input_row" not in df.columns:
+        raise TypeError("frame_tensors needs a frame returned by prepare_train or prepare_infer, or rows selected from one "
+                        "(pd.concat drops the converted inputs: prepare the joined frame again)")
+    out = inputs.select(df["input_row"].to_numpy())
     if with_y and "y" in df.columns:
         y = df["y"].to_numpy()
         out["y"] = torch.from_numpy(y.astype(np.int64) if y.dtype.kind == "i" else y.astype(np.float32))
     return out
 
-def model_dims(tensors: dict[str, torch.Tensor], # output of `frame_tensors`
-               n_classes: int | None = None,      # number of classes for classification, None for regression
+def model_dims(tensors: dict,                 # output of `frame_tensors`
+               n_classes: int | None = None,  # number of classes for classification, None for regression
               ) -> dict[str, int]:
-    "Input width, per-task output width and number of tasks for a model on `tensors`."
+    "Input width, per-task output width and number of tasks (and atom/bond widths with graphs) for a model on `tensors`."
     sel = tensors.get("selector")
-    return {"input_dim": sum(tensors[k].shape[1] for k in INPUT_KEYS if k in tensors),
+    dims = {"input_dim": sum(tensors[k].shape[1] for k in INPUT_KEYS if k in tensors),
             "output_dim": n_classes or 1,
             "n_tasks": max(1, sel.shape[1] if sel is not None else 1)}
+    if "graph" in tensors: dims.update(atom_dim=tensors["graph"].atom_dim, bond_dim=tensors["graph"].bond_dim)
+    return dims

@@ -13,7 +13,8 @@ from .utils import get_logger
 
 # %% auto #0
 __all__ = ['LOG_THRESHOLD', 'log', 'Scaler', 'scaler_from_dict', 'IdentityScaler', 'StandardScaler', 'MinMaxScaler',
-           'LogTenDeltaScaler', 'SignedLogScaler', 'SequentialScaler', 'choose_label_scaler', 'choose_feature_scaler']
+           'LogTenDeltaScaler', 'SignedLogScaler', 'SequentialScaler', 'choose_label_scaler', 'ClipScaler',
+           'choose_feature_scaler']
 
 # %% ../nbs/03_scale.ipynb #c005
 LOG_THRESHOLD = 1e3 # a non-negative property whose range exceeds this is log-scaled
@@ -183,7 +184,18 @@ def choose_label_scaler(values,         # the labels of one property
     return scaler
 
 # %% ../nbs/03_scale.ipynb #c020
-def choose_feature_scaler(X) -> SequentialScaler: # (N, F) feature matrix
+class ClipScaler(Scaler):
+    "Limits values to [-limit, limit]; the inverse leaves values unchanged (clipping cannot be undone)."
+    params, is_linear = ("limit",), False
+    def __init__(self, limit: float = 5.0): self.limit = float(limit) # largest absolute value kept
+    @classmethod
+    def _from_params(cls, d): return cls(**d)
+    def _forward(self, x): return x.clamp(-self.limit, self.limit) if isinstance(x, torch.Tensor) else np.clip(x, -self.limit, self.limit)
+    def _inverse(self, x): return x
+
+def choose_feature_scaler(X,                       # (N, F) feature matrix
+                          clip: float | None = None, # limit standardised values to ±clip (None: no limit)
+                         ) -> SequentialScaler:
     "Fitted column-wise feature scaler that leaves binary columns alone."
     X = _as_numpy(X)
     binary = np.isin(X, (0.0, 1.0)).all(0)
@@ -193,4 +205,5 @@ def choose_feature_scaler(X) -> SequentialScaler: # (N, F) feature matrix
     mean, std = Z.mean(0), Z.std(0)
     std = np.where(binary | (std < 1e-12), 1.0, std)
     steps.append(StandardScaler(np.where(binary, 0.0, mean), std))
+    if clip is not None: steps.append(ClipScaler(clip))
     return SequentialScaler(steps)

@@ -22,9 +22,11 @@ __all__ = ['default_space', 'check_space', 'kfold_objective', 'bayes_search']
 def default_space(n_rows: int,              # training rows per fold
                   max_batch_size: int = 256, # largest batch size to consider
                   min_passes: int = 10,      # least optimizer steps per epoch
+                  min_batch_size: int = 16,  # smallest batch size to consider (smaller ones leave the cores idle)
                  ) -> Hyperparameters:
     "Learning rate (log-uniform), batch size, dropout and capacity."
     lo, hi = compute_batch_size_range(min_passes, max_batch_size, n_rows)
+    lo = max(lo, min(min_batch_size, hi - 1))
     return (Hyperparameters().register(["r_learn", "batch_size", "dropout_pct", "capacity"], ["decimal", "integer", "real", "integer"])
             .set_range("r_learn", -4, -2).set_range("batch_size", lo, hi).set_range("dropout_pct", 0.0, 0.5).set_range("capacity", 1, 4))
 
@@ -41,6 +43,7 @@ def kfold_objective(dataframe: pd.DataFrame, # prepared frame (from `prepare_tra
                     train_config: TrainConfig, # settings per fold; its hps are the base the parameters are set on
                     n_fold: int = 3,         # folds per trial
                     random_seed: int = 0,    # seeds the folds and the models
+                    submodel_kwargs_dict: dict | None = None, # constructor arguments of every trial's models (dimensions and hps are filled in)
                    ):
     "Search objective: mean best k-fold validation loss of a configuration."
     df = dataframe.reset_index(drop=True)
@@ -51,7 +54,7 @@ def kfold_objective(dataframe: pd.DataFrame, # prepared frame (from `prepare_tra
         hps, losses = train_config.hps.copy().set_values(params), []
         for k, (tr, va) in enumerate(folds):
             seed_everything(random_seed + k)
-            model = submodel_cls(**submodel_kwargs(submodel_cls, df, hps, n_classes))
+            model = submodel_cls(**submodel_kwargs(submodel_cls, df, hps, n_classes, submodel_kwargs_dict))
             fold_tc = dataclasses.replace(train_config, hps=hps, epochs=budget, random_seed=random_seed + k, fold_index=k)
             losses.append(train_submodel(model, df.iloc[tr], df.iloc[va], scaler_dict, fold_tc))
         loss = float(np.mean(losses))
@@ -65,18 +68,20 @@ def bayes_search(dataframe: pd.DataFrame,  # prepared frame (from `prepare_train
                  submodel_cls: type,       # model class, e.g. `Mlp`
                  space: Hyperparameters | None = None, # names are HpConfig fields (None: `default_space`)
                  train_config: TrainConfig | None = None, # epochs etc. per trial; its hps are the base configuration
-                 n_calls: int = 12,        # number of trials
-                 n_initial_points: int = 5, # random trials before the model-based ones
-                 n_fold: int = 3,          # folds per trial
+                 n_calls: int = 10,        # number of trials
+                 n_initial_points: int = 4, # random trials before the model-based ones
+                 n_fold: int = 2,          # folds per trial
                  random_seed: int = 0,     # seeds the folds, the models and the search
                  trials_path: str | Path | None = None, # CSV file for the results table
                  folder: str | Path | None = None, # search folder (None: a new temporary one)
                  strategy: str = "bayes",  # "bayes" (Gaussian process) or "random"
+                 time_budget: float | None = None, # seconds after which no new Bayesian trial starts
+                 submodel_kwargs_dict: dict | None = None, # constructor arguments of the models (e.g. an encoder's width)
                 ) -> HpConfig:
     "Search the hyperparameters by Gaussian-process optimisation (or at random) of the k-fold validation loss."
     if strategy not in ("bayes", "random"): raise ValueError(f"strategy must be 'bayes' or 'random', got {strategy!r}")
-    tc = train_config or TrainConfig(epochs=30, progress=False)
-    objective = kfold_objective(dataframe, scaler_dict, submodel_cls, tc, n_fold, random_seed)
+    tc = train_config or TrainConfig(epochs=12, patience=4, progress=False)
+    objective = kfold_objective(dataframe, scaler_dict, submodel_cls, tc, n_fold, random_seed, submodel_kwargs_dict)
     space = space or default_space(objective.n_rows)
     check_space(space)
     folder = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="sol_trainer_search_"))
@@ -85,7 +90,7 @@ def bayes_search(dataframe: pd.DataFrame,  # prepared frame (from `prepare_train
         base = {d.name: getattr(tc.hps, d.name) for d in space.dimensions()}
         inside = all(base[d.name] in d for d in space.dimensions())
         results = bayes_search_space(space, objective, n_calls, tc.epochs, folder, random_seed, n_initial_points,
-                                     x0=[base] if inside else None)
+                                     x0=[base] if inside else None, time_budget=time_budget)
     if trials_path is not None: write_text(trials_path, results.to_csv(index=False))
     winner = results.loc[results["score"].idxmax()]
     best = tc.hps.copy().set_values({n: winner[f"param.{n}"] for n in space.names})

@@ -21,16 +21,19 @@ from .engine import (BestCheckpoint, Callback, EarlyStopping, GradientHealth, Hi
                                 TensorLoader, Trainer)
 from .featurize import featurize
 from .hyperparameters import HpConfig
-from .load import MODELS_DIR, RootWriter, write_metadata
+from .infer import predict_tensors
+from .load import MODELS_DIR, OOF_FILE, OOF_METRICS_FILE, RootWriter, write_metadata
+from .models import LinearEnsemble
 from .parse import HISTORY_FILE
 from .prepare import (check_root_free, frame_tensors, load_features_meta, model_dims, prepare_infer,
                                  prepare_train)
 from .scale import scaler_from_dict
-from .utils import accepts_argument, get_device, get_logger, save_weights, seed_everything
+from .utils import accepts_argument, get_device, get_logger, save_weights, seed_everything, write_json, write_text
 
 # %% auto #0
 __all__ = ['TrainConfig', 'make_optimizer', 'property_metrics', 'PropertyMetrics', 'fit_submodel', 'train_submodel',
-           'AugmentFeatures', 'submodel_kwargs', 'fold_splits', 'train_kfold_ensemble']
+           'AugmentFeatures', 'submodel_kwargs', 'fold_splits', 'train_kfold_ensemble', 'fold_predictions',
+           'oof_metrics', 'write_oof']
 
 # %% ../nbs/09_train.ipynb #c008
 @dataclass
@@ -179,7 +182,7 @@ def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + vali
     splits = fold_splits(df, n_fold, random_seed)
     n_classes = len(meta["class_labels"]) if meta["class_labels"] else None
     kwargs = submodel_kwargs(submodel_cls, df, train_config.hps, n_classes, submodel_kwargs_dict)
-    losses = []
+    losses, oof = [], []
     with RootWriter(root_dir) as writer:
         for k, (tr, va) in enumerate(tqdm(splits, desc="folds", disable=not train_config.progress)):
             get_logger("train").info("Fold %d: %d training rows, %d validation rows", k, len(tr), len(va))
@@ -190,6 +193,8 @@ def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + vali
             model = submodel_cls(**kwargs)
             losses.append(float(submodel_trainer(model, df.iloc[tr], df.iloc[va], scaler_dict, fold_tc)))
             save_weights(model, writer.path(f"{MODELS_DIR}/model_{k}.safetensors"))
+            oof.append(fold_predictions(model, df.iloc[va], scaler_dict, meta, k))
+        write_oof(writer, pd.concat(oof).sort_values("row", kind="stable"), meta["task"])
         write_metadata(writer, scaler_dict, train_config.hps, submodel_cls, {k: v for k, v in kwargs.items() if k != "hps"})
         writer.commit({"n_models": n_fold, "n_fold": n_fold, "random_seed": random_seed, "val_losses": losses})
     return losses
@@ -199,3 +204,32 @@ def _augmenter(train_rows: pd.DataFrame, featurizer, meta: dict) -> list:
     if featurizer is None: return []
     if "x" not in meta["feature_scalers"]: raise ValueError("augmented_featurizer needs a model trained on SMILES features")
     return [AugmentFeatures(train_rows["smiles_string"], featurizer, scaler_from_dict(meta["feature_scalers"]["x"]))]
+
+# %% ../nbs/09_train.ipynb #n901
+def fold_predictions(model: nn.Module,     # the trained submodel of one fold
+                     val_df: pd.DataFrame, # its validation rows (positions of the reset training frame as index)
+                     scaler_dict: dict,    # label scaler of each property
+                     meta: dict,           # the root's feature metadata
+                     fold: int,            # fold number
+                    ) -> pd.DataFrame:
+    "Out-of-fold predictions of `model` for its validation rows, in original units (class names for classification)."
+    single = LinearEnsemble([model], scaler_dict, meta["properties"], meta["task"], meta["class_labels"])
+    mean, _ = predict_tensors(single, frame_tensors(val_df, with_y=False))
+    pred = np.asarray(meta["class_labels"], dtype=object)[mean.argmax(1)] if meta["task"] == "classification" else mean
+    return pd.DataFrame({"row": val_df.index.to_numpy(), "fold": fold, "prop": val_df["prop"].to_numpy(),
+                         "value": val_df["value"].to_numpy(), "prediction": pred})
+
+def oof_metrics(oof: pd.DataFrame, # table of `fold_predictions`
+                task: str,         # "regression" or "classification"
+               ) -> dict[str, dict[str, float]]:
+    "Cross-validated metrics of each property from its out-of-fold predictions."
+    as_task = (lambda v: v.to_numpy()) if task == "classification" else (lambda v: v.to_numpy(np.float64))
+    return {p: {"n": len(g), **{k: float(v) for k, v in property_metrics(as_task(g["value"]), as_task(g["prediction"]), task).items()}}
+            for p, g in oof.groupby("prop", sort=True)}
+
+def write_oof(writer: RootWriter, oof: pd.DataFrame, task: str): # staging writer, out-of-fold table, task
+    "Stage the out-of-fold table and its metrics in the root."
+    write_text(writer.path(OOF_FILE), oof.to_csv(index=False))
+    metrics = oof_metrics(oof, task)
+    write_json(writer.path(OOF_METRICS_FILE), metrics)
+    for p, m in metrics.items(): get_logger("train").info("Out-of-fold %s: %s", p, ", ".join(f"{k} {v:.4g}" for k, v in m.items()))

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 from skopt import gp_minimize
+from skopt.callbacks import DeadlineStopper
 from skopt.space import Categorical, Integer, Real
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -423,6 +424,7 @@ def bayes_search(space: Hyperparameters, # the space; active entries are searche
                  n_initial_points: int = 5, # random trials before the model-based ones
                  executor: concurrent.futures.Executor | None = None, # runs the trials (default: in process)
                  x0: list[dict] | None = None, # configurations (dicts of the active names) to try first
+                 time_budget: float | None = None, # seconds after which no new trial starts (None: run all `n_calls`)
                 ) -> pd.DataFrame:
     "Gaussian-process search of `space` with scikit-optimize; returns the results table."
     if not isinstance(space, Hyperparameters): raise TypeError(f"bayes_search needs a Hyperparameters space, got {type(space).__name__}")
@@ -446,5 +448,6 @@ def bayes_search(space: Hyperparameters, # the space; active entries are searche
 
     with threadpool_limits(1, user_api="blas"):  # tiny Gaussian-process fits: one BLAS thread is fastest
         gp_minimize(minimised, dims, n_calls=n_calls, x0=starts or None, random_state=seed,
-                    n_initial_points=max(0, min(n_initial_points, n_calls - len(starts))))
+                    n_initial_points=max(0, min(n_initial_points, n_calls - len(starts))),
+                    callback=[DeadlineStopper(time_budget)] if time_budget is not None else None)
     return finish_search(folder, rows)
