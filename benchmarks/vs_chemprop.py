@@ -19,7 +19,7 @@ The full run (both properties, both recipes) takes about an hour on 2 cores. A s
 import os
 os.environ["CUDA_VISIBLE_DEVICES"] = ""  # a CPU comparison on both sides: chemprop runs with the same setting
 
-import argparse, json, math, platform, sys, tempfile, time
+import argparse, dataclasses, json, math, platform, sys, tempfile, time
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,8 @@ from sklearn.model_selection import train_test_split
 
 import sol_trainer as st
 from sol_trainer.datasets import load_pic50, load_tpsa
-from sol_trainer.recipes import train_recipe
+from sol_trainer.featurize import RDKit2DFeaturizer
+from sol_trainer.recipes import RECIPES, train_recipe, vector_recipe
 import sol_trainer.graphs, sol_trainer.mpnn  # imported before any timing: the first graph run would otherwise pay for torch_geometric alone
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -72,17 +73,33 @@ def chemprop_run(prop, train, test, args) -> dict:
             "predict_seconds": round(r["predict_seconds"], 1)}
 
 
+def recipe_for(name: str, prop: str):
+    "Our recipe `name` for `prop`; the vector recipe leaves out an RDKit descriptor that is the target itself (TPSA)."
+    if name != "vector": return RECIPES[name]()
+    return vector_recipe(exclude_descriptors=tuple(d for d in [prop] if d in RDKit2DFeaturizer().names))
+
+
+def recipe_settings(recipe, changes: dict) -> dict:
+    "What the run of `recipe` (with `changes`) uses: featurizers, model, base hyperparameters, search and ensemble sizes."
+    r = dataclasses.replace(recipe, **changes)
+    fields = {f.name: getattr(r, f.name) for f in dataclasses.fields(r) if f.name not in ("name", "featurizers", "model", "space")}
+    return {"featurizers": [f.to_dict()["type"] + (f"({f.n_features})" if hasattr(f, "names") and f.names else "") for f in r.make_featurizers()],
+            "model": r.model.__name__, **fields}
+
+
 def ours_run(prop, train, test, recipe, args) -> dict:
     "Our `recipe` from featurization to test predictions; scores, out-of-fold RMSE and wall time."
+    changes = QUICK_RECIPE if args.quick else {}
     with tempfile.TemporaryDirectory(prefix=f"vs_chemprop_{recipe}_") as work:
         root = Path(work) / "root"
         start = time.perf_counter()
-        result = train_recipe(train, root, recipe, seed=0, n_jobs=1, progress=False, **(QUICK_RECIPE if args.quick else {}))
+        result = train_recipe(train, root, recipe_for(recipe, prop), seed=0, n_jobs=1, progress=False, **changes)
         y, mean, std, _ = st.infer.eval_ensemble(st.load.load_ensemble(root, device="cpu"), root, test)
         seconds = time.perf_counter() - start
     return {"method": f"ours-{recipe}", "prop": prop, **scores(y, mean, std), "seconds": round(seconds, 1),
             "oof_rmse": _finite(result["oof"][prop]["rmse"]), "recipe_seconds": result["seconds"],
-            "hyperparameters": {k: result["hyperparameters"][k] for k in ("r_learn", "dropout_pct", "capacity")}}
+            "hyperparameters": {k: result["hyperparameters"][k] for k in ("r_learn", "dropout_pct", "capacity")},
+            "recipe": recipe_settings(recipe_for(recipe, prop), changes)}
 
 
 def ratios(runs: list[dict]) -> list[dict]:

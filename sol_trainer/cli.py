@@ -18,12 +18,12 @@ from .defpy import defpy_arguments, run_defpy
 from .infer import eval_ensemble
 from .load import load_ensemble
 from .parse import best_epochs, plot_learning_curves, read_history, summarize
-from .recipes import train_recipe
+from .recipes import graph_recipe, train_recipe, vector_recipe
 from .utils import get_logger, write_json
 
 # %% auto #0
-__all__ = ['DEMO_QUICK', 'DEMO_SEARCH_SECONDS', 'split_by_property', 'test_metrics', 'parity_plot', 'run_demo', 'run_config',
-           'main']
+__all__ = ['DEMO_QUICK', 'DEMO_SEARCH_SECONDS', 'DEMO_RECIPES', 'split_by_property', 'test_metrics', 'parity_plot', 'run_demo',
+           'run_config', 'main']
 
 # %% ../nbs/12_cli.ipynb #c005
 def split_by_property(df: pd.DataFrame, # melted frame
@@ -64,6 +64,8 @@ def parity_plot(test_df: pd.DataFrame, mean: np.ndarray, std: np.ndarray, path: 
 # %% ../nbs/12_cli.ipynb #c011
 DEMO_QUICK = {"rows": 400, "search_calls": 2, "search_epochs": 3, "n_fold": 2, "epochs": 4} # a smoke test's sizes
 DEMO_SEARCH_SECONDS = 45 # the full demo's search budget
+DEMO_RECIPES = {"vector": lambda: vector_recipe(exclude_descriptors=("TPSA",)), # TPSA is the demo's target: not an input
+                "graph": graph_recipe}
 
 def run_demo(out_dir: str | Path,   # run folder (must not hold a model yet)
              quick: bool = False,   # tiny settings for a smoke test
@@ -80,7 +82,7 @@ def run_demo(out_dir: str | Path,   # run folder (must not hold a model yet)
     log.info("%d training and %d test rows", len(train), len(test))
     root = out / "model"
     changes = {k: v for k, v in DEMO_QUICK.items() if k != "rows"} if quick else {}
-    done = train_recipe(train, root, recipe, time_budget=DEMO_SEARCH_SECONDS, seed=seed, n_jobs=n_jobs,
+    done = train_recipe(train, root, DEMO_RECIPES[recipe](), time_budget=DEMO_SEARCH_SECONDS, seed=seed, n_jobs=n_jobs,
                         trials_path=out / "trials.csv", search_folder=out / "search", **changes)
     _, mean, std, _ = eval_ensemble(load_ensemble(root, device="cpu"), root, test, n_jobs=n_jobs)
     metrics = {"properties": test_metrics(test, mean, std), "recipe": recipe, "hyperparameters": done["hyperparameters"],

@@ -149,6 +149,9 @@ def split_featurizers(featurizer # None, one featurizer, or a list of them (at m
                      ) -> tuple:
     "(graph featurizer, vector featurizer) of `featurizer`; several vector featurizers are concatenated."
     items = [] if featurizer is None else list(featurizer) if isinstance(featurizer, (list, tuple)) else [featurizer]
+    bad = [f for f in items if not callable(getattr(f, "to_dict", None))]
+    if bad: raise TypeError(f"{bad[0]!r} is not a featurizer (an object with to_dict, see sol_trainer.featurize); "
+                            "pass other arguments such as device by keyword")
     graphs = [f for f in items if getattr(f, "is_graph", False)]
     vectors = [f for f in items if not getattr(f, "is_graph", False)]
     if len(graphs) > 1: raise ValueError(f"At most one graph featurizer can be used, got {graphs}")

@@ -22,14 +22,14 @@ from .tune import Hyperparameters
 from .utils import get_logger, read_json
 
 # %% auto #0
-__all__ = ['RECIPES', 'Recipe', 'vector_recipe', 'graph_recipe', 'train_recipe']
+__all__ = ['RECIPES', 'Recipe', 'descriptors', 'vector_recipe', 'graph_recipe', 'train_recipe']
 
 # %% ../nbs/11a_recipes.ipynb #c005
 @dataclass(frozen=True)
 class Recipe:
     "A complete default pipeline: featurizers, model, search and ensemble sizes."
     name: str                                   # short name, e.g. "vector"
-    featurizers: Callable[[], list]             # returns fresh featurizers of `smiles_string`
+    featurizers: Callable[[], list] | list      # featurizers of `smiles_string`, or a function returning fresh ones
     model: type                                 # submodel class
     model_kwargs: dict = field(default_factory=dict) # fixed constructor arguments of the model
     base_hps: dict = field(default_factory=dict)    # `HpConfig` fields the search starts from
@@ -42,6 +42,10 @@ class Recipe:
     epochs: int = 60                            # most epochs per submodel
     patience: int = 10                          # early-stopping patience of trials and submodels
 
+    def make_featurizers(self) -> list:
+        "The featurizers to prepare the data with."
+        return list(self.featurizers()) if callable(self.featurizers) else list(self.featurizers)
+
     def base(self) -> HpConfig:
         "The base hyperparameters."
         return HpConfig(**self.base_hps)
@@ -51,9 +55,15 @@ def _vector_space() -> Hyperparameters:
     return (Hyperparameters().register(["r_learn", "dropout_pct", "capacity"], ["decimal", "real", "integer"])
             .set_range("r_learn", math.log10(3e-4), math.log10(3e-3)).set_range("dropout_pct", 0.0, 0.5).set_range("capacity", 1, 2))
 
-def vector_recipe() -> Recipe:
+def descriptors(exclude: tuple = ()) -> RDKit2DFeaturizer: # descriptor names to leave out
+    "All RDKit 2D descriptors but `exclude`."
+    unknown = sorted(set(exclude) - set(RDKit2DFeaturizer().names))
+    if unknown: raise ValueError(f"Unknown RDKit descriptor(s) to exclude: {unknown}")
+    return RDKit2DFeaturizer([n for n in RDKit2DFeaturizer().names if n not in set(exclude)])
+
+def vector_recipe(exclude_descriptors: tuple = ()) -> Recipe: # RDKit descriptors to leave out
     "Morgan counts + RDKit 2D descriptors, clipped, into an MLP."
-    return Recipe("vector", lambda: [MorganFeaturizer(radius=2, n_bits=2048, counts=True), RDKit2DFeaturizer()], Mlp,
+    return Recipe("vector", lambda: [MorganFeaturizer(radius=2, n_bits=1024, counts=True), descriptors(exclude_descriptors)], Mlp,
                   base_hps={"optimizer": "adamw", "weight_decay": 1e-2, "capacity": 1, "dropout_pct": 0.2, "batch_size": 64, "r_learn": 1e-3},
                   space=_vector_space)
 
@@ -63,16 +73,25 @@ def _graph_space() -> Hyperparameters:
             .set_range("r_learn", math.log10(3e-4), math.log10(3e-3)).set_range("dropout_pct", 0.0, 0.3))
 
 def graph_recipe() -> Recipe:
-    "Directed message passing over the molecular graph, joined with RDKit 2D descriptors, into an MLP head."
+    "Directed message passing over the molecular graph, summed over atoms, into an MLP head."
     from sol_trainer.graphs import GraphFeaturizer # torch_geometric is imported only for graph recipes
     from sol_trainer.mpnn import MpnnMlp
-    return Recipe("graph", lambda: [GraphFeaturizer(), RDKit2DFeaturizer()], MpnnMlp, {"hidden": 128, "depth": 3},
+    return Recipe("graph", lambda: [GraphFeaturizer()], MpnnMlp, {"hidden": 128, "depth": 3, "readout": "sum"},
                   base_hps={"optimizer": "adamw", "weight_decay": 1e-2, "capacity": 1, "dropout_pct": 0.0, "batch_size": 50, "r_learn": 1e-3},
                   space=_graph_space)
 
 RECIPES = {"vector": vector_recipe, "graph": graph_recipe}
 
 # %% ../nbs/11a_recipes.ipynb #c012
+def _searched_hps(r: Recipe, df, scalers, seed, time_budget, trials_path, folder) -> HpConfig:
+    "The recipe's base hyperparameters improved by its search (in `folder`, or a temporary folder removed afterwards)."
+    if r.space is None or r.search_calls < 1: return r.base()
+    with tempfile.TemporaryDirectory(prefix="sol_trainer_search_") as scratch:
+        trial = TrainConfig(hps=r.base(), epochs=r.search_epochs, patience=r.patience, progress=False)
+        return bayes_search(df, scalers, r.model, r.space(), trial, n_calls=r.search_calls, n_initial_points=min(3, r.search_calls),
+                            n_fold=r.search_folds, random_seed=seed, trials_path=trials_path, time_budget=time_budget,
+                            folder=folder or scratch, submodel_kwargs_dict=r.model_kwargs)
+
 def train_recipe(data: pd.DataFrame,          # melted training frame
                  root_dir: str | Path,        # model root to create
                  recipe: str | Recipe = "vector", # a name in `RECIPES`, or a `Recipe`
@@ -88,14 +107,9 @@ def train_recipe(data: pd.DataFrame,          # melted training frame
     r = RECIPES[recipe]() if isinstance(recipe, str) else recipe
     if changes: r = dataclasses.replace(r, **changes)
     start = time.monotonic()
-    df, scalers = prepare_train(data, r.featurizers(), root_dir=root_dir, n_jobs=n_jobs, progress=progress, clip=r.clip)
+    df, scalers = prepare_train(data, r.make_featurizers(), root_dir=root_dir, n_jobs=n_jobs, progress=progress, clip=r.clip)
     prepared = time.monotonic()
-    hps = r.base()
-    if r.space is not None and r.search_calls > 0:
-        trial = TrainConfig(hps=hps, epochs=r.search_epochs, patience=r.patience, progress=False)
-        hps = bayes_search(df, scalers, r.model, r.space(), trial, n_calls=r.search_calls, n_initial_points=min(3, r.search_calls),
-                           n_fold=r.search_folds, random_seed=seed, trials_path=trials_path, time_budget=time_budget,
-                           folder=search_folder or tempfile.mkdtemp(prefix="sol_trainer_search_"), submodel_kwargs_dict=r.model_kwargs)
+    hps = _searched_hps(r, df, scalers, seed, time_budget, trials_path, search_folder)
     searched = time.monotonic()
     tc = TrainConfig(hps=hps, epochs=r.epochs, patience=r.patience, progress=progress)
     train_kfold_ensemble(df, r.model, dict(r.model_kwargs), tc, scaler_dict=scalers, root_dir=root_dir, n_fold=r.n_fold, random_seed=seed)

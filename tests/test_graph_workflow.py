@@ -127,3 +127,10 @@ def test_max_batch_and_search_on_graphs(tmp_path, pic50_small):
                                  n_initial_points=1, n_fold=2, folder=tmp_path / "search", submodel_kwargs_dict=SMALL)
     assert isinstance(hps, HpConfig)
     assert "MpnnMlp" in MODELS
+
+
+def test_swa_batchnorm_and_early_stopping_on_graphs(tmp_path, pic50_small):
+    tc = TrainConfig(hps=HpConfig(batch_size=16, optimizer="swa", norm="batch"), epochs=4, patience=2, progress=False)
+    root, _, _ = _train(tmp_path, pic50_small.head(80), GraphFeaturizer(), tc=tc)
+    _, mean, _, _ = st.infer.eval_ensemble(st.load.load_ensemble(root), root, pic50_small.head(80))
+    assert np.isfinite(mean).all() and 4 < mean.mean() < 9
