@@ -63,7 +63,7 @@ def parity_plot(test_df: pd.DataFrame, mean: np.ndarray, std: np.ndarray, path: 
 
 # %% ../nbs/12_cli.ipynb #c011
 DEMO_QUICK = {"rows": 400, "search_calls": 2, "search_epochs": 3, "n_fold": 2, "epochs": 4} # a smoke test's sizes
-DEMO_SEARCH_SECONDS = 45 # the full demo's search budget
+DEMO_SEARCH_SECONDS = 30 # the full demo's search budget
 DEMO_RECIPES = {"vector": lambda: vector_recipe(exclude_descriptors=("TPSA",)), # TPSA is the demo's target: not an input
                 "graph": graph_recipe}
 

@@ -20,7 +20,8 @@ from .utils import get_logger
 
 # %% auto #0
 __all__ = ['FEATURIZERS', 'SmilesParseError', 'mol_from_smiles', 'register_featurizer', 'Featurizer', 'featurizer_from_dict',
-           'MorganFeaturizer', 'clean_features', 'RDKit2DFeaturizer', 'ConcatFeaturizer', 'featurize']
+           'MorganFeaturizer', 'clean_features', 'RDKit2DFeaturizer', 'ConcatFeaturizer', 'rows_message',
+           'chunk_results', 'featurize']
 
 # %% ../nbs/02_featurize.ipynb #c005
 class SmilesParseError(ValueError):
@@ -189,11 +190,32 @@ def _featurize_chunk(featurizer: Featurizer, smiles: list) -> tuple[np.ndarray, 
         out[i] = v
     return out, failed
 
-def _parse_error_message(failed: list, n_rows: int, max_listed: int = 20) -> str:
-    "Message listing (label, SMILES) pairs that failed to parse."
-    listed = "; ".join(f"row {label!r}: {s!r}" for label, s in failed[:max_listed])
+def rows_message(failed: list,  # (row label, what is wrong) pairs
+                 n_rows: int,   # rows featurized
+                 what: str,     # what happened to them, e.g. "could not be parsed by RDKit"
+                 max_listed: int = 20, # most rows named
+                ) -> str:
+    "One message naming the failing rows: '3 of 10 SMILES ...: row 4: ...; ...'."
+    listed = "; ".join(f"row {label!r}: {detail}" for label, detail in failed[:max_listed])
     more = f"; ... and {len(failed) - max_listed} more" if len(failed) > max_listed else ""
-    return f"{len(failed)} of {n_rows} SMILES could not be parsed by RDKit: {listed}{more}"
+    return f"{len(failed)} of {n_rows} SMILES {what}: {listed}{more}"
+
+def _parse_error_message(failed: list, n_rows: int) -> str:
+    "Message listing (label, SMILES) pairs that failed to parse."
+    return rows_message([(label, repr(s)) for label, s in failed], n_rows, "could not be parsed by RDKit")
+
+def chunk_results(work,                 # function(featurizer, chunk of SMILES) -> result
+                  featurizer,           # sent to every call (and to joblib workers)
+                  values: list,         # all SMILES
+                  n_jobs: int,          # joblib workers; 1 runs in this process
+                  chunk_size: int,      # SMILES per call
+                 ):
+    "(start, result) for consecutive chunks of `values`, in order, computed here or by joblib workers."
+    if chunk_size < 1: raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    starts = range(0, len(values), chunk_size)
+    chunks = (values[s:s + chunk_size] for s in starts)
+    if n_jobs == 1: return zip(starts, map(partial(work, featurizer), chunks))
+    return zip(starts, Parallel(n_jobs=n_jobs, return_as="generator", idle_worker_timeout=10)(delayed(work)(featurizer, c) for c in chunks))
 
 def featurize(smiles: list[str] | pd.Series, # SMILES to featurize; a Series' index labels name failing rows
               featurizer: Featurizer,        # callable giving a float32 vector of length `n_features`
@@ -202,17 +224,12 @@ def featurize(smiles: list[str] | pd.Series, # SMILES to featurize; a Series' in
               chunk_size: int = 256          # SMILES per joblib task
              ) -> np.ndarray:
     "(N, F) float32 matrix of the featurized `smiles`; one `ValueError` listing every row that fails to parse."
-    if chunk_size < 1: raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     if getattr(featurizer, "is_graph", False): raise TypeError(f"{featurizer!r} makes graphs, not vectors: use sol_trainer.graphs.featurize_graphs")
     labels = smiles.index.tolist() if isinstance(smiles, pd.Series) else list(range(len(smiles)))
     values = list(smiles)
-    starts = range(0, len(values), chunk_size)
-    chunks = [values[s:s + chunk_size] for s in starts]
-    if n_jobs == 1: results = map(partial(_featurize_chunk, featurizer), chunks)
-    else: results = Parallel(n_jobs=n_jobs, return_as="generator", idle_worker_timeout=10)(delayed(_featurize_chunk)(featurizer, c) for c in chunks)
     out, failed = np.zeros((len(values), featurizer.n_features), dtype=np.float32), []
     with tqdm(total=len(values), disable=not progress, unit="mol", desc=f"Featurizing ({type(featurizer).__name__})") as bar:
-        for start, (x, bad) in zip(starts, results):
+        for start, (x, bad) in chunk_results(_featurize_chunk, featurizer, values, n_jobs, chunk_size):
             out[start:start + len(x)] = x
             failed += [(labels[start + i], values[start + i]) for i in bad]
             bar.update(len(x))

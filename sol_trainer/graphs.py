@@ -4,19 +4,18 @@
 
 # %% ../nbs/02a_graphs.ipynb #c002
 from __future__ import annotations
-from functools import partial
 
 import numpy as np
 import pandas as pd
 import torch
 from fastcore.basics import patch
-from joblib import Parallel, delayed
 from rdkit import Chem
 from torch_geometric.data import Batch, Data
 from tqdm.auto import tqdm
 
 from .datasets import rdkit_quiet
-from .featurize import Featurizer, SmilesParseError, _parse_error_message, mol_from_smiles, register_featurizer
+from .featurize import (Featurizer, SmilesParseError, _parse_error_message, chunk_results, mol_from_smiles,
+                                   register_featurizer, rows_message)
 
 # %% auto #0
 __all__ = ['ELEMENTS', 'ATOM_FEATURES', 'BOND_FEATURES', 'POLYMER_MODES', 'atom_feature_names', 'bond_feature_names',
@@ -300,12 +299,6 @@ def _graph_chunk(featurizer: GraphFeaturizer, smiles: list) -> tuple[GraphStore 
         except (SmilesParseError, RepeatUnitError) as e: failed.append((i, e))
     return (GraphStore.from_graphs(graphs) if graphs and not failed else None), failed
 
-def _repeat_unit_message(failed: list, n_rows: int, max_listed: int = 20) -> str:
-    "Message listing (label, RepeatUnitError) pairs."
-    listed = "; ".join(f"row {label!r}: {e}" for label, e in failed[:max_listed])
-    more = f"; ... and {len(failed) - max_listed} more" if len(failed) > max_listed else ""
-    return f"{len(failed)} of {n_rows} SMILES are not valid polymer repeat units: {listed}{more}"
-
 def featurize_graphs(smiles: list[str] | pd.Series, # SMILES to featurize; a Series' index labels name failing rows
                      featurizer: GraphFeaturizer,   # a graph featurizer (`is_graph`)
                      n_jobs: int = 1,               # joblib worker processes; 1 runs in this process, -1 uses every core
@@ -315,22 +308,17 @@ def featurize_graphs(smiles: list[str] | pd.Series, # SMILES to featurize; a Ser
     "`GraphStore` of the graphs of `smiles`, in order; one `ValueError` listing every row that fails."
     if not getattr(featurizer, "is_graph", False):
         raise TypeError(f"featurize_graphs needs a graph featurizer (is_graph=True), got {featurizer!r}; featurize takes vector featurizers")
-    if chunk_size < 1: raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     labels = smiles.index.tolist() if isinstance(smiles, pd.Series) else list(range(len(smiles)))
     values = list(smiles)
-    starts = range(0, len(values), chunk_size)
-    chunks = [values[s:s + chunk_size] for s in starts]
-    if n_jobs == 1: results = map(partial(_graph_chunk, featurizer), chunks)
-    else: results = Parallel(n_jobs=n_jobs, return_as="generator", idle_worker_timeout=10)(delayed(_graph_chunk)(featurizer, c) for c in chunks)
     stores, unparsed, bad_units = [], [], []
     with tqdm(total=len(values), disable=not progress, unit="mol", desc=f"Featurizing ({type(featurizer).__name__})") as bar:
-        for start, chunk, (store, failed) in zip(starts, chunks, results):
+        for start, (store, failed) in chunk_results(_graph_chunk, featurizer, values, n_jobs, chunk_size):
             stores.append(store)
             for i, e in failed:
                 if isinstance(e, SmilesParseError): unparsed.append((labels[start + i], values[start + i]))
                 else: bad_units.append((labels[start + i], e))
-            bar.update(len(chunk))
+            bar.update(min(chunk_size, len(values) - start))
     if unparsed or bad_units:
         raise ValueError("\n".join(([_parse_error_message(unparsed, len(values))] if unparsed else []) +
-                                   ([_repeat_unit_message(bad_units, len(values))] if bad_units else [])))
+                                   ([rows_message(bad_units, len(values), "are not valid polymer repeat units")] if bad_units else [])))
     return GraphStore.cat(stores) if stores else GraphStore.empty(featurizer.atom_dim, featurizer.bond_dim)

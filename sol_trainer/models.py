@@ -4,6 +4,7 @@
 
 # %% ../nbs/06_models.ipynb #c002
 from __future__ import annotations
+import importlib, re
 import numpy as np
 import torch
 from torch import nn
@@ -40,17 +41,28 @@ MODELS: dict[str, type] = {}
 def register_model(cls: type) -> type: # an `nn.Module` subclass
     "Class decorator making `cls` loadable from a model root under its class name."
     MODELS[cls.__name__] = cls
+    cls._registered_model = True # marks this class itself, not its subclasses
     return cls
 
 def model_name(cls: type) -> str: # a model class
     "The name a model root records for `cls`: its registered name, or its import path when it is not registered."
-    return cls.__name__ if MODELS.get(cls.__name__) is cls else f"{cls.__module__}.{cls.__qualname__}"
+    registered = MODELS.get(cls.__name__) is cls or "_registered_model" in vars(cls) # still named so when re-registered (a notebook re-run)
+    return cls.__name__ if registered else f"{cls.__module__}.{cls.__qualname__}"
+
+def _package_class(path: str) -> type | None:
+    "The `nn.Module` subclass at `path` when `path` names a class of a sol_trainer module, else None."
+    module, _, qualname = path.rpartition(".")
+    if not module.startswith("sol_trainer.") or not re.fullmatch(r"[\w.]+", path): return None
+    try: cls = getattr(importlib.import_module(module), qualname, None)
+    except ImportError: return None
+    return cls if isinstance(cls, type) and issubclass(cls, nn.Module) else None
 
 def model_class(name: str) -> type: # name recorded in a model root
-    "The registered class recorded as `name` (a registered name, or the import path of a registered class)."
+    "The class recorded as `name`: a registered name, the import path of a registered class, or a class of sol_trainer itself."
     if name in MODELS: return MODELS[name]
     for cls in MODELS.values():
         if f"{cls.__module__}.{cls.__qualname__}" == name: return cls
+    if (cls := _package_class(name)) is not None: return cls
     raise ValueError(f"The model class {name!r} is not registered, so it is not loaded (loading never imports what a file names); "
                      f"registered: {sorted(MODELS)}. Decorate your class with sol_trainer.models.register_model before loading")
 

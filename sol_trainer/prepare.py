@@ -141,6 +141,9 @@ class ModelInputs:
 class PreparedFrame(pd.DataFrame):
     "A prepared melted frame: its rows as a DataFrame, their model inputs converted once in `inputs`."
     _metadata = ["inputs"]
+    def __init__(self, *args, **kwargs): # as for `pd.DataFrame`
+        super().__init__(*args, **kwargs)
+
     @property
     def _constructor(self): return PreparedFrame
 
