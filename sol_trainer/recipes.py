@@ -41,6 +41,7 @@ class Recipe:
     n_fold: int = 5                             # folds (submodels) of the ensemble
     epochs: int = 60                            # most epochs per submodel
     patience: int = 10                          # early-stopping patience of trials and submodels
+    lr_decay: float | None = None               # learning-rate decay of trials and submodels (see `TrainConfig`)
 
     def make_featurizers(self) -> list:
         "The featurizers to prepare the data with."
@@ -87,7 +88,7 @@ def _searched_hps(r: Recipe, df, scalers, seed, time_budget, trials_path, folder
     "The recipe's base hyperparameters improved by its search (in `folder`, or a temporary folder removed afterwards)."
     if r.space is None or r.search_calls < 1: return r.base()
     with tempfile.TemporaryDirectory(prefix="sol_trainer_search_") as scratch:
-        trial = TrainConfig(hps=r.base(), epochs=r.search_epochs, patience=r.patience, progress=False)
+        trial = TrainConfig(hps=r.base(), epochs=r.search_epochs, patience=r.patience, progress=False, lr_decay=r.lr_decay)
         return bayes_search(df, scalers, r.model, r.space(), trial, n_calls=r.search_calls, n_initial_points=min(3, r.search_calls),
                             n_fold=r.search_folds, random_seed=seed, trials_path=trials_path, time_budget=time_budget,
                             folder=folder or scratch, submodel_kwargs_dict=r.model_kwargs)
@@ -111,7 +112,7 @@ def train_recipe(data: pd.DataFrame,          # melted training frame
     prepared = time.monotonic()
     hps = _searched_hps(r, df, scalers, seed, time_budget, trials_path, search_folder)
     searched = time.monotonic()
-    tc = TrainConfig(hps=hps, epochs=r.epochs, patience=r.patience, progress=progress)
+    tc = TrainConfig(hps=hps, epochs=r.epochs, patience=r.patience, progress=progress, lr_decay=r.lr_decay)
     train_kfold_ensemble(df, r.model, dict(r.model_kwargs), tc, scaler_dict=scalers, root_dir=root_dir, n_fold=r.n_fold, random_seed=seed)
     done = time.monotonic()
     seconds = {"prepare": prepared - start, "search": searched - prepared, "ensemble": done - searched, "total": done - start}

@@ -51,6 +51,7 @@ class TrainConfig:
     fold_index: int = 0                 # recorded in the history
     progress: bool = True               # show an epoch progress bar
     callbacks: list = field(default_factory=list) # extra engine callbacks
+    lr_decay: float | None = None       # decay the learning rate exponentially to this fraction at the last epoch (None: constant)
 
 # %% ../nbs/09_train.ipynb #c010
 def _decays(name: str, param: torch.Tensor) -> bool: return param.ndim > 1 and not name.endswith(".bias")
@@ -97,6 +98,12 @@ def _task_of_frame(df: pd.DataFrame) -> str:
     if "y" not in df.columns: raise KeyError("The frame has no 'y' column: pass it through prepare_train first")
     return "classification" if df["y"].dtype.kind == "i" else "regression"
 
+def _lr_schedule(optimizer, tc: TrainConfig):
+    "Exponential decay reaching `tc.lr_decay` times the initial learning rate at the last epoch, or None."
+    if tc.lr_decay is None: return None
+    if not 0 < tc.lr_decay <= 1: raise ValueError(f"lr_decay must be in (0, 1], got {tc.lr_decay}")
+    return torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=tc.lr_decay ** (1 / max(1, tc.epochs - 1)))
+
 def fit_submodel(model: nn.Module,        # model taking a batch dict, e.g. `Mlp`
                  train_df: pd.DataFrame,  # prepared training rows
                  val_df: pd.DataFrame | None, # prepared validation rows (None: select on training loss)
@@ -116,8 +123,9 @@ def fit_submodel(model: nn.Module,        # model taking a batch dict, e.g. `Mlp
     if hps.optimizer == "swa": callbacks.append(SWA(hps.swa_start_frac, hps.swa_lr))
     if tc.progress: callbacks.append(ProgressBar(f"fold {tc.fold_index}"))
     loss_fn = tc.loss_fn or (MulticlassCriterion() if task == "classification" else ElementwiseCriterion("mse"))
-    trainer = Trainer(model, train_dl, loss_fn, make_optimizer(model, hps), valid_dl=valid_dl, callbacks=callbacks,
-                      device=device, amp=tc.amp, tags={"fold": tc.fold_index})
+    optimizer = make_optimizer(model, hps)
+    trainer = Trainer(model, train_dl, loss_fn, optimizer, valid_dl=valid_dl, callbacks=callbacks, device=device, amp=tc.amp,
+                      tags={"fold": tc.fold_index}, scheduler=_lr_schedule(optimizer, tc))
     trainer.fit(tc.epochs)
     if tc.model_save_path: save_weights(model, tc.model_save_path)
     return trainer
