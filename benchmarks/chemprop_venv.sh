@@ -10,8 +10,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 venv="$here/.venv-chemprop"
-python="${PYTHON:-python3.11}"
-torch_spec="torch==2.13.0+cpu"
+python="${PYTHON:-python3}"
+torch_spec="torch==2.13.0"  # as in the Makefile: the CPU build that pip finds for this pin
 chemprop_spec="chemprop==2.3.1"
 
 installed() {  # true when the venv has the pinned torch and chemprop and its CLI runs
@@ -20,7 +20,7 @@ import sys
 from importlib.metadata import version
 for spec in sys.argv[1:]:
     name, want = spec.split("==")
-    if version(name) != want: sys.exit(1)
+    if version(name).split("+")[0] != want: sys.exit(1)  # 2.13.0+cpu satisfies torch==2.13.0
 EOF
 }
 
