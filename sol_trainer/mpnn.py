@@ -16,7 +16,8 @@ from .models import Mlp, register_model
 from .prepare import INPUT_KEYS
 
 # %% auto #0
-__all__ = ['READOUTS', 'MtConcat_PolyMpnn_Mlp', 'reverse_edges', 'BondMessagePassing', 'graph_readout', 'MpnnMlp']
+__all__ = ['NORM_SCALE', 'READOUTS', 'MtConcat_PolyMpnn_Mlp', 'reverse_edges', 'BondMessagePassing', 'global_norm_pool',
+           'graph_readout', 'MpnnMlp']
 
 # %% ../nbs/06a_mpnn.ipynb #c005
 def reverse_edges(edge_index: torch.Tensor # (2, n_edges) directed edges, each bond as a u->v, v->u pair
@@ -88,13 +89,19 @@ def forward(self: BondMessagePassing, graph: Batch # graph batch with `x`, `edge
     return self.dropout(act(self.W_o(torch.cat([x, into_atom], 1))))
 
 # %% ../nbs/06a_mpnn.ipynb #c019
-READOUTS = {"mean": global_mean_pool, "sum": global_add_pool}
+NORM_SCALE = 100.0 # divisor of the "norm" readout
+
+def global_norm_pool(h: torch.Tensor, batch: torch.Tensor, size: int | None = None) -> torch.Tensor: # as `global_add_pool`
+    "Sum of each graph's atom embeddings divided by `NORM_SCALE`."
+    return global_add_pool(h, batch, size=size) / NORM_SCALE
+
+READOUTS = {"mean": global_mean_pool, "sum": global_add_pool, "norm": global_norm_pool}
 
 def graph_readout(h: torch.Tensor, # atom embeddings, (n_atoms, hidden)
                   graph: Batch,    # the graph batch the atoms belong to
-                  how: str = "mean", # "mean" or "sum"
+                  how: str = "mean", # "mean", "sum" or "norm"
                  ) -> torch.Tensor:
-    "One vector per graph, (num_graphs, hidden): the mean or sum of its atom embeddings."
+    "One vector per graph, (num_graphs, hidden): the mean, sum or scaled sum of its atom embeddings."
     if how not in READOUTS: raise ValueError(f"readout={how!r} is not supported; choose one of {list(READOUTS)}")
     return READOUTS[how](h, graph.batch, size=graph.num_graphs)
 

@@ -74,10 +74,10 @@ def _graph_space() -> Hyperparameters:
             .set_range("r_learn", math.log10(3e-4), math.log10(3e-3)).set_range("dropout_pct", 0.0, 0.3))
 
 def graph_recipe() -> Recipe:
-    "Directed message passing over the molecular graph, summed over atoms, into an MLP head."
+    "Directed message passing over the molecular graph, summed over atoms (scaled by 1/100), into an MLP head."
     from sol_trainer.graphs import GraphFeaturizer # torch_geometric is imported only for graph recipes
     from sol_trainer.mpnn import MpnnMlp
-    return Recipe("graph", lambda: [GraphFeaturizer()], MpnnMlp, {"hidden": 128, "depth": 3, "readout": "sum"},
+    return Recipe("graph", lambda: [GraphFeaturizer()], MpnnMlp, {"hidden": 128, "depth": 3, "readout": "norm"},
                   base_hps={"optimizer": "adamw", "weight_decay": 1e-2, "capacity": 1, "dropout_pct": 0.0, "batch_size": 50, "r_learn": 1e-3},
                   space=_graph_space)
 
