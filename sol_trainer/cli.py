@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_cli.ipynb #c002
 from __future__ import annotations
-import argparse, json, logging, math, sys, time
+import argparse, json, logging, sys, time
 from pathlib import Path
 
 import numpy as np

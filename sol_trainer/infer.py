@@ -13,7 +13,6 @@ import torch
 from .engine import TensorLoader, move_to
 from .models import LinearEnsemble
 from .prepare import frame_tensors, load_features_meta, prepare_infer
-from .utils import get_device
 
 # %% auto #0
 __all__ = ['predict_tensors', 'eval_ensemble']

@@ -4,7 +4,6 @@
 
 # %% ../nbs/04_prepare.ipynb #c002
 from __future__ import annotations
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
