@@ -12,7 +12,7 @@ import torch
 
 from .engine import TensorLoader, move_to
 from .models import LinearEnsemble
-from .prepare import frame_tensors, load_features_meta, prepare_infer
+from .prepare import frame_tensors, prepare_infer
 
 # %% auto #0
 __all__ = ['predict_tensors', 'eval_ensemble']
