@@ -11,6 +11,8 @@ statuses = ["1 - Planning", "2 - Pre-Alpha", "3 - Alpha", "4 - Beta", "5 - Produ
 lic = licenses[cfg["license"]]
 requirements = cfg.get("requirements", "").split()
 dev_requirements = cfg.get("dev_requirements", "").split()
+# optional integrations: `extra_<name> = ...` in settings.ini is `pip install sol_trainer[<name>]`; dev installs them all
+extras = {key[len("extra_"):]: value.split() for key, value in cfg.items() if key.startswith("extra_")}
 
 setuptools.setup(
     name=cfg["lib_name"],
@@ -33,7 +35,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=["sol_trainer", "sol_trainer.*"]),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={"dev": dev_requirements},
+    extras_require={**extras, "dev": dev_requirements + sorted({r for reqs in extras.values() for r in reqs})},
     python_requires=">=" + cfg["min_python"],
     zip_safe=False,
     entry_points={

@@ -5,7 +5,7 @@
     python .ci/docs.py --flags slow  # also run the cells marked `#| slow` (skipped by default, as in nbdev_test)
 
 Every notebook nbdev finds under nbs/ (the numbered chapters, index.ipynb, anything in nbs/tutorials/) becomes a page
-at the path nbdev's doc links use (`nbs/10_infer.ipynb` -> `infer.html`). Each is processed by nbdev's own processors
+at the path nbdev's doc links use (`nbs/06_infer.ipynb` -> `infer.html`). Each is processed by nbdev's own processors
 (`add_show_docs` puts a `show_doc` after every exported definition; exported and hidden cells are dropped), executed
 in-process like `nbdev_test`, so the pages carry real outputs while the committed notebooks stay output-free, and
 written to _mkdocs/docs/. MkDocs Material with mkdocs-jupyter (docs/mkdocs.yml) renders them into _docs/, with the
@@ -222,7 +222,7 @@ def notebooks() -> list[Path]:
 
 
 def page_path(nb: Path) -> Path:
-    "Where notebook `nb` lands in the build folder: nbdev's doc path (`10_infer.ipynb` -> `infer`)."
+    "Where notebook `nb` lands in the build folder: nbdev's doc path (`06_infer.ipynb` -> `infer`)."
     return BUILD / _nbpath2html(nb.relative_to(get_config().nbs_path)).with_suffix(".ipynb")
 
 

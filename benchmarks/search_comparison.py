@@ -22,8 +22,9 @@ from sol_trainer.hyperparameters import HpConfig
 from sol_trainer.models import Mlp
 from sol_trainer.prepare import frame_tensors, prepare_infer, prepare_train
 from sol_trainer.search import default_space, kfold_objective
-from sol_trainer.train import TrainConfig, fit_submodel, submodel_kwargs
-from sol_trainer.tune import bayes_search, hyp_opt
+from sol_trainer.ensemble import submodel_kwargs
+from sol_trainer.train import TrainConfig, fit_submodel
+from sol_trainer.tune import bayes_opt, hyp_opt
 from sol_trainer.utils import seed_everything
 
 
@@ -68,7 +69,7 @@ def main():
             start = time.perf_counter()
             with tempfile.TemporaryDirectory() as folder:
                 if name == "random": results = hyp_opt(space, objective, args.epochs, args.trials, Path(folder), seed)
-                else: results = bayes_search(space, objective, args.trials, args.epochs, Path(folder), seed, args.initial)
+                else: results = bayes_opt(space, objective, args.trials, args.epochs, Path(folder), seed, args.initial)
             curve = best_so_far(results)
             winner = results.loc[results["score"].idxmax()]
             hps = HpConfig().set_values({n: winner[f"param.{n}"] for n in space.names})

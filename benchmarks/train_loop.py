@@ -22,7 +22,7 @@ from sol_trainer.hyperparameters import HpConfig
 from sol_trainer.models import Mlp
 from sol_trainer.mpnn import MpnnMlp
 from sol_trainer.prepare import frame_tensors, model_dims, prepare_train
-from sol_trainer.train import TrainConfig, make_optimizer, train_submodel
+from sol_trainer.train import TrainConfig, submodel_optimizer, train_submodel
 from sol_trainer.utils import seed_everything
 
 
@@ -36,7 +36,7 @@ def gather_loop(model, tensors, val_tensors, hps, epochs, device):
     "The loop a user would write by hand for plain tensors: shuffle, gather, step; validate once per epoch."
     x = {k: v.to(device) for k, v in tensors.items()}
     xv = {k: v.to(device) for k, v in val_tensors.items()}
-    opt = make_optimizer(model.to(device), hps)
+    opt = submodel_optimizer(model.to(device), hps)
     n, bs = len(x["y"]), hps.batch_size
     for _ in range(epochs):
         model.train()
@@ -55,7 +55,7 @@ def loader_loop(model, tensors, val_tensors, hps, epochs, device):
     "The same loop over `TensorLoader` batches, which gather the graphs of each batch from the `GraphStore`."
     loader = TensorLoader(tensors, hps.batch_size, shuffle=True, min_batch=2).to(device)  # batches as in the engine
     val_batch = next(iter(TensorLoader(val_tensors, len(val_tensors["y"])).to(device)))
-    opt = make_optimizer(model.to(device), hps)
+    opt = submodel_optimizer(model.to(device), hps)
     for _ in range(epochs):
         model.train()
         for batch in loader:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_utils.ipynb #c002
 from __future__ import annotations
-import contextlib, inspect, json, logging, os, random, tempfile, time
+import argparse, contextlib, importlib, inspect, json, logging, os, random, tempfile, time
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,8 @@ from torch import nn
 
 # %% auto #0
 __all__ = ['get_logger', 'seed_everything', 'get_device', 'GpuWait', 'accepts_argument', 'split_batch', 'dataset_attr',
-           'atomic_write', 'write_text', 'write_json', 'read_json', 'save_weights', 'load_weights', 'check_config']
+           'atomic_write', 'write_text', 'write_json', 'read_json', 'save_weights', 'load_weights', 'check_config',
+           'require', 'available', 'command_parser', 'parse_command']
 
 # %% ../nbs/00_utils.ipynb #c005
 def get_logger(name: str = "") -> logging.Logger: # dotted suffix below `sol_trainer`, e.g. "train"
@@ -41,6 +42,9 @@ def _gpu_loads() -> list[tuple[float, float]]:
     try:
         import pynvml
         pynvml.nvmlInit()
+    except ImportError:
+        if torch.cuda.is_available(): get_logger("utils").warning("GpuWait cannot see GPU loads without nvidia-ml-py: pip install 'sol_trainer[gpu]'")
+        return []
     except Exception: return []
     try:
         loads = []
@@ -177,3 +181,48 @@ def check_config(cfg,          # configuration (dicts, lists and scalars)
     if error is None: return
     path = ".".join(str(p) for p in error.absolute_path) or "<top level>"
     raise ValueError(f"{where}: {path}: {error.message}")
+
+# %% ../nbs/00_utils.ipynb #xfe1a7c
+def require(module: str,  # module to import, e.g. "h5py"
+            extra: str,   # the extra of `EXTRAS` that installs it
+            feature: str, # what needs it, for the message
+           ):
+    "Import and return `module`, or raise an ImportError naming the extra that installs it."
+    try: return importlib.import_module(module)
+    except ImportError as e:
+        if e.name != module.split(".")[0]: raise
+        raise ImportError(f"{feature} needs {module}, which is not installed: pip install 'sol_trainer[{extra}]'") from None
+
+def available(module: str) -> bool: # a top-level module name
+    "Whether `module` can be imported."
+    return importlib.util.find_spec(module) is not None
+
+# %% ../nbs/00_utils.ipynb #xf295bf
+def _arg_type(default, anno) -> type:
+    "The type an option's text is converted to: the default's type, else the first of int, float in the annotation, else str."
+    if default not in (None, inspect.Parameter.empty) and not isinstance(default, bool): return type(default)
+    return next((t for t in (int, float) if t.__name__ in str(anno).replace("|", " ").split()), str)
+
+def command_parser(fn,                 # function with documented parameters (docments)
+                   prog: str | None = None, # program name shown in the help
+                   short: dict | None = None, # parameter name -> short flag, e.g. {"epoch": "-ep"}
+                  ) -> argparse.ArgumentParser:
+    "An argparse parser whose options are `fn`'s parameters, with their docments as help."
+    from fastcore.docments import docments
+    parser = argparse.ArgumentParser(prog=prog, description=inspect.getdoc(fn))
+    for name, info in docments(fn, full=True, returns=False).items():
+        default, flags = info["default"], [f"--{name.replace('_', '-')}", *([short[name]] if short and name in short else [])]
+        helptext = info["docment"] or ""
+        if default is inspect.Parameter.empty and not (short and name in short):
+            parser.add_argument(name, type=_arg_type(default, info["anno"]), help=helptext)
+        elif isinstance(default, bool): parser.add_argument(*flags, dest=name, action="store_true", help=helptext)
+        else:
+            required = default is inspect.Parameter.empty
+            parser.add_argument(*flags, dest=name, type=_arg_type(default, info["anno"]), required=required,
+                                default=None if required else default,
+                                help=helptext + ("" if required or default is None else f" (default {default})"))
+    return parser
+
+def parse_command(fn, argv: list[str], short: dict | None = None, prog: str | None = None) -> dict: # function, arguments, short flags, name
+    "The keyword arguments of `fn` given by the command-line arguments `argv`."
+    return vars(command_parser(fn, prog, short).parse_args(argv))

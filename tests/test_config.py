@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from sol_trainer.cli import main
-from sol_trainer.config import Trainer, apply_graph_model, collate_graphs, load_config
+from sol_trainer.config import ConfigTrainer, apply_graph_model, collate_graphs, load_config
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "activity_classifier.yaml"
 
@@ -29,7 +29,7 @@ def test_schema_violation_names_the_key_path(tmp_path):
     cfg = load_config(EXAMPLE)
     cfg["training"]["batch_size"] = "32"
     with pytest.raises(ValueError, match=r"training.batch_size: '32' is not of type 'integer'"):
-        Trainer.from_config(cfg)
+        ConfigTrainer.from_config(cfg)
 
 
 def test_unknown_pyobject_is_named(tmp_path):
@@ -44,7 +44,7 @@ def test_nothing_is_trained_or_written_before_the_config_is_checked(tmp_path):
     cfg["training"]["path"] = str(tmp_path / "runs")
     cfg["validation"]["validator"]["evaluator_tasks"][0].pop("monitor")
     with pytest.raises(ValueError, match="validation"):
-        Trainer.from_config(cfg)
+        ConfigTrainer.from_config(cfg)
     assert not (tmp_path / "runs").exists()
 
 
@@ -83,7 +83,7 @@ def test_graph_network_trains_from_a_config(tmp_path):
     cfg = {"name": "graphs", "training": {"path": str(tmp_path), "num_epochs": 15, "batch_size": 16, "progress": False,
                                           "tensorboard": False, "optimizer_kwargs": {"lr": 0.01}},
            "model": {"type": GraphNet}, "criterion": "bce", "apply_model": apply_graph_model}
-    trainer = Trainer.from_config(cfg, dataset=GraphSet())
+    trainer = ConfigTrainer.from_config(cfg, dataset=GraphSet())
     history, validation = trainer.run_training()
     assert history["val_loss"].min() < 0.5 * history["val_loss"].iloc[0]
     assert trainer.run_test()["loss_avg"].iloc[-1] < 0.5

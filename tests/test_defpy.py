@@ -12,7 +12,9 @@ from sklearn.metrics import roc_auc_score
 
 import sol_trainer.defpy as defpy
 from sol_trainer.cli import main
-from sol_trainer.defpy import run_defpy
+from sol_trainer.defpy import DEFPY_FLAGS, run_defpy
+from sol_trainer.history import read_history
+from sol_trainer.utils import parse_command
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 CONV, REG = EXAMPLES / "conv_seq_classifier", EXAMPLES / "function_regressor"
@@ -49,7 +51,8 @@ def conv_run(conv_data, tmp_path_factory):
 
 
 def _args(model, data, result, *flags):
-    return ["-f", str(model), "-d", str(data), "-r", str(result), "--cpu", *flags]
+    "Keyword arguments of `run_defpy` as the command line gives them."
+    return parse_command(run_defpy, ["-f", str(model), "-d", str(data), "-r", str(result), "--cpu", *flags], DEFPY_FLAGS)
 
 
 def test_conv_layout_and_metrics(conv_run, conv_data):
@@ -60,7 +63,7 @@ def test_conv_layout_and_metrics(conv_run, conv_data):
     trials = sorted(conv_run.glob("trial_*"))
     assert len(trials) == 5  # -ep 3, eta 3: brackets of 3 (one promoted to 3 epochs) and 2 configurations
     for trial in trials:
-        assert (trial / "params.json").is_file() and (trial / "train_results.csv").is_file()
+        assert (trial / "params.json").is_file() and (trial / "logs" / "history.jsonl").is_file()
         assert sorted(p.name for p in (trial / "models").iterdir())[0] == "epoch_0001.pt"
     best_info = json.loads((conv_run / "best.json").read_text())
     assert best_info["trial"] == best.resolve().name and best_info["budget"] == 3
@@ -80,28 +83,28 @@ def test_rerun_skips_search_test_and_predictions(conv_run, conv_data, monkeypatc
     monkeypatch.setattr(defpy, "hyperband", no_search)
     caplog.set_level(logging.INFO, logger="sol_trainer")
     before = {p: p.stat().st_mtime_ns for p in (conv_run / "best_config").glob("test*")}
-    done = run_defpy(_args(CONV / "conv_model.py", conv_data, conv_run, "-y", "-e", "-p", "test.h5.batch*", "-ep", "3"))
+    done = run_defpy(**_args(CONV / "conv_model.py", conv_data, conv_run, "-y", "-e", "-p", "test.h5.batch*", "-ep", "3"))
     assert "skipping the hyperparameter search" in caplog.text
     assert done["test"] == json.loads((conv_run / "best_config" / "test_result.json").read_text())
     assert done["predictions"]["written"] == [] and len(done["predictions"]["skipped"]) == 2
     assert {p: p.stat().st_mtime_ns for p in (conv_run / "best_config").glob("test*")} == before
     # a deleted prediction is made again, the other one is still skipped
     (conv_run / "best_config" / "test.h5.batch2.npy").unlink()
-    done = run_defpy(_args(CONV / "conv_model.py", conv_data, conv_run, "-p", "test.h5.batch*"))
+    done = run_defpy(**_args(CONV / "conv_model.py", conv_data, conv_run, "-p", "test.h5.batch*"))
     assert [Path(p).name for p in done["predictions"]["written"]] == ["test.h5.batch2.npy"]
     assert len(done["predictions"]["skipped"]) == 1
 
 
 def test_regressor_end_to_end(reg_data, tmp_path):
     result = tmp_path / "results"
-    done = run_defpy(_args(REG / "reg_model.py", reg_data, result, "-y", "-e", "-p", "X_pred.csv", "-ep", "9"))
+    done = run_defpy(**_args(REG / "reg_model.py", reg_data, result, "-y", "-e", "-p", "X_pred.csv", "-ep", "9"))
     assert (result / "best_config").is_symlink()
     assert len(list(result.glob("trial_*"))) == 17  # -ep 9, eta 3: brackets of 9, 5 and 3 configurations
     assert done["test"]["pearson"] > 0.9  # measured about 0.95
     pred = np.load(result / "best_config" / "X_pred.csv.npy")
     assert pred.shape == (100,)
-    table = defpy.read_results(result / "best_config")
-    assert table.index.max() == done["best"]["budget"]
+    table = read_history(result / "best_config")
+    assert table.epoch.max() + 1 == done["best"]["budget"]
 
 
 def test_save_prediction_gets_the_matched_file(reg_data, tmp_path):
@@ -114,7 +117,7 @@ def test_save_prediction_gets_the_matched_file(reg_data, tmp_path):
     data.mkdir()
     for name in ("X_train.csv", "Y_train.csv", "X_test.csv", "Y_test.csv"): (data / name).symlink_to(reg_data / name)
     for name in ("X_pred_a.csv", "X_pred_b.csv"): (data / name).symlink_to(reg_data / "X_pred.csv")
-    done = run_defpy(_args(model, data, tmp_path / "results", "-y", "-p", "X_pred_*.csv", "-ep", "1"))
+    done = run_defpy(**_args(model, data, tmp_path / "results", "-y", "-p", "X_pred_*.csv", "-ep", "1"))
     assert len(done["predictions"]["written"]) == 2
     a, b = np.load(data / "X_pred_a.csv.custom.npy"), np.load(data / "X_pred_b.csv.custom.npy")
     assert a.shape == (100,) and np.allclose(a, b)
@@ -123,9 +126,9 @@ def test_save_prediction_gets_the_matched_file(reg_data, tmp_path):
 def test_debug_trains_one_epoch_with_batches_of_two(reg_data, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="sol_trainer")
     result = tmp_path / "results"
-    run_defpy(_args(REG / "reg_model.py", reg_data, result, "-y", "--debug", "-ep", "9"))
+    run_defpy(**_args(REG / "reg_model.py", reg_data, result, "-y", "--debug", "-ep", "9"))
     assert [p.name for p in result.glob("trial_*")] == ["trial_000"]
-    assert defpy.read_results(result / "trial_000").index.tolist() == [1]
+    assert read_history(result / "trial_000").epoch.tolist() == [0]
     assert "Network:" in caplog.text and "Adam" in caplog.text
 
 
@@ -134,16 +137,16 @@ def test_missing_functions_are_named(conv_data, tmp_path):
     partial.write_text("def get_config(): return {}\n")
     with pytest.raises(AttributeError, match=r"does not define get_train_generator \(needed by -y\), Model \(needed by -y -e\), "
                                              r"get_test_generator \(needed by -e\)"):
-        run_defpy(_args(partial, conv_data, tmp_path / "r1", "-y", "-e"))
+        run_defpy(**_args(partial, conv_data, tmp_path / "r1", "-y", "-e"))
     no_val = tmp_path / "no_val.py"
     no_val.write_text((CONV / "conv_model.py").read_text().replace("def get_val_generator", "def _unused_val_generator"))
     with pytest.raises(AttributeError, match="does not define get_val_generator"):
-        run_defpy(_args(no_val, conv_data, tmp_path / "r2", "-y", "-ep", "1"))
+        run_defpy(**_args(no_val, conv_data, tmp_path / "r2", "-y", "-ep", "1"))
     assert not list((tmp_path / "r2").glob("trial_*"))  # found before any training
 
 
 def test_eval_and_predict_need_a_search_and_a_match(conv_data, conv_run, tmp_path):
     with pytest.raises(FileNotFoundError, match=r"run the hyperparameter search \(-y\) first"):
-        run_defpy(_args(CONV / "conv_model.py", conv_data, tmp_path / "fresh", "-e"))
+        run_defpy(**_args(CONV / "conv_model.py", conv_data, tmp_path / "fresh", "-e"))
     with pytest.raises(FileNotFoundError, match=r"matches 'nothing\*'"):
-        run_defpy(_args(CONV / "conv_model.py", conv_data, conv_run, "-p", "nothing*"))
+        run_defpy(**_args(CONV / "conv_model.py", conv_data, conv_run, "-p", "nothing*"))

@@ -10,7 +10,8 @@ import sol_trainer as st
 from sol_trainer.featurize import MorganFeaturizer, RDKit2DFeaturizer
 from sol_trainer.graphs import GraphFeaturizer
 from sol_trainer.hyperparameters import HpConfig, compute_max_batch
-from sol_trainer.models import LinearEnsemble, MODELS
+from sol_trainer.ensemble import LinearEnsemble
+from sol_trainer.models import MODELS
 from sol_trainer.mpnn import MpnnMlp, MtConcat_PolyMpnn_Mlp
 from sol_trainer.prepare import frame_tensors
 from sol_trainer.train import TrainConfig

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sol_trainer.tune import Hyperparameters, bayes_search, hyp_opt, hyperband, hyperband_schedule
+from sol_trainer.tune import Hyperparameters, bayes_opt, hyp_opt, hyperband, hyperband_schedule
 
 
 def toy_objective(params, budget, trial_dir):
@@ -127,16 +127,16 @@ def test_bad_input_is_refused_before_any_trial(tmp_path):
         space().set_range("lr", -1, -1)
     unranged = space().register("dropout", "real")
     for search in (lambda: hyperband(unranged, never, 9, tmp_path), lambda: hyp_opt(unranged, never, folder=tmp_path),
-                   lambda: bayes_search(unranged, never, 5, 1, tmp_path)):
+                   lambda: bayes_opt(unranged, never, 5, 1, tmp_path)):
         with pytest.raises(ValueError, match=r"\['dropout'\] are active but have no range"): search()
     assert never.calls == 0 and list(tmp_path.iterdir()) == []
 
 
 def test_bayes_search_rerun_reads_trials_back(tmp_path):
-    first = bayes_search(space(), toy_objective, n_calls=7, budget=5, folder=tmp_path, seed=2, n_initial_points=3)
+    first = bayes_opt(space(), toy_objective, n_calls=7, budget=5, folder=tmp_path, seed=2, n_initial_points=3)
     assert first["param.momentum"].eq(0.9).all() and first["param.width"].between(1, 8).all()
     rerun = FailAt(toy_objective)
-    same_table(bayes_search(space(), rerun, n_calls=7, budget=5, folder=tmp_path, seed=2, n_initial_points=3), first)
+    same_table(bayes_opt(space(), rerun, n_calls=7, budget=5, folder=tmp_path, seed=2, n_initial_points=3), first)
     assert rerun.calls == 0
 
 
@@ -148,7 +148,7 @@ def test_bayes_trials_keep_the_callers_blas_threads(tmp_path):
         seen.append(blas())
         return toy_objective(params, budget, trial_dir)
     with threadpoolctl.threadpool_limits(2, user_api="blas"):
-        bayes_search(space(), objective, n_calls=3, budget=1, folder=tmp_path, n_initial_points=2)
+        bayes_opt(space(), objective, n_calls=3, budget=1, folder=tmp_path, n_initial_points=2)
         assert seen == [blas()] * 3
 
 
@@ -163,6 +163,6 @@ def test_bayes_search_beats_random_search(tmp_path):
     n, random_best, bayes_best = 15, [], []
     for seed in range(3):
         random_best.append(hyp_opt(bowl_space, bowl, iters=n, folder=tmp_path / f"r{seed}", seed=seed)["metric.loss"].min())
-        bayes_best.append(bayes_search(bowl_space, bowl, n_calls=n, budget=1, folder=tmp_path / f"b{seed}", seed=seed)["metric.loss"].min())
+        bayes_best.append(bayes_opt(bowl_space, bowl, n_calls=n, budget=1, folder=tmp_path / f"b{seed}", seed=seed)["metric.loss"].min())
     print(f"best loss after {n} trials, mean of 3 seeds: random {np.mean(random_best):.4g}, bayes {np.mean(bayes_best):.4g}")
     assert np.mean(bayes_best) < np.mean(random_best) / 10

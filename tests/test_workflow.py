@@ -8,7 +8,8 @@ from skopt import gp_minimize
 
 import sol_trainer as st
 from sol_trainer.featurize import MorganFeaturizer
-from sol_trainer.models import Mlp, LinearEnsemble
+from sol_trainer.ensemble import LinearEnsemble
+from sol_trainer.models import Mlp
 from sol_trainer.prepare import frame_tensors, model_dims
 from sol_trainer.train import TrainConfig
 
