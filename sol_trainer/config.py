@@ -209,7 +209,8 @@ TRAINER_SCHEMA = {
                 "checkpoint_at": {"type": ["integer", "null"], "minimum": 1}, "n_best": {"type": "integer", "minimum": 1},
                 "grad_clip": {"type": ["number", "null"], "exclusiveMinimum": 0}, "amp": {"type": ["boolean", "null"]},
                 "repeat_train": {"type": "integer", "minimum": 1}, "repeat_valid": {"type": "integer", "minimum": 1},
-                "tensorboard": {"type": "boolean"}, "progress": {"type": "boolean"}}},
+                "tensorboard": {"type": "boolean"}, "progress": {"type": "boolean"},
+                "callbacks": {"type": "array", "items": SPEC}}},
         "data": {"type": "object", "additionalProperties": False,
             "properties": {"dataset": SPEC, "train": SPEC, "validation": SPEC, "test": SPEC,
                 "split": {"type": "array", "items": {"type": "number", "exclusiveMinimum": 0}, "minItems": 2, "maxItems": 3},
@@ -315,6 +316,7 @@ def _callbacks(cfg: dict, run_dir: Path, validator, resume: bool) -> list:
     if training.get("warmup_steps"): callbacks.append(WarmupSchedule(training["warmup_steps"]))
     if training.get("tensorboard", available("tensorboard")): callbacks.append(TensorBoard(run_dir / "tensorboard", _flat({"training": training})))
     if training.get("progress", True): callbacks.append(ProgressBar(name))
+    callbacks.extend(build(spec) for spec in training.get("callbacks", []))
     return callbacks
 
 class ConfigTrainer:
