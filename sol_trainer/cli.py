@@ -138,7 +138,8 @@ def parse(root: str): # model root, or run folder, holding logs/history.jsonl
     "Summarise the training history of a model root or run folder."
     history = read_history(root)
     print(best_epochs(history)[["fold", "epoch", "train_loss", "val_loss"]].to_string(index=False))
-    if any(str(c).startswith("val_") and ":" in str(c) for c in history.columns): print(summarize(history).to_string())
+    try: print(summarize(history).to_string())
+    except ValueError as e: print(f"no cross-validation summary: {e}")  # a run without per-property metrics (YAML, def.py)
     plot_learning_curves(history).savefig(Path(root) / "learning_curves.png", dpi=110)
 
 def _report_defpy(done: dict): # what `run_defpy` did

@@ -26,8 +26,8 @@ from .utils import available, check_config, get_device, get_logger, load_weights
 # %% auto #0
 __all__ = ['MONITOR_SCHEMA', 'EVALUATOR_SCHEMA', 'PYOBJECT', 'SPEC', 'LOADER', 'RELATIVE_STOPPING', 'TRAINER_SCHEMA',
            'import_object', 'ConfigLoader', 'ConfigDumper', 'load_config', 'dump_config', 'Evaluator', 'Validator',
-           'Tester', 'build', 'build_criterion', 'config_datasets', 'ConfigTrainer', 'FingerprintTable', 'mlp',
-           'load_run', 'apply_params', 'ConfigObjective', 'collate_graphs', 'apply_graph_model']
+           'Tester', 'build', 'build_criterion', 'config_datasets', 'ConfigTrainer', 'FingerprintTable', 'load_run',
+           'apply_params', 'ConfigObjective', 'collate_graphs', 'apply_graph_model']
 
 # %% ../nbs/10_config.ipynb #c005
 def import_object(path: str # full dotted path, e.g. "torch.optim.Adam"
@@ -413,18 +413,6 @@ class FingerprintTable(torch.utils.data.Dataset):
         self.y = torch.tensor(y.to_numpy())
     def __len__(self): return len(self.y)
     def __getitem__(self, i): return self.x[i], self.y[i]
-
-def mlp(sizes: list[int],        # widths: input, hidden..., output
-        dropout: float = 0.0,    # dropout after each hidden layer
-        activation=nn.ReLU,      # activation class after each hidden layer
-        squeeze: bool = True,    # drop a trailing output dimension of 1
-       ) -> nn.Sequential:
-    "A multilayer perceptron as `nn.Sequential`."
-    layers = []
-    for n_in, n_out in zip(sizes[:-2], sizes[1:-1]): layers += [nn.Linear(n_in, n_out), activation(), nn.Dropout(dropout)]
-    layers.append(nn.Linear(sizes[-2], sizes[-1]))
-    if squeeze and sizes[-1] == 1: layers.append(nn.Flatten(0))
-    return nn.Sequential(*layers)
 
 # %% ../nbs/10_config.ipynb #c041
 def load_run(run_dir: str | Path,      # a run folder written by `ConfigTrainer.from_config`

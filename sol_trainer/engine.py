@@ -14,12 +14,12 @@ from fastcore.basics import patch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .utils import atomic_write, check_config, require, dataset_attr, get_logger, save_weights, split_batch
+from .utils import atomic_write, check_config, dataset_attr, get_logger, require, save_weights, split_batch
 
 # %% auto #0
-__all__ = ['EVENTS', 'ORDER', 'TRAINER_FIELDS', 'SPLIT_NAMES', 'TASK_SCHEMA', 'EARLY_STOPPING_SCHEMA', 'TensorLoader', 'Callback',
+__all__ = ['EVENTS', 'ORDER', 'SPLIT_NAMES', 'TASK_SCHEMA', 'EARLY_STOPPING_SCHEMA', 'TensorLoader', 'Callback',
            'check_callbacks', 'call_model', 'move_to', 'SwitchStateSampler', 'StatefulItems', 'as_loader',
-           'split_sizes', 'split_dataset', 'subset_dataset', 'predict_batches', 'Trainer', 'Predictor',
+           'split_sizes', 'split_dataset', 'subset_dataset', 'predict_batches', 'Predictor', 'Trainer',
            'BestCheckpoint', 'improves', 'EarlyStopping', 'DefaultEarlyStopping', 'write_hparams', 'TensorBoard',
            'ProgressBar', 'reinitialize', 'GradientHealth', 'NanGuard', 'StopFile', 'GradientClip', 'average_states',
            'BestAveraging', 'rng_state', 'set_rng_state', 'latest_checkpoint', 'Checkpoints', 'refresh_batchnorm',
@@ -75,9 +75,6 @@ ORDER = {"data": -20,        # change the training data before an epoch
          "control": 40,      # a stop asked for from outside
          "log": 50, "tensorboard": 55, "progress": 60, # report the finished record
          "checkpoint": 100}  # save the whole state last, after every other callback's work of the epoch
-
-TRAINER_FIELDS = ("model", "optimizer", "scheduler", "epoch", "n_epochs", "train_loss", "val_loss", "val_preds", "val_targets",
-                  "val_weights", "record", "history", "stop", "best_loss", "best_epoch", "optimizer_restarts", "restarts")
 
 class Callback:
     "Base class: override the event methods you need; declare the trainer fields you set (`provides`) and rely on (`needs`)."
@@ -209,6 +206,37 @@ def predict_batches(model: nn.Module,  # the model to run (left in evaluation mo
         if w is not None: parts["w"].append(w.cpu())
     return {**{k: torch.cat(v) if v else None for k, v in parts.items()}, "sizes": [len(p) for p in parts["pred"]]}
 
+# %% ../nbs/03_engine.ipynb #x2b8b61
+class Predictor:
+    "A trained model with its device, `apply_model` and post-processing, predicting through `predict_batches`."
+    def __init__(self, model: nn.Module,          # the trained model
+                 device: str | torch.device = "cpu", # where it runs
+                 apply_model=None,                # callable(model, inputs) -> prediction (default: `call_model`)
+                 postproc=None,                   # callable(prediction) -> prediction in the data's terms, or None
+                 amp: bool = False,               # float16 autocast on CUDA
+                ):
+        self.model, self.device, self.apply_model, self.postproc, self.amp = model.to(device), torch.device(device), apply_model, postproc, amp
+
+    def _post(self, pred: torch.Tensor) -> torch.Tensor: return pred if self.postproc is None else self.postproc(pred)
+
+    def predict_loader(self, dl) -> tuple[torch.Tensor, torch.Tensor | None]:
+        "Raw predictions (and targets, when the batches have them) over the batches of `dl`."
+        out = predict_batches(self.model, dl, self.device, self.apply_model, self.amp)
+        return out["pred"], out["y"]
+
+    def predict(self, *inputs) -> torch.Tensor:
+        "Post-processed prediction for raw model inputs."
+        x = inputs[0] if len(inputs) == 1 else inputs
+        return self._post(predict_batches(self.model, [x], self.device, self.apply_model, self.amp, inputs_only=True)["pred"])
+
+    def predict_dataset(self, dataset,              # Dataset or iterable of batches; targets are optional
+                        batch_size: int = 256,     # rows per batch
+                        inputs_only: bool = False, # items are model inputs only (no target even if a tuple)
+                       ) -> torch.Tensor:
+        "Post-processed predictions for every item of `dataset`, in order."
+        return self._post(predict_batches(self.model, as_loader(dataset, batch_size), self.device, self.apply_model,
+                                          self.amp, inputs_only)["pred"])
+
 # %% ../nbs/03_engine.ipynb #c018
 class Trainer:
     "Train `model` with `loss_fn` and `optimizer` over batches from `train_dl`, extended by callbacks."
@@ -306,12 +334,6 @@ def _collect(self: Trainer, dl, model: nn.Module | None = None, inputs_only: boo
     return predict_batches(model or self.model, dl, self.device, self.apply_model, self.amp, inputs_only)
 
 @patch
-def predict_loader(self: Trainer, dl, model: nn.Module | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
-    "Raw predictions (and targets, when batches have them) of `model` (default: the trained one) over `dl`."
-    out = self._collect(dl, model)
-    return out["pred"], out["y"]
-
-@patch
 def validate(self: Trainer, model: nn.Module | None = None) -> float:
     "Validation loss of `model` (averaged over `repeat_valid` passes); keeps `val_preds` (averaged), `val_targets`, `val_weights`, `val_batch_sizes`."
     passes = [self._collect(self.valid_dl, model) for _ in range(self.repeat_valid)]
@@ -321,24 +343,23 @@ def validate(self: Trainer, model: nn.Module | None = None) -> float:
     self.val_targets, self.val_weights, self.val_batch_sizes = out["y"], out["w"], out["sizes"]
     return sum(losses) / len(losses)
 
-@patch
-def _postproc(self: Trainer, pred: torch.Tensor) -> torch.Tensor:
-    postproc = getattr(self.loss_fn, "postproc", None)
-    return postproc(pred) if postproc is not None else pred
+@patch(as_prop=True)
+def predictor(self: Trainer) -> Predictor:
+    "The model being trained as a `Predictor`, post-processing with the loss's `postproc` (e.g. sigmoid or unscaling)."
+    return Predictor(self.model, self.device, self.apply_model, getattr(self.loss_fn, "postproc", None), self.amp)
 
 @patch
 def predict(self: Trainer, *inputs) -> torch.Tensor:
-    "Post-processed prediction (the loss's `postproc`, e.g. sigmoid or unscaling) for raw model inputs."
-    x = move_to(inputs[0] if len(inputs) == 1 else inputs, self.device)
-    return self._postproc(self._collect([x], inputs_only=True)["pred"])
+    "`Predictor.predict` of the model being trained: the post-processed prediction for raw model inputs."
+    return self.predictor.predict(*inputs)
 
 @patch
-def predict_dataset(self: Trainer, dataset,                # Dataset or iterable of batches; targets are optional
-                    batch_size: int = 256,       # rows per batch
-                    inputs_only: bool = False,   # items are model inputs only (no target even if a tuple)
+def predict_dataset(self: Trainer, dataset,              # Dataset or iterable of batches; targets are optional
+                    batch_size: int = 256,     # rows per batch
+                    inputs_only: bool = False, # items are model inputs only (no target even if a tuple)
                    ) -> torch.Tensor:
-    "Post-processed predictions for every item of `dataset`, in order."
-    return self._postproc(self._collect(as_loader(dataset, batch_size), inputs_only=inputs_only)["pred"])
+    "`Predictor.predict_dataset` of the model being trained: post-processed predictions for every item, in order."
+    return self.predictor.predict_dataset(dataset, batch_size, inputs_only)
 
 # %% ../nbs/03_engine.ipynb #xbc1459
 @patch
@@ -374,36 +395,6 @@ def _step_scheduler(self: Trainer):
     if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
         self.scheduler.step(self.val_loss if self.valid_dl is not None else self.train_loss)
     else: self.scheduler.step()
-
-# %% ../nbs/03_engine.ipynb #x2b8b61
-class Predictor:
-    "A trained model with its device, `apply_model` and post-processing, predicting through `predict_batches`."
-    def __init__(self, model: nn.Module,          # the trained model
-                 device: str | torch.device = "cpu", # where it runs
-                 apply_model=None,                # callable(model, inputs) -> prediction (default: `call_model`)
-                 postproc=None,                   # callable(prediction) -> prediction in the data's terms, or None
-                ):
-        self.model, self.device, self.apply_model, self.postproc = model.to(device), torch.device(device), apply_model, postproc
-
-    def _post(self, pred: torch.Tensor) -> torch.Tensor: return pred if self.postproc is None else self.postproc(pred)
-
-    def predict_loader(self, dl) -> tuple[torch.Tensor, torch.Tensor | None]:
-        "Raw predictions (and targets, when the batches have them) over the batches of `dl`."
-        out = predict_batches(self.model, dl, self.device, self.apply_model)
-        return out["pred"], out["y"]
-
-    def predict(self, *inputs) -> torch.Tensor:
-        "Post-processed prediction for raw model inputs."
-        x = inputs[0] if len(inputs) == 1 else inputs
-        return self._post(predict_batches(self.model, [x], self.device, self.apply_model, inputs_only=True)["pred"])
-
-    def predict_dataset(self, dataset,              # Dataset or iterable of batches; targets are optional
-                        batch_size: int = 256,     # rows per batch
-                        inputs_only: bool = False, # items are model inputs only (no target even if a tuple)
-                       ) -> torch.Tensor:
-        "Post-processed predictions for every item of `dataset`, in order."
-        return self._post(predict_batches(self.model, as_loader(dataset, batch_size), self.device, self.apply_model,
-                                          inputs_only=inputs_only)["pred"])
 
 # %% ../nbs/03_engine.ipynb #c028
 class BestCheckpoint(Callback):

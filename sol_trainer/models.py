@@ -66,17 +66,20 @@ def model_class(name: str) -> type: # name recorded in a model root
 # %% ../nbs/03e_models.ipynb #c011
 @register_model
 class Mlp(nn.Module):
-    "Multi-task MLP whose hidden layers follow `HpConfig`."
+    "Multi-task MLP whose hidden layers follow `HpConfig`; the one MLP of every front-end."
     def __init__(self,
                  input_dim: int,        # width of the assembled input
                  output_dim: int = 1,   # outputs per task: 1 for regression, number of classes otherwise
-                 hps: HpConfig | None = None, # capacity, dropout, activation, norm, initializer
+                 hps: HpConfig | dict | None = None, # capacity, dropout, activation, norm, initializer (a dict of HpConfig fields in a YAML file)
                  n_tasks: int = 1,      # number of properties (output heads)
+                 hidden: list[int] | None = None, # explicit hidden widths instead of the ones `hps.capacity` gives
+                 squeeze: bool = False, # return (rows,) instead of (rows, 1) for one task with one output
                 ):
         super().__init__()
-        self.hps = (hps or HpConfig()).copy()
-        self.output_dim, self.n_tasks = output_dim, n_tasks
-        widths = get_unit_sequence(input_dim, output_dim * n_tasks, self.hps.capacity)
+        self.hps = hps.copy() if isinstance(hps, HpConfig) else HpConfig(**(hps or {}))
+        self.output_dim, self.n_tasks, self.squeeze = output_dim, n_tasks, squeeze
+        widths = ([input_dim, *hidden, output_dim * n_tasks] if hidden is not None
+                  else get_unit_sequence(input_dim, output_dim * n_tasks, self.hps.capacity))
         self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-2], widths[1:-1]))
         self.norms = nn.ModuleList(self.hps.make_norm(w) for w in widths[1:-1])
         self.dropout = nn.Dropout(self.hps.dropout_pct)
@@ -90,10 +93,11 @@ class Mlp(nn.Module):
             if hasattr(norm, "reset_parameters"): norm.reset_parameters()
         nn.init.xavier_uniform_(self.out.weight); nn.init.zeros_(self.out.bias)
 
-    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        h, act = assemble_inputs(batch), self.hps.activation_fn
+    def forward(self, batch: dict[str, torch.Tensor] | torch.Tensor # a batch dict of input blocks, or the input matrix itself
+               ) -> torch.Tensor:
+        h, act = assemble_inputs(batch) if isinstance(batch, dict) else batch, self.hps.activation_fn
         for layer, norm in zip(self.hidden, self.norms): h = self.dropout(act(norm(layer(h))))
         out = self.out(h)
-        if self.n_tasks == 1: return out
+        if self.n_tasks == 1: return out[:, 0] if self.squeeze and out.shape[1] == 1 else out
         heads = out.view(len(out), self.n_tasks, self.output_dim)
         return (heads * batch["selector"].unsqueeze(-1)).sum(1)
