@@ -13,7 +13,7 @@ import pandas as pd
 from .hyperparameters import HpConfig, compute_batch_size_range
 from .ensemble import fold_splits, submodel_kwargs
 from .train import TrainConfig, train_submodel
-from .tune import Hyperparameters, bayes_opt, hyp_opt
+from .tune import STRATEGIES, Hyperparameters
 from .utils import get_logger, seed_everything, write_text
 
 # %% auto #0
@@ -75,23 +75,20 @@ def bayes_search(dataframe: pd.DataFrame,  # prepared frame (from `prepare_train
                  random_seed: int = 0,     # seeds the folds, the models and the search
                  trials_path: str | Path | None = None, # CSV file for the results table
                  folder: str | Path | None = None, # search folder (None: a new temporary one)
-                 strategy: str = "bayes",  # "bayes" (Gaussian process) or "random"
+                 strategy: str = "bayes",  # a name in `STRATEGIES`: "bayes" (Gaussian process), "random" or "hyperband"
                  time_budget: float | None = None, # seconds after which no new Bayesian trial starts
                  submodel_kwargs_dict: dict | None = None, # constructor arguments of the models (e.g. an encoder's width)
                 ) -> HpConfig:
-    "Search the hyperparameters by Gaussian-process optimisation (or at random) of the k-fold validation loss."
-    if strategy not in ("bayes", "random"): raise ValueError(f"strategy must be 'bayes' or 'random', got {strategy!r}")
+    "Search the hyperparameters by Gaussian-process optimisation (or another strategy of `STRATEGIES`) of the k-fold validation loss."
+    if strategy not in STRATEGIES: raise ValueError(f"strategy must be one of {', '.join(sorted(STRATEGIES))}, got {strategy!r}")
     tc = train_config or TrainConfig(epochs=12, patience=4, progress=False)
     objective = kfold_objective(dataframe, scaler_dict, submodel_cls, tc, n_fold, random_seed, submodel_kwargs_dict)
     space = space or default_space(objective.n_rows)
     check_space(space)
     folder = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="sol_trainer_search_"))
-    if strategy == "random": results = hyp_opt(space, objective, tc.epochs, n_calls, folder, random_seed)
-    else:
-        base = {d.name: getattr(tc.hps, d.name) for d in space.dimensions()}
-        inside = all(base[d.name] in d for d in space.dimensions())
-        results = bayes_opt(space, objective, n_calls, tc.epochs, folder, random_seed, n_initial_points,
-                                     x0=[base] if inside else None, time_budget=time_budget)
+    start = {d.name: getattr(tc.hps, d.name) for d in space.dimensions()}  # the base configuration is tried first
+    results = STRATEGIES[strategy](space, objective, n_calls, tc.epochs, folder, random_seed, start=start,
+                                   n_initial_points=n_initial_points, time_budget=time_budget)
     if trials_path is not None: write_text(trials_path, results.to_csv(index=False))
     winner = results.loc[results["score"].idxmax()]
     best = tc.hps.copy().set_values({n: winner[f"param.{n}"] for n in space.names})

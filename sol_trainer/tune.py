@@ -21,9 +21,9 @@ from .engine import write_hparams
 from .utils import available, get_logger, read_json, write_text
 
 # %% auto #0
-__all__ = ['HYP_TYPES', 'Hyperparameters', 'InProcessExecutor', 'score_of', 'make_sampler', 'trial_id', 'prepare_trial',
-           'run_trial', 'results_frame', 'run_batch', 'finish_search', 'hyp_opt', 'hyperband_schedule', 'hyperband',
-           'bayes_opt']
+__all__ = ['HYP_TYPES', 'STRATEGIES', 'Hyperparameters', 'InProcessExecutor', 'score_of', 'make_sampler', 'trial_id',
+           'prepare_trial', 'run_trial', 'results_frame', 'run_batch', 'finish_search', 'hyp_opt', 'hyperband_schedule',
+           'hyperband', 'bayes_opt', 'register_strategy', 'random_strategy', 'bayes_strategy', 'hyperband_strategy']
 
 # %% ../nbs/02a_tune.ipynb #c005
 HYP_TYPES = ("decimal", "real", "integer", "categorical")
@@ -431,3 +431,33 @@ def bayes_opt(space: Hyperparameters, # the space; active entries are searched, 
                     n_initial_points=max(0, min(n_initial_points, n_calls - len(starts))),
                     callback=[DeadlineStopper(time_budget)] if time_budget is not None else None)
     return finish_search(folder, rows)
+
+# %% ../nbs/02a_tune.ipynb #x464581
+STRATEGIES: dict[str, Callable] = {}
+
+def register_strategy(name: str): # the name the k-fold search knows it by
+    "Decorator registering `fn(space, objective, n_trials, budget, folder, seed, start=None, n_initial_points=None, time_budget=None)`."
+    def register(fn: Callable) -> Callable:
+        STRATEGIES[name] = fn
+        return fn
+    return register
+
+@register_strategy("random")
+def random_strategy(space, objective, n_trials: int, budget: int, folder, seed: int = 0, start=None, n_initial_points=None,
+                    time_budget=None) -> pd.DataFrame:
+    "`hyp_opt`: `n_trials` random configurations at `budget` epochs (the hints do not apply)."
+    return hyp_opt(space, objective, budget, n_trials, folder, seed)
+
+@register_strategy("bayes")
+def bayes_strategy(space, objective, n_trials: int, budget: int, folder, seed: int = 0, start=None, n_initial_points=None,
+                   time_budget=None) -> pd.DataFrame:
+    "`bayes_opt`, starting from `start` when it lies inside the space."
+    inside = start is not None and all(start[d.name] in d for d in space.dimensions())
+    return bayes_opt(space, objective, n_trials, budget, folder, seed, n_initial_points or min(5, n_trials),
+                     x0=[start] if inside else None, time_budget=time_budget)
+
+@register_strategy("hyperband")
+def hyperband_strategy(space, objective, n_trials: int, budget: int, folder, seed: int = 0, start=None, n_initial_points=None,
+                       time_budget=None) -> pd.DataFrame:
+    "`hyperband` with `budget` as the most epochs of a configuration (it decides the number of trials itself)."
+    return hyperband(space, objective, budget, folder, seed=seed)
