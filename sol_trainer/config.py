@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_config.ipynb #c002
 from __future__ import annotations
-import copy, datetime, functools, importlib, logging, re, types
+import contextlib, copy, dataclasses, datetime, functools, importlib, inspect, logging, re, types
 from pathlib import Path
 
 import numpy as np
@@ -21,13 +21,15 @@ from .engine import (BestAveraging, BestCheckpoint, Callback, Checkpoints, Defau
 from .history import History
 from .optim import WarmupSchedule, build_optimizer, golden_plateau
 from .root import HISTORY_FILE
-from .utils import available, check_config, get_device, get_logger, load_weights, read_json, seed_everything, write_json, write_text
+from .utils import available, check_config, folder_lock, get_device, get_logger, load_weights, read_json, seed_everything, write_json, write_text
 
 # %% auto #0
-__all__ = ['MONITOR_SCHEMA', 'EVALUATOR_SCHEMA', 'PYOBJECT', 'SPEC', 'LOADER', 'RELATIVE_STOPPING', 'TRAINER_SCHEMA',
-           'import_object', 'ConfigLoader', 'ConfigDumper', 'load_config', 'dump_config', 'Evaluator', 'Validator',
-           'Tester', 'build', 'build_criterion', 'config_datasets', 'ConfigTrainer', 'FingerprintTable', 'load_run',
-           'apply_params', 'ConfigObjective', 'collate_graphs', 'apply_graph_model']
+__all__ = ['MONITOR_SCHEMA', 'EVALUATOR_SCHEMA', 'PYOBJECT', 'SPEC', 'LOADER', 'RELATIVE_STOPPING', 'TRAINER_SCHEMA', 'LOADABLE',
+           'SAFE_PACKAGES', 'SAFE_BASES', 'SAFE_FUNCTION_MODULES', 'import_object', 'ConfigLoader', 'ConfigDumper',
+           'load_config', 'dump_config', 'Evaluator', 'Validator', 'Tester', 'build', 'build_criterion',
+           'config_datasets', 'ConfigTrainer', 'FingerprintTable', 'PyRef', 'RunLoader', 'register_loadable',
+           'loadable_object', 'resolve_refs', 'load_run', 'apply_params', 'ConfigObjective', 'collate_graphs',
+           'apply_graph_model']
 
 # %% ../nbs/10_config.ipynb #c005
 def import_object(path: str # full dotted path, e.g. "torch.optim.Adam"
@@ -72,13 +74,14 @@ for kind in (type, types.FunctionType, types.BuiltinFunctionType): ConfigDumper.
 ConfigDumper.add_representer(tuple, lambda dumper, t: dumper.represent_list(list(t)))
 ConfigDumper.add_multi_representer(Path, lambda dumper, p: dumper.represent_str(str(p)))
 
-def load_config(config # a dict, or the path of a YAML file
+def load_config(config,      # a dict, or the path of a YAML file
+                loader=None, # YAML loader class; None: `ConfigLoader`, which resolves `!pyobject` tags
                ) -> dict:
-    "The configuration as a fresh dict (a YAML file is read with `ConfigLoader`)."
+    "The configuration as a fresh dict."
     if isinstance(config, dict): return copy.deepcopy(config)
     path = Path(config)
     if not path.is_file(): raise FileNotFoundError(f"Configuration file {path} not found")
-    try: cfg = yaml.load(path.read_text(encoding="utf-8"), Loader=ConfigLoader)
+    try: cfg = yaml.load(path.read_text(encoding="utf-8"), Loader=loader or ConfigLoader)
     except yaml.YAMLError as e: raise ValueError(f"{path} is not valid YAML: {e}") from None
     if not isinstance(cfg, dict): raise ValueError(f"{path} must hold a mapping of sections, not {type(cfg).__name__}")
     return cfg
@@ -196,7 +199,7 @@ TRAINER_SCHEMA = {
     "$schema": "http://json-schema.org/draft-07/schema#", "title": "sol_trainer Trainer configuration", "type": "object",
     "required": ["training", "model", "criterion"], "additionalProperties": False,
     "properties": {
-        "name": {"type": "string", "pattern": r"^[\w.-]+$"},
+        "name": {"type": "string", "pattern": r"^[\w.-]+$", "maxLength": 100},
         "log_level": {"type": ["integer", "string"]},
         "training": {"type": "object", "required": ["path", "num_epochs", "batch_size"], "additionalProperties": False,
             "properties": {**LOADER, "path": {"type": "string"}, "num_epochs": {"type": "integer", "minimum": 1},
@@ -353,6 +356,17 @@ def from_config(cls: ConfigTrainer,
     seed_everything(seed)
     train_ds, valid_ds, test_ds = config_datasets(cfg.get("data", {}), seed, dataset)
     run_dir = _run_folder(Path(training["path"]), name) if run_dir is None else Path(run_dir)
+    lock = contextlib.ExitStack() # the run folder's lock, held until `run_training` has finished
+    lock.enter_context(folder_lock(run_dir, "run folder"))
+    try: out = cls._build(cfg, config, run_dir, resume, train_ds, valid_ds, test_ds)
+    except BaseException: lock.close(); raise
+    out._lock = lock
+    return out
+
+@patch(cls_method=True)
+def _build(cls: ConfigTrainer, cfg: dict, config, run_dir: Path, resume: bool, train_ds, valid_ds, test_ds) -> ConfigTrainer:
+    "The trainer and parts of a checked configuration, in a run folder this process holds."
+    training, name, seed = cfg["training"], cfg.get("name", "run"), cfg["training"].get("seed", 0)
     if not (resume and isinstance(config, (str, Path)) and Path(config) == run_dir / "config.yaml"):
         write_text(run_dir / "config.yaml", dump_config(cfg))
     device = get_device(training.get("device"))
@@ -376,17 +390,25 @@ def from_config(cls: ConfigTrainer,
 # %% ../nbs/10_config.ipynb #c031
 @patch
 def run_training(self: ConfigTrainer) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    "Train for `training.num_epochs`; return the history and the validator's metrics."
-    self.trainer.fit(self.num_epochs)
+    "Train for `training.num_epochs`, holding the run folder; return the history and the validator's metrics."
+    with folder_lock(self.run_dir, "run folder"):
+        self.close() # this block holds the folder now
+        self.trainer.fit(self.num_epochs)
     return pd.DataFrame(self.trainer.history), None if self.validator is None else self.validator.data
+
+@patch
+def close(self: ConfigTrainer):
+    "Let go of the run folder's lock that `from_config` took (`run_training` does this when it finishes)."
+    if getattr(self, "_lock", None) is not None: self._lock.close()
 
 @patch
 def run_test(self: ConfigTrainer) -> pd.DataFrame:
     "Evaluate the trained model on the test set; write `test_result.json`."
     if self.test_dl is None: raise ValueError("This configuration has no test set: use a three-way data.split or data.test")
-    self.tester.evaluate(self.trainer.model, self.test_dl)
-    self.tester.report()
-    write_json(self.run_dir / "test_result.json", self.tester.data.iloc[-1].to_dict())
+    with folder_lock(self.run_dir, "run folder"):
+        self.tester.evaluate(self.trainer.model, self.test_dl)
+        self.tester.report()
+        write_json(self.run_dir / "test_result.json", self.tester.data.iloc[-1].to_dict())
     return self.tester.data
 
 @patch
@@ -415,20 +437,86 @@ class FingerprintTable(torch.utils.data.Dataset):
     def __getitem__(self, i): return self.x[i], self.y[i]
 
 # %% ../nbs/10_config.ipynb #c041
+@dataclasses.dataclass(frozen=True)
+class PyRef:
+    "A `!pyobject` tag read but not resolved: the dotted path a configuration names."
+    path: str
+
+class RunLoader(ConfigLoader):
+    "`ConfigLoader` that keeps `!pyobject` tags as `PyRef`s: reading a configuration with it imports nothing."
+
+RunLoader.add_constructor("!pyobject", lambda loader, node: PyRef(loader.construct_scalar(node).strip()))
+
+LOADABLE: dict[str, object] = {}
+
+def _dotted(obj) -> str: return f"{obj.__module__}.{obj.__qualname__}"
+
+def register_loadable(obj): # a module-level class or function of the calling program
+    "Allow `obj` in the configurations of run folders loaded for prediction (usable as a decorator)."
+    LOADABLE[_dotted(obj)] = obj
+    return obj
+
+# %% ../nbs/10_config.ipynb #9fc757c8
+SAFE_PACKAGES = ("sol_trainer", "torch.nn", "torch.optim")
+SAFE_BASES = (nn.Module, torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler)
+SAFE_FUNCTION_MODULES = ("torch.nn.functional", "torch.nn.init")
+
+def _within(name: str, packages) -> bool: return any(name == p or name.startswith(p + ".") for p in packages)
+
+def _package_module(path: str):
+    "(module, attribute name) for `path` when its parent is an importable module of `SAFE_PACKAGES`, else (None, None)."
+    parent, _, name = path.rpartition(".")
+    if not _within(parent, SAFE_PACKAGES) or not re.fullmatch(r"[A-Za-z_]\w*", name): return None, None
+    try: return importlib.import_module(parent), name
+    except ImportError: return None, None
+
+def _safe_kind(obj, module) -> bool:
+    "Whether `obj`, found in `module`, is a class or function that loading may call."
+    if isinstance(obj, type): return issubclass(obj, SAFE_BASES) and _within(obj.__module__, SAFE_PACKAGES)
+    return (module.__name__ in SAFE_FUNCTION_MODULES and (inspect.isfunction(obj) or inspect.isbuiltin(obj))
+            and _within(getattr(obj, "__module__", None) or "", ("torch",)))
+
+def loadable_object(path: str,  # dotted path of a `!pyobject` tag
+                    allow=(),    # further classes and functions the caller allows
+                   ):
+    "The object at `path` if loading a run may use it; a `ValueError` naming the tag, before importing anything else, otherwise."
+    allowed = {**LOADABLE, **{_dotted(obj): obj for obj in allow}}
+    if path in allowed: return allowed[path]
+    module, name = _package_module(path)
+    obj = getattr(module, name, None) if module is not None and not name.startswith("_") else None
+    if obj is None or not _safe_kind(obj, module):
+        raise ValueError(f"!pyobject {path!r} is not loaded: loading a run calls only modules, optimizers and schedulers of "
+                         f"{', '.join(SAFE_PACKAGES)}, functions of {' and '.join(SAFE_FUNCTION_MODULES)}, and what the program registered. "
+                         "Register it with sol_trainer.config.register_loadable, pass allow=[...], or trusted=True "
+                         "if you trust this run folder (that runs code the file names)")
+    return obj
+
+def resolve_refs(node, allow=()): # a configuration section read by `RunLoader`; further allowed objects
+    "`node` with every `PyRef` replaced by its `loadable_object`."
+    if isinstance(node, PyRef): return loadable_object(node.path, allow)
+    if isinstance(node, dict): return {k: resolve_refs(v, allow) for k, v in node.items()}
+    if isinstance(node, list): return [resolve_refs(v, allow) for v in node]
+    return node
+
+# %% ../nbs/10_config.ipynb #abd910f2
 def load_run(run_dir: str | Path,      # a run folder written by `ConfigTrainer.from_config`
              weights: str = "best",    # "best" or "averaged"
              device: str | None = None, # None picks CUDA when available
+             allow=(),                 # classes and functions of your program that the run's configuration may name
+             trusted: bool = False,    # resolve every `!pyobject` tag: runs code the file names, only for folders you trust
             ) -> Predictor:
     "The trained model of a run with its criterion's post-processing, ready to predict."
     run_dir = Path(run_dir)
-    cfg = load_config(run_dir / "config.yaml")
     path = run_dir / f"{weights}.safetensors"
     if not path.is_file(): raise FileNotFoundError(f"{path} not found: the run has no {weights!r} weights")
+    cfg = load_config(run_dir / "config.yaml", None if trusted else RunLoader)
+    if "model" not in cfg: raise ValueError(f"{run_dir / 'config.yaml'} has no model section")
+    resolve = (lambda node: node) if trusted else functools.partial(resolve_refs, allow=allow)
     device = get_device(device)
-    model = load_weights(build(cfg["model"]), path, device)
+    model = load_weights(build(resolve(cfg["model"])), path, device)
     state = run_dir / "criterion.json"
-    criterion = criterion_from_state(read_json(state)) if state.is_file() else build_criterion(cfg["criterion"])
-    return Predictor(model, device, cfg.get("apply_model"), getattr(criterion, "postproc", None))
+    criterion = criterion_from_state(read_json(state)) if state.is_file() else build_criterion(resolve(cfg["criterion"]))
+    return Predictor(model, device, resolve(cfg.get("apply_model")), getattr(criterion, "postproc", None))
 
 # %% ../nbs/10_config.ipynb #c048
 _PREFIXES = {"model": ("model", "kwargs"), "optimizer": ("training", "optimizer_kwargs"),
@@ -470,11 +558,13 @@ class ConfigObjective:
         return {"loss": float(best), "reward": float(-best if self.mode == "min" else best), "epochs": len(history)}
 
 # %% ../nbs/10_config.ipynb #c053
+@register_loadable
 def collate_graphs(items: list): # graph `Data` objects
     "Batch PyTorch Geometric `Data` items into one `Batch`."
     from torch_geometric.data import Batch
     return Batch.from_data_list(items)
 
+@register_loadable
 def apply_graph_model(model: nn.Module, batch): # network taking (x, edge_index, batch) and a graph `Batch`
     "Call a graph network as `model(batch.x, batch.edge_index, batch.batch)`."
     return model(batch.x, batch.edge_index, batch.batch)

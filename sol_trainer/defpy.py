@@ -15,7 +15,7 @@ from fastcore.basics import patch
 from torch import nn
 
 from .criteria import ElementwiseCriterion, MulticlassCriterion
-from .engine import ORDER, Callback, Checkpoints, TensorLoader, Trainer, latest_checkpoint, predict_batches
+from .engine import ORDER, Callback, Checkpoints, TensorLoader, Trainer, latest_checkpoint, predict_batches, read_checkpoint
 from .history import History, read_history
 from .metrics import classification_metrics, regression_metrics
 from .root import HISTORY_FILE
@@ -26,7 +26,7 @@ from .utils import atomic_write, get_device, get_logger, read_json, require, see
 __all__ = ['MAX_CHUNK', 'NEEDS', 'DEFPY_FLAGS', 'ArrayRows', 'MatrixBatchGenerator', 'H5pyBatchGenerator', 'MaxNormConstraint',
            'RecordingLoss', 'EpochMetrics', 'BaseModel', 'RegressionModel', 'ClassificationModel', 'load_model_def',
            'check_model_def', 'train_val_generators', 'defpy_objective', 'search_best', 'load_best', 'test_best',
-           'predict_files', 'run_defpy']
+           'check_pattern', 'predict_files', 'run_defpy']
 
 # %% ../nbs/11_defpy.ipynb #c005
 MAX_CHUNK = 1024  # rows per batch when a generator has batch_size=None
@@ -238,7 +238,7 @@ class BaseModel:
             epoch = int(rewards.idxmax())
         path = folder / "models" / f"epoch_{epoch:04d}.pt"
         if not path.is_file(): raise FileNotFoundError(f"No saved model for epoch {epoch}: {path} is missing")
-        state = torch.load(path, map_location=self.device, weights_only=True)
+        state = read_checkpoint(path, self.device) # checked against its digest; nothing unpickled
         self.network.load_state_dict(state["model"]); self.optimizer.load_state_dict(state["optimizer"])
         self.epoch = epoch
         return epoch
@@ -361,8 +361,15 @@ def test_best(module, args, data: Path, result: Path) -> dict:
     write_json(path, metrics)
     return metrics
 
+def check_pattern(pattern: str, data: Path, result: Path): # the `-p` glob, the data and result folders
+    "Refuse a `-p` glob that could name files outside `data`, whose predictions would land outside `result`."
+    if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+        raise ValueError(f"-p {pattern!r}: the pattern must name files inside the data folder {data} (no absolute path, no '..'), "
+                         f"so that every prediction lands inside {result / 'best_config'}")
+
 def predict_files(module, args, data: Path, result: Path, pattern: str) -> dict:
     "Predict each file of `data` matching `pattern` (`-p`) into `best_config/<file>.npy`, skipping existing outputs."
+    check_pattern(pattern, data, result)
     inputs = sorted(p for p in data.glob(pattern) if p.is_file())
     if not inputs: raise FileNotFoundError(f"No file in {data} matches {pattern!r}")
     model, done = None, {"written": [], "skipped": []}
@@ -398,6 +405,7 @@ def run_defpy(model: str,               # the def.py file (copied into RESULT as
     epochs, batch_size = (1, 2) if debug else (epoch, batch_size)
     steps = [flag for flag, on in (("-y", hyper), ("-e", eval), ("-p", predict)) if on]
     data, result = Path(data), Path(result)
+    if predict: check_pattern(predict, data, result)
     module = load_model_def(model, result)
     check_model_def(module, steps)
     if not steps: get_logger("defpy").warning("Nothing to do: give -y, -e or -p")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_engine.ipynb #c002
 from __future__ import annotations
-import copy, math, random, time
+import copy, hashlib, math, random, time
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +20,11 @@ from .utils import atomic_write, check_config, dataset_attr, get_logger, require
 __all__ = ['EVENTS', 'ORDER', 'SPLIT_NAMES', 'TASK_SCHEMA', 'EARLY_STOPPING_SCHEMA', 'TensorLoader', 'Callback',
            'check_callbacks', 'call_model', 'move_to', 'SwitchStateSampler', 'StatefulItems', 'as_loader',
            'split_sizes', 'split_dataset', 'subset_dataset', 'predict_batches', 'Predictor', 'Trainer',
-           'BestCheckpoint', 'improves', 'EarlyStopping', 'DefaultEarlyStopping', 'write_hparams', 'TensorBoard',
-           'ProgressBar', 'reinitialize', 'GradientHealth', 'NanGuard', 'StopFile', 'GradientClip', 'average_states',
-           'BestAveraging', 'rng_state', 'set_rng_state', 'latest_checkpoint', 'Checkpoints', 'refresh_batchnorm',
-           'SWA']
+           'remove_leftovers', 'BestCheckpoint', 'improves', 'EarlyStopping', 'DefaultEarlyStopping', 'write_hparams',
+           'TensorBoard', 'ProgressBar', 'reinitialize', 'GradientHealth', 'NanGuard', 'StopFile', 'GradientClip',
+           'average_states', 'BestAveraging', 'rng_state', 'set_rng_state', 'state_digest', 'read_checkpoint',
+           'optimizer_settings', 'retune', 'latest_checkpoint', 'newest_intact_checkpoint', 'Checkpoints',
+           'refresh_batchnorm', 'SWA']
 
 # %% ../nbs/03_engine.ipynb #c005
 class TensorLoader:
@@ -397,12 +398,20 @@ def _step_scheduler(self: Trainer):
     else: self.scheduler.step()
 
 # %% ../nbs/03_engine.ipynb #c028
+def remove_leftovers(path: str | Path): # a file written with `atomic_write`; its name may be a pattern such as `epoch_*.pt`
+    "Delete the temporary files that interrupted `atomic_write`s of `path` left next to it."
+    path = Path(path)
+    for tmp in sorted(path.parent.glob(f".{path.name}.*.tmp")):
+        tmp.unlink(missing_ok=True)
+        get_logger("engine").info("Removed %s, left by an interrupted write", tmp)
+
 class BestCheckpoint(Callback):
     "Keep the weights of the best epoch, restore them after training and optionally save them."
     order, provides = ORDER["select"], ("best_loss", "best_epoch")
     def __init__(self, path: str | Path | None = None): self.path = path # `.safetensors` file for the best weights, or None
 
     def before_fit(self, trainer):
+        if self.path is not None: remove_leftovers(self.path)
         trainer.best_loss, trainer.best_epoch, self.state = math.inf, None, None
 
     def after_epoch(self, trainer):
@@ -752,7 +761,9 @@ class BestAveraging(Callback):
         if n_best < 1: raise ValueError(f"n_best must be at least 1, got {n_best}")
         self.n_best, self.within, self.path = n_best, within, path
 
-    def before_fit(self, trainer): self.snapshots = []  # (loss, epoch, state), best first
+    def before_fit(self, trainer):
+        if self.path is not None: remove_leftovers(self.path)
+        self.snapshots = []  # (loss, epoch, state), best first
 
     def after_epoch(self, trainer):
         loss = trainer.val_loss if trainer.valid_dl is not None else trainer.train_loss
@@ -789,19 +800,97 @@ def set_rng_state(state: dict): # from `rng_state`
     torch.set_rng_state(state["torch"])
     if state["cuda"] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state["cuda"])
 
+# %% ../nbs/03_engine.ipynb #8bf82054
+def state_digest(state) -> str: # a training state: dicts, lists and tuples of tensors and plain values
+    "SHA-256 of `state`: the type, shape and bytes of every tensor and the repr of every other value, in order."
+    h = hashlib.sha256()
+    def feed(x):
+        if isinstance(x, torch.Tensor):
+            t = x.detach().cpu().contiguous()
+            h.update(f"tensor {t.dtype} {tuple(t.shape)}:".encode()); h.update(t.reshape(-1).view(torch.uint8).numpy())
+        elif isinstance(x, (dict, list, tuple)):
+            h.update(f"{type(x).__name__}(".encode())
+            for item in (x.items() if isinstance(x, dict) else x): feed(item)
+            h.update(b")")
+        else: h.update(f"{type(x).__name__} {x!r};".encode())
+    feed(state)
+    return h.hexdigest()
+
+def read_checkpoint(path: str | Path, # a file written by `Checkpoints`
+                    device: str | torch.device = "cpu", # where its tensors go
+                   ) -> dict:
+    "The training state saved in `path`, read without running code and checked against its digest."
+    try: state = torch.load(path, map_location=device, weights_only=True)
+    except Exception as e: raise ValueError(f"{path} is not a readable checkpoint ({type(e).__name__})") from None
+    digest = state.pop("digest", None)  # None: written before checkpoints carried a digest
+    if digest is not None and digest != state_digest(state):
+        raise ValueError(f"{path} is damaged: its content does not match the digest saved with it")
+    return state
+
+# %% ../nbs/03_engine.ipynb #e9b652ca
+def optimizer_settings(optimizer: torch.optim.Optimizer) -> list[dict]:
+    "Each parameter group's hyperparameters (all but `params`), with the starting rate (`initial_lr` when a schedule set one) as `lr`."
+    return [{**{k: v for k, v in g.items() if k not in ("params", "initial_lr")}, "lr": g.get("initial_lr", g["lr"])}
+            for g in optimizer.param_groups]
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) or isinstance(v, tuple) and all(map(_is_number, v))
+
+def _rescale_lr(group: dict, scheduler, i: int, was: float, now: float):
+    "Rescale by `now / was` the live and starting rate of group `i` and the scheduler's base rate and floor for it."
+    for key in ("lr", "initial_lr"):
+        if key in group: group[key] = now * (group[key] / was) if was else now  # exactly `now` where the rate was `was`
+    for name in ("base_lrs", "min_lrs"):
+        if hasattr(scheduler, name) and was: getattr(scheduler, name)[i] = now * (getattr(scheduler, name)[i] / was)
+
+def retune(optimizer: torch.optim.Optimizer, # restored from a checkpoint
+           scheduler,                        # its restored scheduler, or None
+           saved: list[dict],                # `optimizer_settings` the checkpoint recorded
+           configured: list[dict],           # `optimizer_settings` of this run, before restoring
+           source: str | Path,               # the checkpoint, for the message
+          ) -> list[str]:
+    "Apply the numbers of `configured` that differ from `saved`; return one `name old -> new` line per change."
+    changes = []
+    for i, (group, old, new) in enumerate(zip(optimizer.param_groups, saved, configured)):
+        for key in [k for k in {**old, **new} if old.get(k) != new.get(k)]:
+            was, now = old.get(key), new.get(key)
+            if not (_is_number(was) and _is_number(now)):
+                raise ValueError(f"{source} was trained with optimizer setting {key}={was!r}, this run configures {now!r}: "
+                                 "that cannot change on resume; restore it, or train without resuming")
+            if key == "lr": _rescale_lr(group, scheduler, i, was, now)
+            else: group[key] = now
+            changes.append(f"{key} {was!r} -> {now!r}" + (f" (group {i})" if len(configured) > 1 else ""))
+    return changes
+
+# %% ../nbs/03_engine.ipynb #e17bcdf0
 def latest_checkpoint(folder: str | Path) -> Path | None: # folder written by `Checkpoints`
     "The checkpoint with the most epochs done in `folder`, or None."
     files = sorted(Path(folder).glob("epoch_*.pt"))
     return files[-1] if files else None
 
+def newest_intact_checkpoint(folder: str | Path, # folder written by `Checkpoints`
+                             device: str | torch.device = "cpu", # where the tensors go
+                            ) -> tuple[Path, dict] | None:
+    "(path, state) of the newest checkpoint in `folder` that reads and matches its digest, or None when there is none."
+    damaged = []
+    for path in sorted(Path(folder).glob("epoch_*.pt"), reverse=True):
+        try: state = read_checkpoint(path, device)
+        except ValueError as e: damaged.append(str(e)); continue
+        if damaged: get_logger("engine").warning("%s; resuming from %s instead", "; ".join(damaged), path)
+        return path, state
+    if damaged: raise ValueError(f"No intact checkpoint to resume from in {folder}: {'; '.join(damaged)}. "
+                                 "To start over, delete the damaged files, or train without resuming")
+    return None
+
+# %% ../nbs/03_engine.ipynb #7a6aae69
 class Checkpoints(Callback):
-    "Save the full training state periodically and at the end; optionally resume from the newest checkpoint."
+    "Save the full training state periodically and at the end; optionally resume from the newest intact checkpoint."
     order = ORDER["checkpoint"]
     def __init__(self,
                  folder: str | Path,          # where `epoch_NNNN.pt` files go
                  save_every: int | None = None, # save every this many epochs (None: only `checkpoint_at` and the end)
                  checkpoint_at=(),            # epoch counts (epochs done) at which to save as well
-                 resume: bool = False,        # load the newest checkpoint in `folder` before training
+                 resume: bool = False,        # load the newest intact checkpoint in `folder` before training
                 ):
         if save_every is not None and save_every < 1: raise ValueError(f"save_every must be at least 1, got {save_every}")
         self.folder, self.save_every, self.checkpoint_at, self.resume = Path(folder), save_every, set(checkpoint_at), resume
@@ -822,22 +911,29 @@ class Checkpoints(Callback):
         return {"epoch": trainer.epoch, "model": trainer.model.state_dict(), "optimizer": trainer.optimizer.state_dict(),
                 **{k: v.state_dict() for k, v in optional.items() if v is not None},
                 "history": trainer.history + [trainer.record], "rng": rng_state(),
-                "loader_rng": loader_gen.get_state() if loader_gen is not None else None,
+                "loader_rng": loader_gen.get_state() if loader_gen is not None else None, "optimizer_settings": self.configured,
                 "callbacks": {k: cb.state_dict(trainer) for k, cb in self._stateful(trainer).items()}}
 
     def after_epoch(self, trainer):
         done = trainer.epoch + 1
         if not ((self.save_every and done % self.save_every == 0) or done in self.checkpoint_at
                 or trainer.stop or done == trainer.n_epochs): return
-        with atomic_write(self.folder / f"epoch_{done:04d}.pt", "wb") as f: torch.save(self.state(trainer), f)
+        state = self.state(trainer)
+        with atomic_write(self.folder / f"epoch_{done:04d}.pt", "wb") as f: torch.save({**state, "digest": state_digest(state)}, f)
 
     def before_fit(self, trainer):
-        path = latest_checkpoint(self.folder) if self.resume else None
-        if path is None: return
-        state = torch.load(path, map_location=trainer.device, weights_only=True)
+        remove_leftovers(self.folder / "epoch_*.pt")
+        self.configured = optimizer_settings(trainer.optimizer)  # before any restoring
+        found = newest_intact_checkpoint(self.folder, trainer.device) if self.resume else None
+        if found is not None: self.restore(trainer, *found)
+
+    def restore(self, trainer, path: Path, state: dict): # a checkpoint and its `read_checkpoint` state
+        "Continue from `state`: weights, optimizer (with edited settings applied), scheduler, callbacks, generators, history."
         trainer.model.load_state_dict(state["model"]); trainer.optimizer.load_state_dict(state["optimizer"])
         for key in ("scheduler", "grad_scaler"):
             if key in state and getattr(trainer, key) is not None: getattr(trainer, key).load_state_dict(state[key])
+        changes = retune(trainer.optimizer, trainer.scheduler, state.get("optimizer_settings", self.configured), self.configured, path)
+        if changes: get_logger("engine").warning("Resuming from %s with the edited optimizer settings %s", path, ", ".join(changes))
         stateful = self._stateful(trainer)
         if set(stateful) != set(state["callbacks"]):
             raise ValueError(f"{path} was saved with callbacks {sorted(state['callbacks'])}, this run has {sorted(stateful)}")

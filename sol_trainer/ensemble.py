@@ -21,7 +21,7 @@ from .hyperparameters import HpConfig
 from .history import HISTORY_FILE
 from .metrics import task_metrics
 from .models import model_name
-from .prepare import frame_tensors, model_dims, prepared_task
+from .prepare import check_prepared, frame_tensors, model_dims
 from .root import (MODELS_DIR, OOF_FILE, OOF_METRICS_FILE, RootWriter, check_root_free, load_features_meta,
                               write_metadata)
 from .scale import SequentialScaler, scaler_from_dict
@@ -158,13 +158,15 @@ def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + vali
     if scaler_dict is None: raise ValueError("scaler_dict is required: pass the scalers returned by prepare_train")
     meta = load_features_meta(root_dir)
     check_root_free(root_dir)
-    prepared_task(dataframe)
+    if not isinstance(random_seed, (int, np.integer)) or isinstance(random_seed, bool) or not 0 <= random_seed < 2**32 - n_fold:
+        raise ValueError(f"random_seed must be an integer in [0, 2**32 - n_fold), got {random_seed!r}")
+    check_prepared(dataframe, scaler_dict, meta, root_dir)
     df = dataframe.reset_index(drop=True)
     splits = fold_splits(df, n_fold, random_seed)
     n_classes = len(meta["class_labels"]) if meta["class_labels"] else None
     kwargs = submodel_kwargs(submodel_cls, df, train_config.hps, n_classes, submodel_kwargs_dict)
     losses, oof = [], []
-    with RootWriter(root_dir) as writer:
+    with RootWriter(root_dir) as writer: # holds the root's lock from the first fold to the commit
         for k, (tr, va) in enumerate(tqdm(splits, desc="folds", disable=not train_config.progress)):
             get_logger("train").info("Fold %d: %d training rows, %d validation rows", k, len(tr), len(va))
             fold_tc = dataclasses.replace(train_config, fold_index=k, random_seed=random_seed + k, model_save_path=None,

@@ -4,19 +4,60 @@
 
 # %% ../nbs/06_infer.ipynb #c002
 from __future__ import annotations
+import inspect, numbers, os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
+from safetensors import safe_open
 
 from .ensemble import LinearEnsemble, predict_tensors
-from .prepare import frame_tensors, prepare_infer
+from .prepare import frame_tensors, prepare_infer, scalers_fingerprint
+from .root import MANIFEST_FILE, MODELS_DIR, load_features_meta, load_scalers, root_holds_model
 
 # %% auto #0
 __all__ = ['eval_ensemble']
 
 # %% ../nbs/06_infer.ipynb #c005
+def _check_device(device) -> None:
+    "Refuse a `device` torch cannot read, or a CUDA device on a machine without CUDA."
+    if device is None: return
+    try: kind = torch.device(device).type
+    except (RuntimeError, TypeError, ValueError): raise ValueError(f"device {device!r} is not a torch device: use 'cpu', 'cuda' or 'cuda:N'") from None
+    if kind == "cuda" and not torch.cuda.is_available(): raise ValueError(f"device {device!r} asks for CUDA, which is not available here")
+
+def _saved_shapes(root_dir) -> dict[str, tuple] | None:
+    "Shapes of the first submodel's tensors saved in `root_dir` (read from the file header only), or None without one."
+    path = Path(root_dir) / MODELS_DIR / "model_0.safetensors"
+    if not path.exists(): return None
+    with safe_open(str(path), "pt") as f: return {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+
+def _check_root(ensemble, root_dir):
+    "Raise a clear error unless `root_dir` is the trained root `ensemble` was loaded from (or one equal to it)."
+    if not isinstance(ensemble, LinearEnsemble): raise TypeError(f"ensemble must be a LinearEnsemble (from load_ensemble), got {type(ensemble).__name__}")
+    if not isinstance(root_dir, (str, os.PathLike)): raise TypeError(f"root_dir must be a path, got {type(root_dir).__name__}")
+    if not root_holds_model(root_dir): raise FileNotFoundError(f"{root_dir} holds no trained model ({MANIFEST_FILE} is missing): pass the root the ensemble was loaded from")
+    meta = load_features_meta(root_dir)
+    if [ensemble.properties, ensemble.task, ensemble.class_labels] != [meta["properties"], meta["task"], meta["class_labels"]]:
+        raise ValueError(f"The ensemble predicts {ensemble.properties} ({ensemble.task}), but {root_dir} holds a model of {meta['properties']} "
+                         f"({meta['task']}): pass the root the ensemble was loaded from")
+    if scalers_fingerprint(ensemble.scalers) != scalers_fingerprint(load_scalers(root_dir)):
+        raise ValueError(f"The ensemble's label scalers differ from those of {root_dir}: pass the root the ensemble was loaded from")
+    saved = _saved_shapes(root_dir)
+    if saved is not None and saved != {k: tuple(v.shape) for k, v in ensemble.submodels[0].state_dict().items()}:
+        raise ValueError(f"The ensemble's submodels do not have the shapes of those saved in {root_dir} (another featurizer or model size?): "
+                         "pass the root the ensemble was loaded from")
+
+def _check_options(ensemble, device, ensemble_kwargs_dict, batch_size):
+    "Raise a clear error for a device, forward arguments or batch size that `eval_ensemble` cannot use."
+    _check_device(device)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1: raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    if not isinstance(ensemble_kwargs_dict, (dict, type(None))): raise TypeError(f"ensemble_kwargs_dict must be a dict or None, got {type(ensemble_kwargs_dict).__name__}")
+    takes = [p for p in inspect.signature(ensemble.forward).parameters if p != "batch"]
+    unknown = [k for k in ensemble_kwargs_dict or {} if k not in takes]
+    if unknown: raise TypeError(f"The ensemble's forward takes no argument {unknown}; it takes {takes}")
+
 def eval_ensemble(ensemble: LinearEnsemble,   # loaded with `load_ensemble`
                   root_dir: str | Path,       # its model root
                   dataframe: pd.DataFrame,    # melted frame to predict (`value` optional)
@@ -28,6 +69,8 @@ def eval_ensemble(ensemble: LinearEnsemble,   # loaded with `load_ensemble`
                   progress: bool = False,     # show a featurization progress bar
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     "Predict `dataframe` with `ensemble`: (y, y_mean_hat, y_std_hat, selectors)."
+    _check_root(ensemble, root_dir)
+    _check_options(ensemble, device, ensemble_kwargs_dict, batch_size)
     prepared = prepare_infer(dataframe, featurizer, root_dir, n_jobs=n_jobs, progress=progress)
     tensors = frame_tensors(prepared, with_y=False)
     mean, std = predict_tensors(ensemble, tensors, device, batch_size, **(ensemble_kwargs_dict or {}))

@@ -10,7 +10,7 @@ import torch
 
 from .ensemble import LinearEnsemble
 from .models import model_class, model_name
-from .root import (MODEL_FILE, MODELS_DIR, load_classlabels, load_features_meta, load_hps, load_scalers,
+from .root import (MANIFEST_FILE, MODEL_FILE, REQUIRED_FILES, load_classlabels, load_features_meta, load_hps, load_scalers,
                               read_oof, submodel_paths, verify_root) # the readers are `st.load.*` too
 from .utils import accepts_argument, get_device, load_weights, read_json
 
@@ -34,13 +34,13 @@ def load_ensemble(root_dir: str | Path,     # complete model root
     "Rebuild the trained ensemble stored in `root_dir`."
     device, root = get_device(device), Path(root_dir)
     manifest = verify_root(root)
+    unlisted = [rel for rel in REQUIRED_FILES if rel not in manifest["files"]]
+    if unlisted: raise ValueError(f"{root / MANIFEST_FILE} does not list {', '.join(unlisted)}: the root is damaged or incomplete; retrain it")
     saved = read_json(root / MODEL_FILE)
     submodel_cls = _submodel_class(saved["class"], submodel_cls)
     kwargs = {**saved["kwargs"], **(submodel_kwargs_dict or {})}
     hps = load_hps(root)
     if hps is not None and "hps" not in kwargs and accepts_argument(submodel_cls, "hps"): kwargs["hps"] = hps
-    submodels = [load_weights(submodel_cls(**kwargs), p, device) for p in submodel_paths(root)]
-    if len(submodels) != manifest.get("n_models", len(submodels)):
-        raise ValueError(f"{root / MODELS_DIR} holds {len(submodels)} submodels; the manifest says {manifest['n_models']}")
+    submodels = [load_weights(submodel_cls(**kwargs), p, device) for p in submodel_paths(root, manifest)]
     meta = load_features_meta(root)
     return LinearEnsemble(submodels, load_scalers(root), meta["properties"], meta["task"], load_classlabels(root)).to(device).eval()

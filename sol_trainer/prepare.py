@@ -4,6 +4,7 @@
 
 # %% ../nbs/01d_prepare.ipynb #c002
 from __future__ import annotations
+import hashlib, json, math, numbers, os, reprlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,14 +13,16 @@ import pandas as pd
 import torch
 
 from .featurize import ConcatFeaturizer, featurize, featurizer_from_dict
-from .root import FEATURES_FILE, METADATA_DIR, check_root_free, load_features_meta
-from .scale import SequentialScaler, choose_feature_scaler, choose_label_scaler, scaler_from_dict
-from .utils import get_logger, write_json, write_text
+from .root import FEATURES_FILE, FEATURES_TEXT_FILE, check_root_free, load_features_meta
+from .scale import Scaler, SequentialScaler, choose_feature_scaler, choose_label_scaler, scaler_from_dict
+from .utils import folder_lock, get_logger, write_json, write_text
 
 # %% auto #0
-__all__ = ['FEATURE_DICT_COLUMNS', 'INPUT_KEYS', 'log', 'check_frame', 'task_of', 'prepared_task', 'feature_dict_keys',
-           'feature_dict_matrix', 'selector_matrix', 'GraphRows', 'ModelInputs', 'PreparedFrame', 'split_featurizers',
-           'prepare_train', 'describe_features', 'prepare_infer', 'frame_tensors', 'model_dims']
+__all__ = ['FEATURE_DICT_COLUMNS', 'INPUT_KEYS', 'log', 'DUPLICATES', 'check_frame', 'value_kind', 'task_of', 'real_values',
+           'prepared_task', 'feature_dict_keys', 'feature_dict_matrix', 'selector_matrix', 'GraphRows', 'ModelInputs',
+           'PreparedFrame', 'split_featurizers', 'merge_duplicates', 'check_root_dir', 'inputs_fingerprint',
+           'scalers_fingerprint', 'prepare_train', 'describe_features', 'recorded_widths', 'check_prepared',
+           'prepare_infer', 'frame_tensors', 'model_dims']
 
 # %% ../nbs/01d_prepare.ipynb #c005
 FEATURE_DICT_COLUMNS = ("graph_feats", "node_feats")
@@ -33,10 +36,17 @@ def _rows(labels, limit=20) -> str:
     more = f" and {len(labels) - limit} more" if len(labels) > limit else ""
     return ", ".join(map(str, labels[:limit])) + more
 
+def _example(series: pd.Series, rows) -> str:
+    "The first of `rows` and its entry in `series`, for an error message."
+    return f"row {rows[0]}: {reprlib.repr(series.loc[rows[0]])}"
+
+_STRING_COLUMNS = {"prop": "property names must be strings: convert them with df['prop'].astype(str)",
+                   "smiles_string": "SMILES must be strings"}
+
 def check_frame(df: pd.DataFrame, # melted frame
                 training: bool = True, # `value` is required for training
                ):
-    "Raise a clear error if `df` cannot be prepared: empty, missing columns, or null values."
+    "Raise a clear error if `df` cannot be prepared: empty, missing columns, null values, or names and SMILES that are not strings."
     if not isinstance(df, pd.DataFrame): raise TypeError(f"Expected a pandas DataFrame, got {type(df).__name__}")
     if len(df) == 0: raise ValueError("The DataFrame is empty: there is nothing to prepare")
     required = ["prop"] + (["value"] if training else [])
@@ -46,18 +56,68 @@ def check_frame(df: pd.DataFrame, # melted frame
     if not inputs: raise KeyError("The DataFrame needs at least one input column: smiles_string, graph_feats or node_feats")
     if not df.index.is_unique: raise ValueError("The DataFrame index has duplicate labels; call .reset_index(drop=True) first")
     for col in required + inputs + (["value"] if "value" in df.columns and not training else []):
-        bad = df.index[df[col].isna()]
+        bad = df.index[df[col].isna().to_numpy()]
         if len(bad): raise ValueError(f"Column '{col}' has null values in rows {_rows(bad)}")
+    for col, rule in _STRING_COLUMNS.items():
+        if col not in df.columns: continue
+        bad = df.index[~df[col].map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)]
+        if len(bad): raise TypeError(f"Column '{col}' holds non-strings in rows {_rows(bad)} ({_example(df[col], bad)}); {rule}")
 
 # %% ../nbs/01d_prepare.ipynb #c012
+def _reads_as_number(text: str) -> bool:
+    "True when Python reads `text` as a number: '6.5', ' 1e3', 'nan', 'inf'."
+    try: float(text)
+    except ValueError: return False
+    return True
+
+def value_kind(v) -> str:
+    "What one `value` entry is: 'number', 'text', 'number as text', 'boolean', 'complex' or 'other'."
+    if isinstance(v, (bool, np.bool_)): return "boolean"
+    if isinstance(v, numbers.Real): return "number"
+    if isinstance(v, numbers.Complex): return "complex"
+    if isinstance(v, str): return "number as text" if _reads_as_number(v) else "text"
+    return "other"
+
+def _value_kinds(values: pd.Series) -> np.ndarray:
+    "`value_kind` of every entry; a column of one numeric dtype is answered from its dtype."
+    for kind, is_dtype in (("boolean", pd.api.types.is_bool_dtype), ("complex", pd.api.types.is_complex_dtype),
+                           ("number", pd.api.types.is_numeric_dtype)):
+        if is_dtype(values.dtype): return np.full(len(values), kind, dtype=object)
+    return values.map(value_kind).to_numpy(dtype=object)
+
+_REFUSED_KINDS = { # kind: (what the rows hold, what to do)
+    "complex": ("complex numbers", "labels must be real: take .real if the imaginary parts mean nothing"),
+    "boolean": ("booleans", "use strings (e.g. 'active'/'inactive') for classes"),
+    "other": ("entries that are neither numbers nor strings", "labels must be numbers (regression) or strings (classification)"),
+    "number as text": ("numbers written as text", "convert the column with pd.to_numeric for regression; class names must not read as numbers"),
+}
+
 def task_of(values: pd.Series # the `value` column
            ) -> str:
-    "'regression' for numeric values, 'classification' for strings."
-    if pd.api.types.is_bool_dtype(values): raise TypeError("Column 'value' is boolean; use strings (e.g. 'active'/'inactive') for classes")
-    if pd.api.types.is_numeric_dtype(values): return "regression"
-    is_str = values.map(lambda v: isinstance(v, str))
-    if is_str.all(): return "classification"
-    raise TypeError(f"Column 'value' mixes strings and other types; non-string values in rows {_rows(values.index[~is_str])}")
+    "'regression' for real numbers, 'classification' for strings that are not numbers; anything else raises, naming the rows."
+    kinds = _value_kinds(values)
+    for kind, (what, advice) in _REFUSED_KINDS.items():
+        rows = values.index[kinds == kind]
+        if len(rows): raise TypeError(f"Column 'value' holds {what} in rows {_rows(rows)} ({_example(values, rows)}); {advice}")
+    if (kinds == "number").all(): return "regression"
+    if (kinds == "text").all(): return "classification"
+    raise TypeError(f"Column 'value' mixes class names (strings) and numbers; numbers in rows {_rows(values.index[kinds == 'number'])}")
+
+def _as_float(v) -> float:
+    "float(v), or ±inf for a number beyond float64's range."
+    try: return float(v)
+    except OverflowError: return math.inf if v > 0 else -math.inf
+
+def real_values(values: pd.Series # the `value` column of a regression frame
+               ) -> np.ndarray:
+    "The labels as float64; entries that are not finite real numbers raise, naming the rows."
+    bad = values.index[_value_kinds(values) != "number"]
+    if len(bad): raise TypeError(f"Column 'value' must hold numbers for a regression model, but rows {_rows(bad)} do not "
+                                 f"({_example(values, bad)}); convert the column with pd.to_numeric (to predict, `value` may also be left out)")
+    y = np.fromiter(map(_as_float, values), np.float64, len(values)) if values.dtype == object else values.to_numpy(np.float64)
+    bad = values.index[~np.isfinite(y)]
+    if len(bad): raise ValueError(f"Column 'value' has infinite values (or numbers beyond float64's range) in rows {_rows(bad)}")
+    return y
 
 def prepared_task(df: pd.DataFrame) -> str: # a frame from `prepare_train`
     "The task of a prepared frame, from the type of its `y` column."
@@ -66,15 +126,19 @@ def prepared_task(df: pd.DataFrame) -> str: # a frame from `prepare_train`
 
 # %% ../nbs/01d_prepare.ipynb #c015
 def feature_dict_keys(series: pd.Series) -> list[str]:
-    "Sorted union of the dict keys in `series` (every row must be a dict)."
-    not_dict = series.index[~series.map(lambda d: isinstance(d, dict))]
+    "Sorted union of the dict keys in `series` (every row must be a dict, every key a string)."
+    not_dict = series.index[~series.map(lambda d: isinstance(d, dict)).to_numpy(dtype=bool)]
     if len(not_dict): raise TypeError(f"DataFrame does not contain a dictionary in following rows of {series.name}: {_rows(not_dict)}")
+    not_str = [(i, k) for i, d in series.items() for k in d if not isinstance(k, str)]
+    if not_str: raise TypeError(f"DataFrame contains non-string feature names in {series.name}: {_rows(not_str)}; feature names must be strings")
     return sorted(set().union(*series))
+
+def _is_real(v) -> bool: return isinstance(v, (numbers.Real, np.bool_))
 
 def feature_dict_matrix(series: pd.Series, # column of dicts
                         keys: list[str],   # expected feature names, sorted
                        ) -> np.ndarray:
-    "Check every row has exactly `keys` and return the (N, len(keys)) float matrix in `keys` order."
+    "Check every row has exactly `keys` with real values and return the (N, len(keys)) float matrix in `keys` order."
     feature_dict_keys(series)
     keyset, problems = set(keys), []
     extra = [(i, k) for i, d in series.items() for k in sorted(set(d) - keyset)]
@@ -82,7 +146,9 @@ def feature_dict_matrix(series: pd.Series, # column of dicts
     if extra: problems.append(f"DataFrame contains extra values in {series.name}: {_rows(extra)}")
     if missing: problems.append(f"DataFrame contains missing values in {series.name}: {_rows(missing)}")
     if problems: raise KeyError(". ".join(problems))
-    mat = np.array([[d[k] for k in keys] for d in series], dtype=np.float64).reshape(len(series), len(keys))
+    not_real = [f"({i!r}, {k!r}): {reprlib.repr(d[k])}" for i, d in series.items() for k in keys if not _is_real(d[k])]
+    if not_real: raise TypeError(f"DataFrame contains non-numeric values in {series.name}: {_rows(not_real)}")
+    mat = np.array([[_as_float(d[k]) for k in keys] for d in series], dtype=np.float64).reshape(len(series), len(keys))
     bad = np.argwhere(~np.isfinite(mat))
     if len(bad): raise ValueError(f"Non-finite values in {series.name}: {_rows((series.index[r], keys[c]) for r, c in bad)}")
     return mat
@@ -120,6 +186,7 @@ class ModelInputs:
     tensors: dict[str, torch.Tensor]   # (N, width) float32 blocks named as in `INPUT_KEYS`
     graphs: object = None              # `GraphStore` of the distinct molecules, or None
     graph_rows: torch.Tensor | None = None # graph index of each row
+    fingerprint: str | None = None     # sha256 of the training inputs and targets (`inputs_fingerprint`), set by `prepare_train`
 
     def select(self, rows: np.ndarray # positions of the rows wanted
               ) -> dict:
@@ -170,14 +237,20 @@ def _features_spec(df, graph_fz, vector_fz) -> dict:
     spec = {"featurizer": vector_fz.to_dict() if vector_fz is not None else None,
             "n_x": vector_fz.n_features if vector_fz is not None else 0,
             "graph_featurizer": graph_fz.to_dict() if graph_fz is not None else None}
-    for col in FEATURE_DICT_COLUMNS: spec[col] = feature_dict_keys(df[col]) if col in df.columns else None
+    for col in FEATURE_DICT_COLUMNS:
+        spec[col] = feature_dict_keys(df[col]) if col in df.columns else None
+        if spec[col] == []: raise ValueError(f"Column '{col}' has no features: every dict in it is empty; fill the dicts or drop the column")
     if graph_fz is None and vector_fz is None and all(spec[c] is None for c in FEATURE_DICT_COLUMNS):
         raise ValueError("No inputs: pass a featurizer for 'smiles_string', or provide graph_feats/node_feats")
     return spec
 
 def _featurized(df, graph_fz, vector_fz, spec, n_jobs, progress) -> tuple[dict[str, np.ndarray], object, np.ndarray | None]:
-    "Raw (unscaled) feature matrices per input block, the graphs of the distinct SMILES and each row's graph index."
+    "Raw (unscaled) feature matrices per input block, the graphs of the distinct SMILES and each row's graph index (dict features first, so their errors come before any featurization)."
     blocks, graphs, codes = {}, None, None
+    for col in FEATURE_DICT_COLUMNS:
+        if spec.get(col) is not None:
+            if col not in df.columns: raise KeyError(f"The model was trained with '{col}', which the DataFrame lacks")
+            blocks[col] = feature_dict_matrix(df[col], spec[col])
     if graph_fz is not None or vector_fz is not None:
         if "smiles_string" not in df.columns: raise KeyError("The model was trained on SMILES features, but the DataFrame has no 'smiles_string' column")
         smiles, codes = _distinct_smiles(df)
@@ -189,10 +262,6 @@ def _featurized(df, graph_fz, vector_fz, spec, n_jobs, progress) -> tuple[dict[s
     if graph_fz is not None:
         from sol_trainer.graphs import featurize_graphs # torch_geometric is imported only for graph models
         graphs = featurize_graphs(smiles, graph_fz, n_jobs=n_jobs, progress=progress)
-    for col in FEATURE_DICT_COLUMNS:
-        if spec.get(col) is not None:
-            if col not in df.columns: raise KeyError(f"The model was trained with '{col}', which the DataFrame lacks")
-            blocks[col] = feature_dict_matrix(df[col], spec[col])
     return blocks, graphs, (codes if graphs is not None else None)
 
 def _prepared_frame(df, blocks, scalers, selectors, graphs, graph_rows) -> PreparedFrame:
@@ -204,6 +273,93 @@ def _prepared_frame(df, blocks, scalers, selectors, graphs, graph_rows) -> Prepa
     out.inputs = ModelInputs(tensors, graphs, None if graph_rows is None else torch.from_numpy(np.asarray(graph_rows, dtype=np.int64)))
     return out
 
+def _targets(df: pd.DataFrame, task: str, properties: list[str]) -> tuple[np.ndarray, dict, list[str] | None]:
+    "Training targets (scaled labels, or class indices), the label scaler of each property and the class names."
+    if task == "classification":
+        class_labels = sorted(df["value"].unique())
+        y = df["value"].map({c: i for i, c in enumerate(class_labels)}).to_numpy(np.int64)
+        return y, {p: SequentialScaler() for p in properties}, class_labels
+    labels, y, scaler_dict = real_values(df["value"]), np.empty(len(df)), {}
+    for p in properties:
+        rows = (df["prop"] == p).to_numpy()
+        scaler_dict[p] = choose_label_scaler(labels[rows], name=p)
+        y[rows] = scaler_dict[p].transform(labels[rows])
+    return y, scaler_dict, None
+
+# %% ../nbs/01d_prepare.ipynb #86252103
+DUPLICATES = ("keep", "mean", "median", "error") # what `prepare_train` can do with a molecule measured several times for one property
+
+def _conflicts(rows: pd.DataFrame) -> str:
+    "Describe rows of molecules measured with different values for one property: counts per property and one example."
+    counts = rows.groupby("prop", sort=True)["smiles_string"].agg(["nunique", "size"])
+    per_prop = "; ".join(f"{p!r}: {n} molecules on {size} rows" for p, (n, size) in counts.iterrows())
+    smiles, prop = rows["smiles_string"].iloc[0], rows["prop"].iloc[0]
+    first = rows.index[((rows["smiles_string"] == smiles) & (rows["prop"] == prop)).to_numpy()]
+    return f"Molecules measured several times with different values ({per_prop}), e.g. {smiles!r} for {prop!r} in rows {_rows(first)}"
+
+def merge_duplicates(df: pd.DataFrame, # checked melted frame
+                     task: str,        # "regression" or "classification" (see `task_of`)
+                     how: str = "keep", # one of `DUPLICATES`
+                    ) -> pd.DataFrame:
+    "`df` with each molecule measured on several rows for one property kept, averaged or refused, as `how` says."
+    if how not in DUPLICATES: raise ValueError(f"duplicates must be one of {DUPLICATES}, got {how!r}")
+    if how in ("mean", "median") and task != "regression":
+        raise ValueError(f"duplicates={how!r} needs numeric values, but 'value' holds class names; use 'keep' or 'error'")
+    if "smiles_string" not in df.columns: return df
+    key = ["smiles_string", "prop"]
+    repeated = df.duplicated(key, keep=False).to_numpy()
+    if not repeated.any(): return df
+    values = pd.Series(real_values(df["value"]), df.index) if task == "regression" else df["value"]
+    groups = values[repeated].groupby([df["smiles_string"][repeated], df["prop"][repeated]], sort=False)
+    if how in ("mean", "median"):
+        out = df.assign(value=values)
+        out.loc[repeated, "value"] = groups.transform(how)
+        log.info("Merged %d rows of repeated molecules into %d with their %s value", repeated.sum(), groups.ngroups, how)
+        return out[~out.duplicated(key).to_numpy()]
+    conflicting = groups.transform("nunique").to_numpy() > 1
+    if conflicting.any():
+        message = _conflicts(df[repeated][conflicting])
+        if how == "error": raise ValueError(f"{message}; pass duplicates='keep', 'mean' or 'median' to accept them")
+        log.warning("%s. Every row is kept (duplicates='keep'); pass duplicates='mean', 'median' or 'error' to change that", message)
+    return df
+
+# %% ../nbs/01d_prepare.ipynb #b0123b39
+def check_root_dir(root_dir: str | os.PathLike # model root to prepare
+                  ) -> Path:
+    "`root_dir` as a Path, after checking it is a folder (or can be made one) that holds no trained model."
+    if not isinstance(root_dir, (str, os.PathLike)): raise TypeError(f"root_dir must be a path, got {type(root_dir).__name__}")
+    root = Path(root_dir)
+    blocker = next((p for p in (root, *root.parents) if p.exists() and not p.is_dir()), None)
+    if blocker == root: raise NotADirectoryError(f"root_dir {root} is an existing file, not a folder; choose another root_dir")
+    if blocker is not None: raise NotADirectoryError(f"root_dir {root} cannot be created: {blocker} is a file")
+    check_root_free(root)
+    return root
+
+# %% ../nbs/01d_prepare.ipynb #0d7565f7
+def _digest(h, name: str, array): # running sha256, label, tensor or array
+    "Feed the name, dtype, shape and bytes of `array` to `h`."
+    a = np.ascontiguousarray(array.detach().cpu().numpy() if isinstance(array, torch.Tensor) else array)
+    h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode()); h.update(a.tobytes())
+
+def inputs_fingerprint(inputs: ModelInputs,   # converted inputs of every row
+                       properties: list[str], # sorted property names
+                       y: np.ndarray,         # targets of every row, in input order
+                      ) -> str:
+    "sha256 over the converted inputs (each block, and the graphs), the property names and the targets."
+    h = hashlib.sha256(json.dumps(properties).encode())
+    for name in sorted(inputs.tensors): _digest(h, name, inputs.tensors[name])
+    if inputs.graphs is not None:
+        for name, t in sorted(vars(inputs.graphs).items()):
+            if isinstance(t, torch.Tensor): _digest(h, f"graphs.{name}", t)
+        _digest(h, "graph_rows", inputs.graph_rows)
+    _digest(h, "y", y)
+    return h.hexdigest()
+
+def scalers_fingerprint(scaler_dict: dict # label scaler of each property
+                       ) -> str:
+    "sha256 over the label scalers' `to_dict` descriptions."
+    return hashlib.sha256(json.dumps({p: s.to_dict() for p, s in scaler_dict.items()}, sort_keys=True).encode()).hexdigest()
+
 # %% ../nbs/01d_prepare.ipynb #c025
 def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) frame
                   featurizer=None,         # featurizer of `smiles_string` (graph or vector), a list of them, or None
@@ -211,33 +367,32 @@ def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) fram
                   n_jobs: int = 1,         # parallel featurization workers
                   progress: bool = True,   # show a featurization progress bar
                   clip: float | None = None, # limit standardised features to ±clip (see `choose_feature_scaler`)
+                  duplicates: str = "keep", # a molecule measured several times for one property: "keep", "mean", "median" or "error"
                  ) -> tuple[PreparedFrame, dict[str, SequentialScaler]]:
     "Featurize and scale a training frame; return it with one label scaler per property."
     check_frame(dataframe, training=True)
-    if root_dir is not None: check_root_free(root_dir)
-    task, properties = task_of(dataframe["value"]), sorted(dataframe["prop"].unique())
+    if root_dir is not None: check_root_dir(root_dir)
+    task = task_of(dataframe["value"])
+    dataframe = merge_duplicates(dataframe, task, duplicates)
+    properties = sorted(dataframe["prop"].unique())
+    y, scaler_dict, class_labels = _targets(dataframe, task, properties)
     graph_fz, vector_fz = split_featurizers(featurizer)
     spec = _features_spec(dataframe, graph_fz, vector_fz)
     blocks, graphs, graph_rows = _featurized(dataframe, graph_fz, vector_fz, spec, n_jobs, progress)
     if graphs is not None: spec.update(atom_dim=graphs.atom_dim, bond_dim=graphs.bond_dim)
-    feature_scalers = {name: choose_feature_scaler(mat, clip) for name, mat in blocks.items()}
+    feature_scalers = {name: choose_feature_scaler(mat, clip, name) for name, mat in blocks.items()}
     out = _prepared_frame(dataframe, blocks, feature_scalers, selector_matrix(dataframe["prop"], properties), graphs, graph_rows)
-    class_labels = sorted(out["value"].unique()) if task == "classification" else None
-    if task == "classification":
-        scaler_dict = {p: SequentialScaler() for p in properties}
-        out["y"] = out["value"].map({c: i for i, c in enumerate(class_labels)}).astype(np.int64)
-    else:
-        scaler_dict = {p: choose_label_scaler(out.loc[out.prop == p, "value"].to_numpy(np.float64), name=p) for p in properties}
-        out["y"] = np.nan
-        for p, s in scaler_dict.items():
-            rows = out.prop == p
-            out.loc[rows, "y"] = s.transform(out.loc[rows, "value"].to_numpy(np.float64))
+    out["y"] = y
+    out.inputs.fingerprint = inputs_fingerprint(out.inputs, properties, y)
     for p in properties: log.info("Property %s: %d rows", p, (out.prop == p).sum())
     if root_dir is not None:
         meta = {**spec, "task": task, "properties": properties, "class_labels": class_labels,
-                "feature_scalers": {k: s.to_dict() for k, s in feature_scalers.items()}}
-        write_json(Path(root_dir) / FEATURES_FILE, meta)
-        write_text(Path(root_dir) / METADATA_DIR / "features.txt", describe_features(meta))
+                "feature_scalers": {k: s.to_dict() for k, s in feature_scalers.items()},
+                "fingerprint": {"inputs": out.inputs.fingerprint, "scalers": scalers_fingerprint(scaler_dict)}}
+        with folder_lock(root_dir, "model root"): # not while another process trains into it
+            check_root_free(root_dir)
+            write_json(Path(root_dir) / FEATURES_FILE, meta)
+            write_text(Path(root_dir) / FEATURES_TEXT_FILE, describe_features(meta))
     return out, scaler_dict
 
 def describe_features(meta: dict) -> str:
@@ -249,6 +404,53 @@ def describe_features(meta: dict) -> str:
         if meta[col] is not None: lines.append(f"The {col} used during training are: {', '.join(meta[col])}")
     if meta["class_labels"]: lines.append(f"Classes: {', '.join(meta['class_labels'])}")
     return "\n".join(lines) + "\n"
+
+# %% ../nbs/01d_prepare.ipynb #07a33838
+def _widths(inputs: ModelInputs) -> dict[str, int]:
+    "Width of each input block of `inputs`, and the atom and bond widths of its graphs."
+    widths = {k: int(t.shape[1]) for k, t in inputs.tensors.items()}
+    if inputs.graphs is not None: widths.update(atom_dim=inputs.graphs.atom_dim, bond_dim=inputs.graphs.bond_dim)
+    return widths
+
+def recorded_widths(meta: dict # a root's feature metadata
+                   ) -> dict[str, int]:
+    "The input widths of a frame prepared as `meta` records, as `ModelInputs` of such a frame have them."
+    widths = {"x": meta["n_x"]} if meta["featurizer"] else {}
+    widths.update({col: len(meta[col]) for col in FEATURE_DICT_COLUMNS if meta[col] is not None})
+    widths["selector"] = len(meta["properties"]) if len(meta["properties"]) > 1 else 0
+    if meta.get("graph_featurizer"): widths.update(atom_dim=meta["atom_dim"], bond_dim=meta["bond_dim"])
+    return widths
+
+def _described_widths(widths: dict) -> str: return ", ".join(f"{k} {v}" for k, v in sorted(widths.items()))
+
+def check_prepared(dataframe: pd.DataFrame, # the frame to train on: as `prepare_train` returned it, or rows of it
+                   scaler_dict: dict,       # its label scalers
+                   meta: dict,              # the root's feature metadata (`load_features_meta`)
+                   root_dir: str | Path = "the root", # the root, named in messages
+                  ):
+    "Raise a clear error unless `dataframe` and `scaler_dict` come from the `prepare_train` call that recorded `meta`."
+    if not isinstance(dataframe, pd.DataFrame): raise TypeError(f"Expected the frame returned by prepare_train, got {type(dataframe).__name__}")
+    inputs = getattr(dataframe, "inputs", None)
+    if not isinstance(inputs, ModelInputs) or "input_row" not in dataframe.columns:
+        raise TypeError(f"The frame is not a prepared frame: pass the frame returned by the prepare_train call that prepared {root_dir}, "
+                        "or rows of it (pd.concat drops the converted inputs)")
+    if inputs.fingerprint is None: raise TypeError("The frame was prepared by prepare_infer, for prediction: train on the frame returned by prepare_train")
+    if "y" not in dataframe.columns: raise KeyError("The frame has no 'y' column: pass the frame returned by prepare_train, with its targets")
+    if len(dataframe) == 0: raise ValueError("The frame has no rows to train on")
+    recorded = meta.get("fingerprint")
+    if recorded is None: raise ValueError(f"{root_dir} records no fingerprint of its prepared inputs (an older sol_trainer prepared it): prepare it again with prepare_train")
+    have, want = _widths(inputs), recorded_widths(meta)
+    if have != want: raise ValueError(f"The frame's inputs ({_described_widths(have)}) differ from those {root_dir} was prepared with "
+                                      f"({_described_widths(want)}): train the frame into the root its prepare_train call wrote")
+    if inputs.fingerprint != recorded["inputs"]:
+        raise ValueError(f"The frame was not prepared by the prepare_train call that prepared {root_dir}: its inputs or targets differ from "
+                         "the ones recorded there; pass the frame that call returned (or rows of it)")
+    same = f"pass the scaler_dict returned by the prepare_train call that prepared {root_dir}"
+    if not isinstance(scaler_dict, dict): raise TypeError(f"scaler_dict must be a dict of label scalers, got {type(scaler_dict).__name__}: {same}")
+    if set(scaler_dict) != set(meta["properties"]): raise KeyError(f"scaler_dict has the properties {list(scaler_dict)}; {root_dir} was prepared for {meta['properties']}: {same}")
+    not_scalers = [p for p, s in scaler_dict.items() if not isinstance(s, Scaler)]
+    if not_scalers: raise TypeError(f"scaler_dict holds non-scalers for {not_scalers}: {same}")
+    if scalers_fingerprint(scaler_dict) != recorded["scalers"]: raise ValueError(f"scaler_dict does not match the label scalers recorded in {root_dir}: {same}")
 
 # %% ../nbs/01d_prepare.ipynb #c030
 def _recorded_featurizer(given, recorded: dict | None, role: str):
@@ -271,13 +473,14 @@ def prepare_infer(dataframe: pd.DataFrame, # melted frame to predict (`value` op
     check_frame(dataframe, training=False)
     meta = load_features_meta(root_dir)
     selectors = selector_matrix(dataframe["prop"], meta["properties"])
+    y = real_values(dataframe["value"]) if "value" in dataframe.columns and meta["task"] == "regression" else None
     given_graph, given_vector = split_featurizers(featurizer)
     graph_fz = _recorded_featurizer(given_graph, meta.get("graph_featurizer"), "graph")
     vector_fz = _recorded_featurizer(given_vector, meta["featurizer"], "vector")
     blocks, graphs, graph_rows = _featurized(dataframe, graph_fz, vector_fz, meta, n_jobs, progress)
     scalers = {k: scaler_from_dict(d) for k, d in meta["feature_scalers"].items()}
     out = _prepared_frame(dataframe, blocks, scalers, selectors, graphs, graph_rows)
-    if "value" in out.columns and meta["task"] == "regression": out["y"] = out["value"].astype(np.float64)
+    if y is not None: out["y"] = y
     return out
 
 # %% ../nbs/01d_prepare.ipynb #c034

@@ -4,22 +4,23 @@
 
 # %% ../nbs/05a_root.ipynb #x8ce9ed
 from __future__ import annotations
-import hashlib, os, re, shutil, tempfile, time
+import contextlib, hashlib, json, os, re, shutil, tempfile, time
 from pathlib import Path
 
 import pandas as pd
+from fastcore.basics import patch
 
 import sol_trainer
 from .hyperparameters import HpConfig
 from .scale import scaler_from_dict
-from .utils import get_logger, read_json, write_json, write_text
+from .utils import folder_lock, get_logger, read_json, write_json
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'METADATA_DIR', 'MODELS_DIR', 'MANIFEST_FILE', 'FEATURES_FILE', 'HISTORY_FILE', 'SCALERS_FILE',
-           'SELECTORS_FILE', 'HPS_FILE', 'MODEL_FILE', 'PROPERTIES_FILE', 'CLASS_LABELS_FILE', 'OOF_FILE',
-           'OOF_METRICS_FILE', 'log', 'root_holds_model', 'check_root_free', 'load_features_meta', 'RootWriter',
-           'write_metadata', 'verify_root', 'load_scalers', 'load_hps', 'load_classlabels', 'read_oof',
-           'submodel_paths']
+           'SELECTORS_FILE', 'HPS_FILE', 'MODEL_FILE', 'FEATURES_TEXT_FILE', 'OOF_FILE', 'OOF_METRICS_FILE',
+           'PREPARED_FILES', 'REQUIRED_FILES', 'log', 'root_holds_model', 'check_root_free', 'load_features_meta',
+           'RootWriter', 'write_metadata', 'read_manifest', 'verify_root', 'load_scalers', 'load_hps',
+           'load_classlabels', 'read_oof', 'submodel_paths']
 
 # %% ../nbs/05a_root.ipynb #x1b17b5
 FORMAT_VERSION = 1
@@ -27,8 +28,10 @@ METADATA_DIR, MODELS_DIR = "metadata", "models"
 MANIFEST_FILE, FEATURES_FILE, HISTORY_FILE = "manifest.json", f"{METADATA_DIR}/features.json", "logs/history.jsonl"
 SCALERS_FILE, SELECTORS_FILE = f"{METADATA_DIR}/scalers.json", f"{METADATA_DIR}/selectors.json"
 HPS_FILE, MODEL_FILE = f"{METADATA_DIR}/hyperparams.json", f"{METADATA_DIR}/model.json"
-PROPERTIES_FILE, CLASS_LABELS_FILE = f"{METADATA_DIR}/properties.txt", f"{METADATA_DIR}/class_labels.txt"
+FEATURES_TEXT_FILE = f"{METADATA_DIR}/features.txt"
 OOF_FILE, OOF_METRICS_FILE = f"{METADATA_DIR}/oof_predictions.csv", f"{METADATA_DIR}/oof_metrics.json"
+PREPARED_FILES = (FEATURES_FILE, FEATURES_TEXT_FILE) # written by prepare_train, before training
+REQUIRED_FILES = (FEATURES_FILE, SCALERS_FILE, HPS_FILE, MODEL_FILE) # what `load_ensemble` reads besides the weights
 _submodel_re = re.compile(r"^model_(\d+)\.safetensors$")
 log = get_logger("root")
 
@@ -56,15 +59,20 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 class RootWriter:
-    "Context manager staging the files of a model root and committing them with a manifest."
+    "Context manager holding a model root's lock, staging its files and committing them with a manifest."
     def __init__(self, root_dir: str | Path): # model root prepared by `prepare_train`
         self.root = Path(root_dir)
         check_root_free(self.root)
-        for old in self.root.glob(".staging-*"):
-            log.warning("Removing %s left by an interrupted run", old); shutil.rmtree(old, ignore_errors=True)
 
     def __enter__(self):
-        self.stage = Path(tempfile.mkdtemp(dir=self.root, prefix=".staging-"))
+        self._lock = contextlib.ExitStack()
+        self._lock.enter_context(folder_lock(self.root, "model root"))
+        try:
+            check_root_free(self.root) # again, now that no one else can write
+            for old in self.root.glob(".staging-*"):
+                log.warning("Removing %s left by an interrupted run", old); shutil.rmtree(old, ignore_errors=True)
+            self.stage = Path(tempfile.mkdtemp(dir=self.root, prefix=".staging-"))
+        except BaseException: self._lock.close(); raise
         return self
 
     def path(self, rel: str) -> Path:
@@ -72,23 +80,34 @@ class RootWriter:
         p = self.stage / rel; p.parent.mkdir(parents=True, exist_ok=True)
         return p
 
-    def commit(self, info: dict | None = None): # extra fields for the manifest
-        "Move the staged files into the root and write the manifest."
-        files = sorted(p.relative_to(self.stage).as_posix() for p in self.stage.rglob("*") if p.is_file())
-        for rel in [FEATURES_FILE] + files:
-            if not (self.stage / rel).exists() and not (self.root / rel).exists(): raise FileNotFoundError(f"{self.root / rel} is missing")
-        for rel in files:
-            (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self.stage / rel, self.root / rel)
-        all_files = sorted(set(files) | {FEATURES_FILE, f"{METADATA_DIR}/features.txt"})
-        manifest = {"format_version": FORMAT_VERSION, "sol_trainer_version": sol_trainer.__version__,
-                    "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **(info or {}),
-                    "files": {rel: _sha256(self.root / rel) for rel in all_files if (self.root / rel).exists()}}
-        write_json(self.root / MANIFEST_FILE, manifest)
-
     def __exit__(self, *exc):
         shutil.rmtree(self.stage, ignore_errors=True)
+        self._lock.close()
         return False
+
+# %% ../nbs/05a_root.ipynb #7c78ed08
+def _stale_files(root: Path, keep: set[str]) -> list[Path]:
+    "Files under the root's models, metadata and logs folders that are neither in `keep` nor written by prepare_train."
+    folders = {MODELS_DIR, METADATA_DIR, Path(HISTORY_FILE).parent.as_posix()}
+    return [p for folder in sorted(folders) if (root / folder).is_dir() for p in sorted((root / folder).rglob("*"))
+            if p.is_file() and p.relative_to(root).as_posix() not in keep | set(PREPARED_FILES)]
+
+@patch
+def commit(self: RootWriter, info: dict | None = None): # extra fields for the manifest
+    "Clear what an interrupted commit left, move the staged files into the root and write the manifest."
+    files = sorted(p.relative_to(self.stage).as_posix() for p in self.stage.rglob("*") if p.is_file())
+    for rel in [FEATURES_FILE] + files:
+        if not (self.stage / rel).exists() and not (self.root / rel).exists(): raise FileNotFoundError(f"{self.root / rel} is missing")
+    for stale in _stale_files(self.root, set(files)):
+        log.warning("Removing %s left by an interrupted run", stale); stale.unlink()
+    for rel in files:
+        (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.stage / rel, self.root / rel)
+    all_files = sorted(set(files) | set(PREPARED_FILES))
+    manifest = {"format_version": FORMAT_VERSION, "sol_trainer_version": sol_trainer.__version__,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **(info or {}),
+                "files": {rel: _sha256(self.root / rel) for rel in all_files if (self.root / rel).exists()}}
+    write_json(self.root / MANIFEST_FILE, manifest)
 
 # %% ../nbs/05a_root.ipynb #c009
 def _json_able(value) -> bool:
@@ -109,8 +128,6 @@ def write_metadata(writer: RootWriter,        # staging writer of the root
     if sorted(scaler_dict) != props: raise KeyError(f"scaler_dict has properties {sorted(scaler_dict)}; the data has {props}")
     write_json(writer.path(SCALERS_FILE), {p: scaler_dict[p].to_dict() for p in props})
     write_json(writer.path(SELECTORS_FILE), {p: ([float(i == j) for j in range(len(props))] if len(props) > 1 else []) for i, p in enumerate(props)})
-    write_text(writer.path(PROPERTIES_FILE), "\n".join(props) + "\n")
-    if meta["class_labels"]: write_text(writer.path(CLASS_LABELS_FILE), "\n".join(meta["class_labels"]) + "\n")
     write_json(writer.path(HPS_FILE), hps.to_dict() if hps is not None else None)
     skipped = sorted(k for k, v in submodel_kwargs.items() if not _json_able(v))
     if skipped: log.warning("Constructor arguments %s are not JSON values and are not saved; pass them to load_ensemble", skipped)
@@ -118,16 +135,38 @@ def write_metadata(writer: RootWriter,        # staging writer of the root
                                          "kwargs": {k: v for k, v in submodel_kwargs.items() if k not in skipped}})
 
 # %% ../nbs/05a_root.ipynb #c011
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+
+def _manifest_problem(manifest) -> str | None:
+    "What is wrong with the structure of a parsed manifest, or None."
+    if not isinstance(manifest, dict): return f"it holds a JSON {type(manifest).__name__}, not an object"
+    version, files = manifest.get("format_version"), manifest.get("files")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1: return f"format_version is {version!r}, not a positive integer"
+    if not isinstance(files, dict) or not files: return "it lists no files (a 'files' object of checksums is required)"
+    for rel, digest in files.items():
+        parts = Path(rel).parts
+        if Path(rel).is_absolute() or ".." in parts or not parts or not isinstance(digest, str) or not _DIGEST.match(digest):
+            return f"its entry {rel!r}: {digest!r} is not a root-relative file with a SHA-256 checksum"
+    return None
+
+def read_manifest(root_dir: str | Path) -> dict:
+    "The manifest of a complete model root, with a clear error when it is missing, not JSON or malformed."
+    root = Path(root_dir)
+    path = root / MANIFEST_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{root} is not a complete model root: {MANIFEST_FILE} is missing (training did not finish?)")
+    try: manifest = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as e: raise ValueError(f"{path} is not valid JSON ({e}): the root is damaged; retrain it") from None
+    if (problem := _manifest_problem(manifest)) is not None: raise ValueError(f"{path} is malformed: {problem}; the root is damaged, retrain it")
+    if manifest["format_version"] > FORMAT_VERSION:
+        raise ValueError(f"{root} was written by a newer sol_trainer (format {manifest['format_version']}); upgrade the package")
+    return manifest
+
 def verify_root(root_dir: str | Path) -> dict:
     "Check that `root_dir` is a complete model root whose files match their checksums; return the manifest."
-    root = Path(root_dir)
-    if not (root / MANIFEST_FILE).exists():
-        raise FileNotFoundError(f"{root} is not a complete model root: {MANIFEST_FILE} is missing (training did not finish?)")
-    manifest = read_json(root / MANIFEST_FILE)
-    if manifest.get("format_version", 0) > FORMAT_VERSION:
-        raise ValueError(f"{root} was written by a newer sol_trainer (format {manifest['format_version']}); upgrade the package")
+    root, manifest = Path(root_dir), read_manifest(root_dir)
     for rel, digest in manifest["files"].items():
-        if not (root / rel).exists(): raise FileNotFoundError(f"{root / rel} is listed in the manifest but missing")
+        if not (root / rel).is_file(): raise FileNotFoundError(f"{root / rel} is listed in the manifest but missing")
         if _sha256(root / rel) != digest: raise ValueError(f"{root / rel} does not match its checksum in {MANIFEST_FILE}: the file was changed or damaged")
     return manifest
 
@@ -142,14 +181,27 @@ def load_hps(root_dir) -> HpConfig | None:
 
 def load_classlabels(root_dir) -> list[str] | None:
     "Class names in index order, or None for regression."
-    path = Path(root_dir) / CLASS_LABELS_FILE
-    return path.read_text(encoding="utf-8").splitlines() if path.exists() else None
+    return load_features_meta(root_dir)["class_labels"]
 
 def read_oof(root_dir) -> pd.DataFrame:
     "Out-of-fold predictions of the training rows (row, fold, prop, value, prediction)."
-    return pd.read_csv(Path(root_dir) / OOF_FILE)
+    labels = ["value", "prediction"] if load_features_meta(root_dir)["task"] == "classification" else []
+    numbers = [c for c in ("row", "fold", "value", "prediction") if c not in labels]
+    return pd.read_csv(Path(root_dir) / OOF_FILE, dtype=dict.fromkeys(["prop", *labels], str), # names and labels stay text, "NA" included
+                       keep_default_na=False, na_values=dict.fromkeys(numbers, ["", "NaN", "nan"]))
 
-def submodel_paths(root_dir) -> list[Path]:
-    "Weights files of the submodels, in fold order (numeric, so model_10 follows model_9)."
-    paths = [p for p in (Path(root_dir) / MODELS_DIR).iterdir() if _submodel_re.match(p.name)]
-    return sorted(paths, key=lambda p: int(_submodel_re.match(p.name).group(1)))
+def submodel_paths(root_dir,            # a model root
+                   manifest: dict,      # its manifest (from `verify_root`)
+                  ) -> list[Path]:
+    "Weights files of the submodels the manifest lists, in fold order; their count must be the manifest's `n_models`."
+    root = Path(root_dir)
+    listed = {int(m.group(1)): root / rel for rel in manifest["files"]
+              if (m := _submodel_re.match(rel.removeprefix(f"{MODELS_DIR}/"))) and rel.startswith(f"{MODELS_DIR}/")}
+    n_models = manifest.get("n_models")
+    if not isinstance(n_models, int) or isinstance(n_models, bool) or n_models < 1:
+        raise ValueError(f"{root / MANIFEST_FILE} is malformed: n_models is {n_models!r}, not a positive integer; the root is damaged, retrain it")
+    if sorted(listed) != list(range(n_models)):
+        raise ValueError(f"{root / MANIFEST_FILE} lists the submodels {sorted(listed)}; it says n_models={n_models}: the root is damaged, retrain it")
+    unlisted = sorted({p.name for p in (root / MODELS_DIR).glob("*")} - {p.name for p in listed.values()})
+    if unlisted: log.warning("Ignoring %s in %s: the manifest does not list them", ", ".join(unlisted), root / MODELS_DIR)
+    return [listed[k] for k in range(n_models)]

@@ -84,6 +84,14 @@ class _ArrayParams:
     @classmethod
     def _from_params(cls, d): return cls(**d)
 
+def _check_statistics(scaler: Scaler, x: np.ndarray, *stats: np.ndarray):
+    "Refuse fitted statistics that are not finite, naming the columns of `x` at fault."
+    bad = np.flatnonzero(~np.logical_and.reduce([np.isfinite(s) for s in stats]))
+    if not len(bad): return
+    where = "" if x.ndim == 1 else f" of columns {bad.tolist()}"
+    cause = "the values are not all finite" if not np.isfinite(x).all() else f"the values reach {np.abs(x).max():.3g}"
+    raise ValueError(f"{type(scaler).__name__}: the fitted statistics{where} are not finite ({cause}); rescale the values, e.g. change their units")
+
 class IdentityScaler(Scaler):
     "Leaves values unchanged."
     @classmethod
@@ -96,8 +104,9 @@ class StandardScaler(_ArrayParams, Scaler):
     params = ("mean", "std")
     def __init__(self, mean=None, std=None): super().__init__(mean=mean, std=std) # given statistics, or None to fit
     def _fit(self, x):
-        self.mean, std = x.mean(0), x.std(0)
-        self.std = np.where(std < 1e-12, 1.0, std)
+        with np.errstate(over="ignore", invalid="ignore"): mean, std = x.mean(0), x.std(0)
+        _check_statistics(self, x, mean, std)
+        self.mean, self.std = mean, np.where(std < 1e-12, 1.0, std)
     def _forward(self, x): return (x - _param_like(self.mean, x)) / _param_like(self.std, x)
     def _inverse(self, x): return x * _param_like(self.std, x) + _param_like(self.mean, x)
 
@@ -106,8 +115,9 @@ class MinMaxScaler(_ArrayParams, Scaler):
     params = ("min", "range")
     def __init__(self, min=None, range=None): super().__init__(min=min, range=range) # given statistics, or None to fit
     def _fit(self, x):
-        self.min, rng = x.min(0), x.max(0) - x.min(0)
-        self.range = np.where(rng < 1e-12, 1.0, rng)
+        with np.errstate(over="ignore", invalid="ignore"): low, rng = x.min(0), x.max(0) - x.min(0)
+        _check_statistics(self, x, low, rng)
+        self.min, self.range = low, np.where(rng < 1e-12, 1.0, rng)
     def _forward(self, x): return (x - _param_like(self.min, x)) / _param_like(self.range, x)
     def _inverse(self, x): return x * _param_like(self.range, x) + _param_like(self.min, x)
 
@@ -179,7 +189,8 @@ def choose_label_scaler(values,         # the labels of one property
     if not np.isfinite(v).all(): raise ValueError(f"Property {name!r} has non-finite values")
     use_log = v.min() >= 0 and v.max() - v.min() > LOG_THRESHOLD
     scaler = SequentialScaler(*([LogTenDeltaScaler(1.0)] if use_log else []), StandardScaler())
-    scaler.fit(v)
+    try: scaler.fit(v)
+    except ValueError as e: raise ValueError(f"Property {name!r}: {e}") from None
     log.info("Property %s: %s", name, "log10(y+1) then standardisation" if use_log else "standardisation")
     return scaler
 
@@ -195,9 +206,12 @@ class ClipScaler(Scaler):
 
 def choose_feature_scaler(X,                       # (N, F) feature matrix
                           clip: float | None = None, # limit standardised values to ±clip (None: no limit)
+                          name: str = "",          # input block name, for messages
                          ) -> SequentialScaler:
     "Fitted column-wise feature scaler that leaves binary columns alone."
     X = _as_numpy(X)
+    bad = np.flatnonzero(~np.isfinite(X).all(0))
+    if len(bad): raise ValueError(f"Feature block {name!r} has non-finite values in columns {bad.tolist()}")
     binary = np.isin(X, (0.0, 1.0)).all(0)
     heavy = np.flatnonzero(~binary & (np.abs(X).max(0) > LOG_THRESHOLD))
     steps = [SignedLogScaler(heavy.tolist())] if len(heavy) else []

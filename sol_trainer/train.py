@@ -4,6 +4,7 @@
 
 # %% ../nbs/03g_train.ipynb #c002
 from __future__ import annotations
+import numbers, os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,7 +32,7 @@ class TrainConfig:
     epochs: int = 100                   # maximum number of epochs
     device: str | None = None           # None picks CUDA when available
     amp: bool | None = None             # mixed precision; None turns it on for CUDA
-    patience: int | None = None         # early-stopping patience in epochs (None: run all epochs)
+    patience: int | float | None = None # early-stopping patience in epochs, or a fraction < 1 of them (None: run all epochs)
     random_seed: int = 0                # seeds batch shuffling and dropout
     loss_fn: object = None              # callable(pred, target); None picks MSE or cross-entropy
     model_save_path: str | None = None  # save the best weights here (`.safetensors`)
@@ -40,6 +41,38 @@ class TrainConfig:
     progress: bool = True               # show an epoch progress bar
     callbacks: list = field(default_factory=list) # extra engine callbacks
     lr_decay: float | None = None       # decay the learning rate exponentially to this fraction at the last epoch (None: constant)
+
+    def __post_init__(self):
+        "Check every field, so that a bad setting fails here and not in the middle of training."
+        lr_decay, patience = self.lr_decay, self.patience
+        rules = { # field: (is it valid, what it must be)
+            "hps": (self.hps is None or isinstance(self.hps, HpConfig), "an HpConfig or None"),
+            "epochs": (_is_int(self.epochs) and self.epochs >= 1, "an integer >= 1"),
+            "device": (self.device is None or _is_device(self.device), "None or a torch device such as 'cpu' or 'cuda:0'"),
+            "amp": (self.amp is None or isinstance(self.amp, bool), "True, False or None"),
+            "patience": (patience is None or (_is_int(patience) and patience >= 1) or (isinstance(patience, float) and 0 < patience < 1),
+                         "None, an integer >= 1 or a fraction of the epochs in (0, 1)"),
+            "random_seed": (_is_int(self.random_seed), "an integer"),
+            "loss_fn": (self.loss_fn is None or callable(self.loss_fn), "None or a callable(pred, target)"),
+            "model_save_path": (self.model_save_path is None or isinstance(self.model_save_path, (str, os.PathLike)), "None or a path"),
+            "history_path": (self.history_path is None or isinstance(self.history_path, (str, os.PathLike)), "None or a path"),
+            "fold_index": (_is_int(self.fold_index) and self.fold_index >= 0, "an integer >= 0"),
+            "progress": (isinstance(self.progress, bool), "True or False"),
+            "callbacks": (isinstance(self.callbacks, (list, tuple)) and all(isinstance(c, Callback) for c in self.callbacks),
+                          "a list of engine callbacks (sol_trainer.engine.Callback)"),
+            "lr_decay": (lr_decay is None or (isinstance(lr_decay, numbers.Real) and not isinstance(lr_decay, bool) and 0 < lr_decay <= 1),
+                         "None or a number in (0, 1]"),
+        }
+        bad = [f"{name} must be {rule}, got {getattr(self, name)!r}" for name, (ok, rule) in rules.items() if not ok]
+        if bad: raise ValueError("TrainConfig: " + "; ".join(bad))
+
+def _is_int(v) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+def _is_device(d) -> bool:
+    "True when torch reads `d` as a device."
+    try: torch.device(d)
+    except (RuntimeError, TypeError, ValueError): return False
+    return True
 
 # %% ../nbs/03g_train.ipynb #c010
 def submodel_optimizer(model: nn.Module, hps: HpConfig) -> torch.optim.Optimizer: # the submodel and its hyperparameters
@@ -70,7 +103,6 @@ class PropertyMetrics(Callback):
 def _lr_schedule(optimizer, tc: TrainConfig):
     "Exponential decay reaching `tc.lr_decay` times the initial learning rate at the last epoch, or None."
     if tc.lr_decay is None: return None
-    if not 0 < tc.lr_decay <= 1: raise ValueError(f"lr_decay must be in (0, 1], got {tc.lr_decay}")
     return torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=tc.lr_decay ** (1 / max(1, tc.epochs - 1)))
 
 def fit_submodel(model: nn.Module,        # model taking a batch dict, e.g. `Mlp`

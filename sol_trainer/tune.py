@@ -18,7 +18,7 @@ from skopt.space import Categorical, Integer, Real
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from .engine import write_hparams
-from .utils import available, get_logger, read_json, write_text
+from .utils import available, folder_lock, get_logger, read_json, write_text
 
 # %% auto #0
 __all__ = ['HYP_TYPES', 'STRATEGIES', 'Hyperparameters', 'InProcessExecutor', 'score_of', 'make_sampler', 'trial_id',
@@ -332,10 +332,11 @@ def hyp_opt(space,                   # `Hyperparameters`, or a function returnin
     "Random search: `iters` random configurations, each trained for `epochs`; returns the results table."
     _check_positive(epochs=epochs, iters=iters)
     draw, folder = make_sampler(space, seed), Path(folder)
-    trials = [{"id": trial_id(i, iters), "params": prepare_trial(folder, trial_id(i, iters), draw(i))} for i in range(iters)]
-    rows = []
-    run_batch(executor or InProcessExecutor(), objective, folder, trials, epochs, rows)
-    return finish_search(folder, rows)
+    with folder_lock(folder, "search folder"): # one search per folder at a time
+        trials = [{"id": trial_id(i, iters), "params": prepare_trial(folder, trial_id(i, iters), draw(i))} for i in range(iters)]
+        rows = []
+        run_batch(executor or InProcessExecutor(), objective, folder, trials, epochs, rows)
+        return finish_search(folder, rows)
 
 # %% ../nbs/02a_tune.ipynb #c039
 def _check_hyperband(max_iter, eta):
@@ -383,16 +384,17 @@ def hyperband(space,                 # `Hyperparameters`, or a function returnin
              ) -> pd.DataFrame:
     "Resumable Hyperband search; returns the results table (one row per trial and rung)."
     schedule, draw, folder = hyperband_schedule(max_iter, eta), make_sampler(space, seed), Path(folder)
-    state, executor, rows = _hyperband_state(folder, draw, schedule, max_iter, eta, seed), executor or InProcessExecutor(), []
-    for b, bracket in enumerate(schedule):
-        alive = [t for t in state["trials"] if t["bracket"] == b]
-        get_logger("tune").info("Bracket %d of %d: %s", b + 1, len(schedule), bracket)
-        for i, (_, epochs) in enumerate(bracket):
-            scores = run_batch(executor, objective, folder, alive, epochs, rows, per_budget_logs=True)
-            if i + 1 < len(bracket):
-                ranked = sorted(range(len(alive)), key=lambda k: -scores[k] if not math.isnan(scores[k]) else math.inf)
-                alive = [alive[k] for k in sorted(ranked[:bracket[i + 1][0]])]
-    return finish_search(folder, rows)
+    with folder_lock(folder, "search folder"): # one search per folder at a time
+        state, executor, rows = _hyperband_state(folder, draw, schedule, max_iter, eta, seed), executor or InProcessExecutor(), []
+        for b, bracket in enumerate(schedule):
+            alive = [t for t in state["trials"] if t["bracket"] == b]
+            get_logger("tune").info("Bracket %d of %d: %s", b + 1, len(schedule), bracket)
+            for i, (_, epochs) in enumerate(bracket):
+                scores = run_batch(executor, objective, folder, alive, epochs, rows, per_budget_logs=True)
+                if i + 1 < len(bracket):
+                    ranked = sorted(range(len(alive)), key=lambda k: -scores[k] if not math.isnan(scores[k]) else math.inf)
+                    alive = [alive[k] for k in sorted(ranked[:bracket[i + 1][0]])]
+        return finish_search(folder, rows)
 
 # %% ../nbs/02a_tune.ipynb #c052
 def bayes_opt(space: Hyperparameters, # the space; active entries are searched, fixed ones merged in
@@ -415,22 +417,23 @@ def bayes_opt(space: Hyperparameters, # the space; active entries are searched, 
     outside = [p for p in starts if not all(v in d for v, d in zip(p, dims))]
     if outside: raise ValueError(f"bayes_opt: x0 point {dict(zip([d.name for d in dims], outside[0]))} lies outside the space")
     if len(starts) > n_calls: raise ValueError(f"bayes_opt: {len(starts)} x0 points but only {n_calls} calls")
-    executor, rows = executor or InProcessExecutor(), []
-    user_blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+    with folder_lock(folder, "search folder"): # one search per folder at a time
+        executor, rows = executor or InProcessExecutor(), []
+        user_blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
 
-    def minimised(point: list) -> float:
-        tid, sampled = trial_id(len(rows), n_calls), {d.name: v for d, v in zip(dims, point)}
-        params = prepare_trial(folder, tid, {n: fixed[n] if n in fixed else sampled[n] for n in space.names})
-        with threadpool_limits(user_blas):  # the trial gets the BLAS threads the caller had
-            score = run_batch(executor, objective, folder, [{"id": tid, "params": params}], budget, rows)[0]
-        finite = [-r["score"] for r in rows if math.isfinite(r["score"])]
-        return -score if math.isfinite(score) else max(finite, default=1e10)
+        def minimised(point: list) -> float:
+            tid, sampled = trial_id(len(rows), n_calls), {d.name: v for d, v in zip(dims, point)}
+            params = prepare_trial(folder, tid, {n: fixed[n] if n in fixed else sampled[n] for n in space.names})
+            with threadpool_limits(user_blas):  # the trial gets the BLAS threads the caller had
+                score = run_batch(executor, objective, folder, [{"id": tid, "params": params}], budget, rows)[0]
+            finite = [-r["score"] for r in rows if math.isfinite(r["score"])]
+            return -score if math.isfinite(score) else max(finite, default=1e10)
 
-    with threadpool_limits(1, user_api="blas"):  # tiny Gaussian-process fits: one BLAS thread is fastest
-        gp_minimize(minimised, dims, n_calls=n_calls, x0=starts or None, random_state=seed,
-                    n_initial_points=max(0, min(n_initial_points, n_calls - len(starts))),
-                    callback=[DeadlineStopper(time_budget)] if time_budget is not None else None)
-    return finish_search(folder, rows)
+        with threadpool_limits(1, user_api="blas"):  # tiny Gaussian-process fits: one BLAS thread is fastest
+            gp_minimize(minimised, dims, n_calls=n_calls, x0=starts or None, random_state=seed,
+                        n_initial_points=max(0, min(n_initial_points, n_calls - len(starts))),
+                        callback=[DeadlineStopper(time_budget)] if time_budget is not None else None)
+        return finish_search(folder, rows)
 
 # %% ../nbs/02a_tune.ipynb #x464581
 STRATEGIES: dict[str, Callable] = {}

@@ -4,18 +4,19 @@
 
 # %% ../nbs/00_utils.ipynb #c002
 from __future__ import annotations
-import argparse, contextlib, importlib, inspect, json, logging, os, random, tempfile, time
+import argparse, contextlib, importlib, inspect, json, logging, os, random, re, socket, stat, tempfile, threading, time
 from pathlib import Path
 
+import filelock
 import numpy as np
 import safetensors.torch
 import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['get_logger', 'seed_everything', 'get_device', 'GpuWait', 'accepts_argument', 'split_batch', 'dataset_attr',
-           'atomic_write', 'write_text', 'write_json', 'read_json', 'save_weights', 'load_weights', 'check_config',
-           'require', 'available', 'command_parser', 'parse_command']
+__all__ = ['LOCK_FILE', 'get_logger', 'seed_everything', 'get_device', 'GpuWait', 'accepts_argument', 'split_batch',
+           'dataset_attr', 'atomic_write', 'write_text', 'write_json', 'read_json', 'FolderBusyError', 'folder_lock',
+           'save_weights', 'load_weights', 'check_config', 'require', 'available', 'command_parser', 'parse_command']
 
 # %% ../nbs/00_utils.ipynb #c005
 def get_logger(name: str = "") -> logging.Logger: # dotted suffix below `sol_trainer`, e.g. "train"
@@ -125,6 +126,18 @@ def dataset_attr(dataset,            # a dataset, possibly wrapped (e.g. in a `S
     return default
 
 # %% ../nbs/00_utils.ipynb #c026
+def _umask() -> int:
+    "The process umask, read without changing it where the system shows it."
+    with contextlib.suppress(OSError, AttributeError):
+        return int(re.search(r"^Umask:\s*([0-7]+)", Path("/proc/self/status").read_text(), re.M).group(1), 8)
+    mask = os.umask(0o022); os.umask(mask)
+    return mask
+
+def _plain_write_mode(path: Path) -> int:
+    "Permissions `open(path, 'w')` would leave: the existing file's, else 0o666 less the umask."
+    with contextlib.suppress(FileNotFoundError): return stat.S_IMODE(path.stat().st_mode)
+    return 0o666 & ~_umask()
+
 @contextlib.contextmanager
 def atomic_write(path: str | Path, # file to create or replace
                  mode: str = "w"):  # "w" for text, "wb" for bytes
@@ -135,7 +148,7 @@ def atomic_write(path: str | Path, # file to create or replace
     try:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
             yield f
-            f.flush(); os.fsync(f.fileno())
+            f.flush(); os.fchmod(f.fileno(), _plain_write_mode(path)); os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
@@ -152,6 +165,48 @@ def write_json(path: str | Path, obj): # file and a JSON-serialisable object
 def read_json(path: str | Path): # a JSON file
     "Read a JSON file."
     with open(path, encoding="utf-8") as f: return json.load(f)
+
+# %% ../nbs/00_utils.ipynb #dc77f1ec
+LOCK_FILE = ".sol_trainer.lock"
+_held: dict[tuple[str, int], list] = {} # (lock file, thread) -> [FileLock, how many blocks hold it]
+
+class FolderBusyError(RuntimeError):
+    "Another writer holds the folder's lock."
+
+def _holder(info: Path) -> str:
+    "Who holds a lock, from the holder file next to it."
+    for _ in range(10): # the holder writes it just after taking the lock
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            h = read_json(info); return f"process {h['pid']} on {h['host']} (since {h['since']})"
+        time.sleep(0.02)
+    return "another process"
+
+@contextlib.contextmanager
+def folder_lock(folder: str | Path,  # folder to write into (created when missing)
+                what: str = "folder", # what the folder is, for the message: "model root", "run folder", ...
+               ):
+    "Hold the exclusive writer lock of `folder` for the block; `FolderBusyError` at once if another writer holds it."
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path, info = folder / LOCK_FILE, folder / f"{LOCK_FILE}.json"
+    key = (str(path.resolve()), threading.get_ident())
+    if key not in _held:
+        lock = filelock.FileLock(path, timeout=0)
+        try: lock.acquire()
+        except filelock.Timeout:
+            raise FolderBusyError(f"The {what} {folder} is being written by {_holder(info)}; "
+                                  f"wait for it to finish or use another {what}") from None
+        _held[key] = [lock, 0]
+    _held[key][1] += 1
+    try:
+        if _held[key][1] == 1: write_json(info, {"pid": os.getpid(), "host": socket.gethostname(), "since": time.strftime("%Y-%m-%dT%H:%M:%S")})
+        yield
+    finally:
+        _held[key][1] -= 1
+        if _held[key][1] == 0: # the last holder in this thread lets go
+            lock = _held.pop(key)[0]
+            with contextlib.suppress(OSError): info.unlink()
+            lock.release()
 
 # %% ../nbs/00_utils.ipynb #c030
 def save_weights(model: nn.Module, path: str | Path): # model and target `.safetensors` file

@@ -87,3 +87,12 @@ def test_graph_network_trains_from_a_config(tmp_path):
     history, validation = trainer.run_training()
     assert history["val_loss"].min() < 0.5 * history["val_loss"].iloc[0]
     assert trainer.run_test()["loss_avg"].iloc[-1] < 0.5
+
+
+def test_an_overlong_run_name_is_a_schema_error_not_an_oserror(tmp_path):
+    cfg = load_config(EXAMPLE)
+    cfg["name"] = "x" * 300
+    cfg["training"]["path"] = str(tmp_path / "runs")
+    with pytest.raises(ValueError, match=r"name: 'x+' is too long"):
+        ConfigTrainer.from_config(cfg)
+    assert not (tmp_path / "runs").exists()

@@ -150,3 +150,15 @@ def test_eval_and_predict_need_a_search_and_a_match(conv_data, conv_run, tmp_pat
         run_defpy(**_args(CONV / "conv_model.py", conv_data, tmp_path / "fresh", "-e"))
     with pytest.raises(FileNotFoundError, match=r"matches 'nothing\*'"):
         run_defpy(**_args(CONV / "conv_model.py", conv_data, conv_run, "-p", "nothing*"))
+
+
+def test_a_prediction_glob_that_leaves_the_data_folder_is_refused_before_anything_runs(reg_data, tmp_path):
+    outside = tmp_path / "a" / "b"
+    work = outside / "data"
+    work.mkdir(parents=True)
+    for name in ("X_train.csv", "Y_train.csv"): (work / name).symlink_to(reg_data / name)
+    (tmp_path / "victim.csv").write_text("1,2\n")
+    for pattern in ("../../*.csv", "../*", str(tmp_path / "*.csv")):
+        with pytest.raises(ValueError, match="must name files inside the data folder"):
+            main(["run", "-f", str(REG / "reg_model.py"), "-d", str(work), "-r", str(outside / "res"), "-y", "-p", pattern, "-ep", "1"])
+    assert not list(tmp_path.rglob("*.npy")) and not list((outside / "res").glob("trial_*"))
