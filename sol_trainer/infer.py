@@ -15,18 +15,12 @@ from safetensors import safe_open
 from .ensemble import LinearEnsemble, predict_tensors
 from .prepare import frame_tensors, prepare_infer, scalers_fingerprint
 from .root import MANIFEST_FILE, MODELS_DIR, load_features_meta, load_scalers, root_holds_model
+from .utils import get_device
 
 # %% auto #0
 __all__ = ['eval_ensemble']
 
 # %% ../nbs/06_infer.ipynb #c005
-def _check_device(device) -> None:
-    "Refuse a `device` torch cannot read, or a CUDA device on a machine without CUDA."
-    if device is None: return
-    try: kind = torch.device(device).type
-    except (RuntimeError, TypeError, ValueError): raise ValueError(f"device {device!r} is not a torch device: use 'cpu', 'cuda' or 'cuda:N'") from None
-    if kind == "cuda" and not torch.cuda.is_available(): raise ValueError(f"device {device!r} asks for CUDA, which is not available here")
-
 def _saved_shapes(root_dir) -> dict[str, tuple] | None:
     "Shapes of the first submodel's tensors saved in `root_dir` (read from the file header only), or None without one."
     path = Path(root_dir) / MODELS_DIR / "model_0.safetensors"
@@ -51,7 +45,7 @@ def _check_root(ensemble, root_dir):
 
 def _check_options(ensemble, device, ensemble_kwargs_dict, batch_size):
     "Raise a clear error for a device, forward arguments or batch size that `eval_ensemble` cannot use."
-    _check_device(device)
+    if device is not None: get_device(device)
     if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1: raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
     if not isinstance(ensemble_kwargs_dict, (dict, type(None))): raise TypeError(f"ensemble_kwargs_dict must be a dict or None, got {type(ensemble_kwargs_dict).__name__}")
     takes = [p for p in inspect.signature(ensemble.forward).parameters if p != "batch"]

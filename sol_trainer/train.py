@@ -69,9 +69,9 @@ class TrainConfig:
 def _is_int(v) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 def _is_device(d) -> bool:
-    "True when torch reads `d` as a device."
-    try: torch.device(d)
-    except (RuntimeError, TypeError, ValueError): return False
+    "True when `get_device` accepts `d`."
+    try: get_device(d)
+    except ValueError: return False
     return True
 
 # %% ../nbs/03g_train.ipynb #c010

@@ -33,9 +33,12 @@ def seed_everything(seed: int): # seed for Python's, NumPy's and PyTorch's gener
 # %% ../nbs/00_utils.ipynb #c011
 def get_device(device: str | torch.device | None = None # None picks CUDA when available, else CPU
               ) -> torch.device:
-    "Resolve `device` to a `torch.device`."
+    "Resolve `device` to a `torch.device`; a `ValueError` for a name torch does not know, or CUDA where there is none."
     if device is None: return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    try: resolved = torch.device(device)
+    except (RuntimeError, TypeError, ValueError): raise ValueError(f"device {device!r} is not a torch device: use 'cpu', 'cuda' or 'cuda:N'") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available(): raise ValueError(f"device {device!r} asks for CUDA, which is not available here")
+    return resolved
 
 # %% ../nbs/00_utils.ipynb #c014
 def _gpu_loads() -> list[tuple[float, float]]:
