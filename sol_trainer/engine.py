@@ -14,17 +14,16 @@ from fastcore.basics import patch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .utils import atomic_write, check_config, dataset_attr, get_logger, require, save_weights, split_batch
+from .utils import atomic_write, check_config, dataset_attr, get_logger, remove_leftovers, require, save_weights, split_batch
 
 # %% auto #0
 __all__ = ['EVENTS', 'ORDER', 'SPLIT_NAMES', 'TASK_SCHEMA', 'EARLY_STOPPING_SCHEMA', 'TensorLoader', 'Callback',
            'check_callbacks', 'call_model', 'move_to', 'SwitchStateSampler', 'StatefulItems', 'as_loader',
            'split_sizes', 'split_dataset', 'subset_dataset', 'predict_batches', 'Predictor', 'Trainer',
-           'remove_leftovers', 'BestCheckpoint', 'improves', 'EarlyStopping', 'DefaultEarlyStopping', 'write_hparams',
-           'TensorBoard', 'ProgressBar', 'reinitialize', 'GradientHealth', 'NanGuard', 'StopFile', 'GradientClip',
-           'average_states', 'BestAveraging', 'rng_state', 'set_rng_state', 'state_digest', 'read_checkpoint',
-           'optimizer_settings', 'retune', 'latest_checkpoint', 'newest_intact_checkpoint', 'Checkpoints',
-           'refresh_batchnorm', 'SWA']
+           'BestCheckpoint', 'improves', 'EarlyStopping', 'DefaultEarlyStopping', 'write_hparams', 'TensorBoard',
+           'ProgressBar', 'reinitialize', 'GradientHealth', 'NanGuard', 'StopFile', 'GradientClip', 'average_states',
+           'BestAveraging', 'rng_state', 'set_rng_state', 'state_digest', 'read_checkpoint', 'optimizer_settings',
+           'retune', 'latest_checkpoint', 'newest_intact_checkpoint', 'Checkpoints', 'refresh_batchnorm', 'SWA']
 
 # %% ../nbs/03_engine.ipynb #c005
 class TensorLoader:
@@ -398,13 +397,6 @@ def _step_scheduler(self: Trainer):
     else: self.scheduler.step()
 
 # %% ../nbs/03_engine.ipynb #c028
-def remove_leftovers(path: str | Path): # a file written with `atomic_write`; its name may be a pattern such as `epoch_*.pt`
-    "Delete the temporary files that interrupted `atomic_write`s of `path` left next to it."
-    path = Path(path)
-    for tmp in sorted(path.parent.glob(f".{path.name}.*.tmp")):
-        tmp.unlink(missing_ok=True)
-        get_logger("engine").info("Removed %s, left by an interrupted write", tmp)
-
 class BestCheckpoint(Callback):
     "Keep the weights of the best epoch, restore them after training and optionally save them."
     order, provides = ORDER["select"], ("best_loss", "best_epoch")

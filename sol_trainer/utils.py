@@ -15,8 +15,9 @@ from torch import nn
 
 # %% auto #0
 __all__ = ['LOCK_FILE', 'get_logger', 'seed_everything', 'get_device', 'GpuWait', 'accepts_argument', 'split_batch',
-           'dataset_attr', 'atomic_write', 'write_text', 'write_json', 'read_json', 'FolderBusyError', 'folder_lock',
-           'save_weights', 'load_weights', 'check_config', 'require', 'available', 'command_parser', 'parse_command']
+           'dataset_attr', 'atomic_write', 'remove_leftovers', 'write_text', 'write_json', 'read_json',
+           'FolderBusyError', 'folder_lock', 'save_weights', 'load_weights', 'check_config', 'require', 'available',
+           'command_parser', 'parse_command']
 
 # %% ../nbs/00_utils.ipynb #c005
 def get_logger(name: str = "") -> logging.Logger: # dotted suffix below `sol_trainer`, e.g. "train"
@@ -156,6 +157,13 @@ def atomic_write(path: str | Path, # file to create or replace
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
         raise
+
+def remove_leftovers(path: str | Path): # a file written with `atomic_write`; its name may be a pattern such as `epoch_*.pt`
+    "Delete the temporary files that interrupted `atomic_write`s of `path` left next to it."
+    path = Path(path)
+    for tmp in sorted(path.parent.glob(f".{path.name}.*.tmp")):
+        tmp.unlink(missing_ok=True)
+        get_logger("utils").info("Removed %s, left by an interrupted write", tmp)
 
 def write_text(path: str | Path, text: str): # file and its full text
     "Atomically write `text` to `path`."
