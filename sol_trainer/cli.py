@@ -7,22 +7,22 @@ from __future__ import annotations
 import json, logging, sys, time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from .datasets import load_multitask
 from .defpy import DEFPY_FLAGS, run_defpy
-from .infer import eval_ensemble
+from .infer import predict
 from .load import load_ensemble
-from .metrics import regression_metrics, spearman_abs_err_std
-from .parse import best_epochs, plot_learning_curves, read_history, summarize
+from .metrics import uncertainty_metrics
+from .parse import best_epochs, plot_learning_curves, plot_uncertainty, read_history, summarize
 from .recipes import graph_recipe, train_recipe, vector_recipe
-from .utils import get_logger, parse_command, write_json
+from .root import CALIBRATION_FILE
+from .utils import get_logger, parse_command, read_json, write_json
 
 # %% auto #0
 __all__ = ['DEMO_QUICK', 'DEMO_SEARCH_SECONDS', 'DEMO_RECIPES', 'COMMANDS', 'REPORTS', 'split_by_property', 'test_metrics',
-           'parity_plot', 'run_demo', 'run_config', 'demo', 'fit', 'parse', 'main']
+           'run_demo', 'run_config', 'demo', 'fit', 'parse', 'main']
 
 # %% ../nbs/09_cli.ipynb #c005
 def split_by_property(df: pd.DataFrame, # melted frame
@@ -34,29 +34,14 @@ def split_by_property(df: pd.DataFrame, # melted frame
     return (pd.concat([p[0] for p in parts]).reset_index(drop=True), pd.concat([p[1] for p in parts]).reset_index(drop=True))
 
 # %% ../nbs/09_cli.ipynb #c008
-def test_metrics(test_df: pd.DataFrame, mean: np.ndarray, std: np.ndarray) -> dict:
-    "The metrics chapter's regression metrics and Spearman(|error|, std) per property."
+def test_metrics(predictions: pd.DataFrame) -> dict: # rows with prop, value, mean, std (and lower, upper, in_domain)
+    "`uncertainty_metrics` of each property, with the row count and the in-domain share."
     out = {}
-    for p, rows in test_df.groupby("prop").indices.items():
-        y, m, s = test_df["value"].to_numpy(float)[rows], mean[rows].astype(float), std[rows].astype(float)
-        out[p] = {"n": int(len(rows)), **regression_metrics(y, m), "spearman_abs_err_std": spearman_abs_err_std(y, m, s)}
+    for p, g in predictions.groupby("prop", sort=True):
+        bounds = (g["lower"], g["upper"]) if {"lower", "upper"} <= set(g.columns) else (None, None)
+        out[p] = {"n": len(g), **uncertainty_metrics(g["value"].to_numpy(float), g["mean"], g["std"], *bounds)}
+        if "in_domain" in g: out[p]["in_domain"] = float(g["in_domain"].astype(float).mean())
     return out
-
-def parity_plot(test_df: pd.DataFrame, mean: np.ndarray, std: np.ndarray, path: str | Path, metrics: dict | None = None):
-    "Save a parity plot (prediction ± std against measurement), one panel per property, as PNG."
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    groups = test_df.groupby("prop").indices
-    fig, axes = plt.subplots(1, len(groups), figsize=(5 * len(groups), 4.6), squeeze=False)
-    for ax, (p, rows) in zip(axes[0], groups.items()):
-        y = test_df["value"].to_numpy(float)[rows]
-        ax.errorbar(y, mean[rows], yerr=std[rows], fmt="o", ms=3, alpha=0.5, elinewidth=0.8, capsize=0)
-        lo, hi = min(y.min(), mean[rows].min()), max(y.max(), mean[rows].max())
-        ax.plot([lo, hi], [lo, hi], "k--", lw=1)
-        title = p if not metrics else f"{p}: RMSE {metrics[p]['rmse']:.3g}, R² {metrics[p]['r2']:.3f}"
-        ax.set(xlabel=f"measured {p}", ylabel=f"predicted {p} (± std)", title=title)
-    fig.tight_layout(); fig.savefig(path, dpi=120); plt.close(fig)
 
 # %% ../nbs/09_cli.ipynb #c011
 DEMO_QUICK = {"rows": 400, "search_calls": 2, "search_epochs": 3, "n_fold": 2, "epochs": 4} # a smoke test's sizes
@@ -81,20 +66,25 @@ def run_demo(out_dir: str | Path,   # run folder (must not hold a model yet)
     changes = {k: v for k, v in DEMO_QUICK.items() if k != "rows"} if quick else {}
     done = train_recipe(train, root, DEMO_RECIPES[recipe](), time_budget=DEMO_SEARCH_SECONDS, seed=seed, n_jobs=n_jobs,
                         trials_path=out / "trials.csv", search_folder=out / "search", **changes)
-    _, mean, std, _ = eval_ensemble(load_ensemble(root, device="cpu"), root, test, n_jobs=n_jobs)
-    metrics = {"properties": test_metrics(test, mean, std), "recipe": recipe, "hyperparameters": done["hyperparameters"],
+    ensemble = load_ensemble(root, device="cpu")
+    predictions = predict(root, test, ensemble=ensemble, n_jobs=n_jobs)
+    raw = predict(root, test, calibrate=False, ensemble=ensemble, n_jobs=n_jobs)
+    metrics = {"properties": test_metrics(predictions), "uncalibrated": test_metrics(raw), "recipe": recipe,
+               "calibration": read_json(root / CALIBRATION_FILE)["properties"], "hyperparameters": done["hyperparameters"],
                "oof": done["oof"], "stage_seconds": done["seconds"], "seconds": round(time.monotonic() - start, 1),
                "quick": quick, "seed": seed}
     write_json(out / "metrics.json", metrics)
-    parity_plot(test, mean, std, out / "parity.png", metrics["properties"])
+    predictions.to_csv(out / "predictions.csv", index=False)
+    plot_uncertainty(predictions.assign(raw_std=raw["std"]), out / "uncertainty.png", raw_std_column="raw_std")
     plot_learning_curves(read_history(root)).savefig(out / "learning_curves.png", dpi=110)
     return metrics
 
 # %% ../nbs/09_cli.ipynb #c015
 def _format_report(metrics: dict) -> str:
-    lines = [f"{'property':<12}{'n':>6}{'RMSE':>10}{'R2':>8}{'rho(|err|,std)':>16}"]
+    lines = [f"{'property':<12}{'n':>6}{'RMSE':>10}{'R2':>8}{'rho(|err|,std)':>16}{'90% coverage':>14}{'(raw)':>7}"]
     for p, m in metrics["properties"].items():
-        lines.append(f"{p:<12}{m['n']:>6}{m['rmse']:>10.3f}{m['r2']:>8.3f}{m['spearman_abs_err_std']:>16.3f}")
+        lines.append(f"{p:<12}{m['n']:>6}{m['rmse']:>10.3f}{m['r2']:>8.3f}{m['spearman_abs_err_std']:>16.3f}"
+                     f"{m['coverage']:>14.3f}{metrics['uncalibrated'][p]['coverage']:>7.3f}")
     return "\n".join(lines)
 
 def run_config(config: str | Path,       # YAML configuration (with `resume`, a run folder's config.yaml)

@@ -25,12 +25,14 @@ from .prepare import check_prepared, frame_tensors, model_dims
 from .root import (MODELS_DIR, OOF_FILE, OOF_METRICS_FILE, RootWriter, check_root_free, load_features_meta,
                               write_metadata)
 from .scale import SequentialScaler, scaler_from_dict
+from .uncertainty import fold_similarity, proba_columns, write_calibration
 if TYPE_CHECKING: from sol_trainer.train import TrainConfig # imported on use: the training chapter imports this one
 from .utils import accepts_argument, get_logger, save_weights, seed_everything, write_json, write_text
 
 # %% auto #0
-__all__ = ['LinearEnsemble', 'predict_tensors', 'AugmentFeatures', 'submodel_kwargs', 'fold_splits', 'train_kfold_ensemble',
-           'fold_predictions', 'oof_metrics', 'write_oof']
+__all__ = ['MC_PASSES', 'LinearEnsemble', 'predict_tensors', 'has_dropout', 'submodel_spread', 'AugmentFeatures',
+           'submodel_kwargs', 'fold_splits', 'train_kfold_ensemble', 'with_domain', 'fold_predictions', 'oof_metrics',
+           'write_oof']
 
 # %% ../nbs/04_ensemble.ipynb #c018
 def _set_dropout(model: nn.Module, active: bool):
@@ -73,6 +75,7 @@ class LinearEnsemble(nn.Module):
                 n_passes: int = 1,               # predictions per submodel
                 monte_carlo: bool | None = None, # keep dropout active; None means `n_passes > 1`
                 seed: int = 0,                   # seed of the MC-dropout generator
+                temperature: float | None = None, # classification: None averages probabilities; a number averages logits, then divides by it
                ) -> tuple[torch.Tensor, torch.Tensor]:
         "Ensemble mean and standard deviation: (B,) each for regression, (B, classes) for classification."
         if n_passes < 1: raise ValueError(f"n_passes must be at least 1, got {n_passes}")
@@ -89,7 +92,8 @@ class LinearEnsemble(nn.Module):
         stacked = torch.stack(preds)  # (S, B, out)
         if self.task == "classification":
             probs = stacked.softmax(-1)
-            return probs.mean(0), probs.std(0, unbiased=False)
+            if temperature is None: return probs.mean(0), probs.std(0, unbiased=False)
+            return (stacked.log_softmax(-1).mean(0) / temperature).softmax(-1), probs.std(0, unbiased=False)
         values = self._unscale(stacked[..., 0], self._property_index(batch))
         return values.mean(0), values.std(0, unbiased=False)
 
@@ -105,6 +109,28 @@ def predict_tensors(ensemble: LinearEnsemble, # an ensemble (or one submodel wra
     both = predict_batches(ensemble.to(device), TensorLoader(tensors, batch_size), device, inputs_only=True,
                            apply_model=lambda model, batch: torch.stack(model(batch, **forward_kwargs), -1))["pred"]
     return both[..., 0].numpy(), both[..., 1].numpy()
+
+# %% ../nbs/04_ensemble.ipynb #86595b3f
+MC_PASSES = 20 # MC-dropout passes per submodel for its spread
+
+def has_dropout(model: nn.Module) -> bool: # a submodel
+    "Whether `model` has a dropout layer that drops anything."
+    return any(isinstance(m, nn.modules.dropout._DropoutNd) and m.p > 0 for m in model.modules())
+
+def submodel_spread(ensemble: LinearEnsemble, # a regression ensemble
+                    tensors: dict,            # model inputs from `frame_tensors`
+                    device: str | torch.device | None = None, # None: the device the ensemble is on
+                    batch_size: int = 2048,   # rows per forward pass
+                    n_passes: int = MC_PASSES, # MC-dropout passes per submodel
+                   ) -> np.ndarray:
+    "Root mean over the submodels of each one's MC-dropout variance, per row, in original units."
+    if ensemble.task != "regression": raise ValueError("submodel_spread is for regression ensembles")
+    variance = np.zeros(len(tensors["selector"]))
+    for k, m in enumerate(ensemble.submodels):
+        if not has_dropout(m): continue
+        single = LinearEnsemble([m], ensemble.scalers, ensemble.properties)
+        variance += predict_tensors(single, tensors, device, batch_size, n_passes=n_passes, seed=k)[1] ** 2
+    return np.sqrt(variance / len(ensemble.submodels))
 
 # %% ../nbs/04_ensemble.ipynb #c021_1
 class AugmentFeatures(Callback):
@@ -177,10 +203,18 @@ def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + vali
             losses.append(float(submodel_trainer(model, df.iloc[tr], df.iloc[va], scaler_dict, fold_tc)))
             save_weights(model, writer.path(f"{MODELS_DIR}/model_{k}.safetensors"))
             oof.append(fold_predictions(model, df.iloc[va], scaler_dict, meta, k))
-        write_oof(writer, pd.concat(oof).sort_values("row", kind="stable"), meta["task"])
+        oof = with_domain(pd.concat(oof).sort_values("row", kind="stable"), df, splits)
+        write_oof(writer, oof, meta["task"])
+        write_calibration(writer, oof, meta)
         write_metadata(writer, scaler_dict, train_config.hps, model_name(submodel_cls), {k: v for k, v in kwargs.items() if k != "hps"})
         writer.commit({"n_models": n_fold, "n_fold": n_fold, "random_seed": random_seed, "val_losses": losses})
     return losses
+
+def with_domain(oof: pd.DataFrame, df: pd.DataFrame, splits: list) -> pd.DataFrame: # out-of-fold table, training frame, fold splits
+    "The out-of-fold table with each row's SMILES and its similarity to its fold's training molecules (unchanged without SMILES)."
+    if "smiles_string" not in df.columns: return oof
+    similarity = fold_similarity(df["smiles_string"], df["prop"], splits)
+    return oof.assign(smiles_string=df["smiles_string"].to_numpy()[oof["row"]], similarity=similarity[oof["row"].to_numpy()])
 
 def _augmenter(train_rows: pd.DataFrame, featurizer, meta: dict) -> list:
     "The `AugmentFeatures` callback for these rows, or nothing."
@@ -195,12 +229,15 @@ def fold_predictions(model: nn.Module,     # the trained submodel of one fold
                      meta: dict,           # the root's feature metadata
                      fold: int,            # fold number
                     ) -> pd.DataFrame:
-    "Out-of-fold predictions of `model` for its validation rows, in original units (class names for classification)."
+    "Out-of-fold predictions of `model` for its validation rows: original units and MC-dropout spread, or class names and probabilities."
     single = LinearEnsemble([model], scaler_dict, meta["properties"], meta["task"], meta["class_labels"])
-    mean, _ = predict_tensors(single, frame_tensors(val_df, with_y=False))
-    pred = np.asarray(meta["class_labels"], dtype=object)[mean.argmax(1)] if meta["task"] == "classification" else mean
-    return pd.DataFrame({"row": val_df.index.to_numpy(), "fold": fold, "prop": val_df["prop"].to_numpy(),
-                         "value": val_df["value"].to_numpy(), "prediction": pred})
+    tensors = frame_tensors(val_df, with_y=False)
+    mean, _ = predict_tensors(single, tensors)
+    table = pd.DataFrame({"row": val_df.index.to_numpy(), "fold": fold, "prop": val_df["prop"].to_numpy(), "value": val_df["value"].to_numpy()})
+    if meta["task"] == "classification":
+        table["prediction"] = np.asarray(meta["class_labels"], dtype=object)[mean.argmax(1)]
+        return table.join(pd.DataFrame(mean, columns=proba_columns(meta["class_labels"]), index=table.index))
+    return table.assign(prediction=mean, spread=submodel_spread(single, tensors))
 
 def oof_metrics(oof: pd.DataFrame, # table of `fold_predictions`
                 task: str,         # "regression" or "classification"

@@ -7,13 +7,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import torch
-from scipy.stats import pearsonr, spearmanr
+from scipy.integrate import trapezoid
+from scipy.stats import norm, pearsonr, spearmanr
 from sklearn.metrics import accuracy_score, f1_score, mean_absolute_error, mean_squared_error, r2_score, roc_auc_score
 
 # %% auto #0
 __all__ = ['regression_metrics', 'classification_metrics', 'task_metrics', 'spearman_abs_err_std', 'sklearn_metric', 'rmse',
-           'accuracy', 'auroc']
+           'accuracy', 'auroc', 'gaussian_nll', 'binned_rmv_rmse', 'ence', 'coverage_curve', 'miscalibration_area',
+           'interval_coverage', 'mean_width', 'expected_calibration_error', 'uncertainty_metrics',
+           'classification_uncertainty_metrics']
 
 # %% ../nbs/03b_metrics.ipynb #x5aa573
 def _defined(fn, *arrays) -> float:
@@ -97,3 +101,111 @@ def accuracy(outputs: torch.Tensor, targets: torch.Tensor, threshold: float = 0.
 def auroc(outputs: torch.Tensor, targets: torch.Tensor) -> float:
     "Area under the ROC curve of one output column (a logit or a probability) against 0/1 targets."
     return _defined(roc_auc_score, targets.reshape(-1).numpy(), outputs.float().reshape(-1).numpy())
+
+# %% ../nbs/03b_metrics.ipynb #xb328a5
+_STD_FLOOR = 1e-12  # smallest standard deviation the uncertainty scores use
+
+def _floats(a) -> np.ndarray: return np.asarray(a, np.float64).ravel()
+def _std(std) -> np.ndarray: return np.maximum(_floats(std), _STD_FLOOR)
+
+def gaussian_nll(y: np.ndarray,    # true values
+                 mean: np.ndarray, # predicted means
+                 std: np.ndarray,  # predicted standard deviations (clipped at 1e-12)
+                ) -> float:
+    "Mean negative log-likelihood of `y` under Normal(`mean`, `std`)."
+    return float(-norm.logpdf(_floats(y), _floats(mean), _std(std)).mean())
+
+# %% ../nbs/03b_metrics.ipynb #x52baf6
+def binned_rmv_rmse(y: np.ndarray,    # true values
+                    mean: np.ndarray, # predicted means
+                    std: np.ndarray,  # predicted standard deviations
+                    n_bins: int = 10, # number of equal-count bins
+                   ) -> pd.DataFrame:
+    "Root mean variance `rmv`, `rmse` and row count `n` of each bin of rows sorted by `std`."
+    err, std = _floats(y) - _floats(mean), _std(std)
+    bins = np.array_split(np.argsort(std, kind="stable"), n_bins) if len(err) >= n_bins else []
+    return pd.DataFrame({"rmv": [math.sqrt(np.mean(std[b] ** 2)) for b in bins],
+                         "rmse": [math.sqrt(np.mean(err[b] ** 2)) for b in bins],
+                         "n": [len(b) for b in bins]}).astype({"rmv": float, "rmse": float, "n": int})
+
+# %% ../nbs/03b_metrics.ipynb #x0b219f
+def ence(y: np.ndarray,    # true values
+         mean: np.ndarray, # predicted means
+         std: np.ndarray,  # predicted standard deviations
+         n_bins: int = 10, # number of equal-count bins
+        ) -> float:
+    "Expected normalised calibration error: the mean of |RMV - RMSE| / RMV over the bins of `binned_rmv_rmse`."
+    b = binned_rmv_rmse(y, mean, std, n_bins)
+    return float((abs(b.rmv - b.rmse) / b.rmv).mean()) if len(b) else math.nan
+
+# %% ../nbs/03b_metrics.ipynb #xf0af1d
+def coverage_curve(y: np.ndarray,    # true values
+                   mean: np.ndarray, # predicted means
+                   std: np.ndarray,  # predicted standard deviations
+                   levels: np.ndarray = np.linspace(0.01, 0.99, 50), # expected coverages p of the intervals
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    "The `levels` and the observed share of rows with |y - mean| <= z_{(1+p)/2} std at each level p."
+    expected = _floats(levels)
+    half_width = norm.ppf((1 + expected) / 2)[:, None] * _std(std)
+    return expected, (np.abs(_floats(y) - _floats(mean)) <= half_width).mean(axis=1)
+
+# %% ../nbs/03b_metrics.ipynb #xa1483c
+def miscalibration_area(y: np.ndarray,    # true values
+                        mean: np.ndarray, # predicted means
+                        std: np.ndarray,  # predicted standard deviations
+                       ) -> float:
+    "Area between the observed coverage curve and the diagonal."
+    expected, observed = coverage_curve(y, mean, std, np.linspace(0, 1, 101))
+    return float(trapezoid(np.abs(observed - expected), expected))
+
+# %% ../nbs/03b_metrics.ipynb #xb12b9a
+def interval_coverage(y: np.ndarray,     # true values
+                      lower: np.ndarray, # lower bounds of the intervals
+                      upper: np.ndarray, # upper bounds
+                     ) -> float:
+    "Share of rows with `lower` <= `y` <= `upper`."
+    y = _floats(y)
+    return float(np.mean((_floats(lower) <= y) & (y <= _floats(upper))))
+
+def mean_width(lower: np.ndarray, upper: np.ndarray) -> float: # bounds of the intervals
+    "Mean of `upper - lower`."
+    return float(np.mean(_floats(upper) - _floats(lower)))
+
+# %% ../nbs/03b_metrics.ipynb #x17e65f
+def expected_calibration_error(y: np.ndarray,     # true class indices 0 ... C-1
+                               proba: np.ndarray, # (rows, C) probabilities, or P(class 1) of each row for two classes
+                               n_bins: int = 15,  # number of equal-width confidence bins
+                              ) -> float:
+    "Top-label expected calibration error of the probabilities."
+    proba = np.asarray(proba, np.float64)
+    if proba.ndim == 1: proba = np.column_stack([1 - proba, proba])
+    confidence = proba.max(axis=1)
+    gap = (proba.argmax(axis=1) == np.asarray(y).ravel()) - confidence
+    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+    return float(np.abs(np.bincount(bins, weights=gap, minlength=n_bins)).sum() / len(gap))
+
+# %% ../nbs/03b_metrics.ipynb #x55e735
+def uncertainty_metrics(y: np.ndarray,     # true values
+                        mean: np.ndarray,  # predicted means
+                        std: np.ndarray,   # predicted standard deviations
+                        lower: np.ndarray | None = None, # lower bounds of prediction intervals
+                        upper: np.ndarray | None = None, # upper bounds
+                       ) -> dict[str, float]:
+    "Accuracy, calibration and (given intervals) coverage scores of predictions with uncertainty."
+    if np.size(y) == 0: return {}
+    out = {**regression_metrics(y, mean), "spearman_abs_err_std": spearman_abs_err_std(y, mean, std),
+           "ence": ence(y, mean, std), "miscalibration_area": miscalibration_area(y, mean, std), "nll": gaussian_nll(y, mean, std)}
+    if lower is not None and upper is not None:
+        out |= {"coverage": interval_coverage(y, lower, upper), "mean_width": mean_width(lower, upper)}
+    return out
+
+# %% ../nbs/03b_metrics.ipynb #x4a4fcd
+def classification_uncertainty_metrics(y: np.ndarray,      # true labels, values of `class_labels`
+                                       proba: np.ndarray,  # (rows, classes) probabilities in `class_labels` order
+                                       class_labels: list, # the classes, in the order of `proba`'s columns
+                                      ) -> dict[str, float]:
+    "Accuracy, macro F1, AUROC and expected calibration error of class probabilities."
+    index = pd.Index(class_labels).get_indexer(np.asarray(y).ravel())
+    if (index < 0).any(): raise ValueError(f"labels {sorted(set(np.asarray(y).ravel()[index < 0]))} are not in class_labels")
+    proba = np.asarray(proba, np.float64)
+    return {**classification_metrics(index, proba.argmax(axis=1), proba), "ece": expected_calibration_error(index, proba)}

@@ -18,9 +18,9 @@ from .utils import folder_lock, get_logger, read_json, write_json
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'METADATA_DIR', 'MODELS_DIR', 'MANIFEST_FILE', 'FEATURES_FILE', 'HISTORY_FILE', 'SCALERS_FILE',
            'SELECTORS_FILE', 'HPS_FILE', 'MODEL_FILE', 'FEATURES_TEXT_FILE', 'OOF_FILE', 'OOF_METRICS_FILE',
-           'PREPARED_FILES', 'REQUIRED_FILES', 'log', 'root_holds_model', 'check_root_free', 'load_features_meta',
-           'RootWriter', 'write_metadata', 'read_manifest', 'verify_root', 'load_scalers', 'load_hps',
-           'load_classlabels', 'read_oof', 'submodel_paths']
+           'CALIBRATION_FILE', 'PREPARED_FILES', 'REQUIRED_FILES', 'log', 'OOF_TEXT_COLUMNS', 'root_holds_model',
+           'check_root_free', 'load_features_meta', 'RootWriter', 'write_metadata', 'read_manifest', 'verify_root',
+           'load_scalers', 'load_hps', 'load_classlabels', 'read_oof', 'submodel_paths']
 
 # %% ../nbs/05a_root.ipynb #x1b17b5
 FORMAT_VERSION = 1
@@ -30,6 +30,7 @@ SCALERS_FILE, SELECTORS_FILE = f"{METADATA_DIR}/scalers.json", f"{METADATA_DIR}/
 HPS_FILE, MODEL_FILE = f"{METADATA_DIR}/hyperparams.json", f"{METADATA_DIR}/model.json"
 FEATURES_TEXT_FILE = f"{METADATA_DIR}/features.txt"
 OOF_FILE, OOF_METRICS_FILE = f"{METADATA_DIR}/oof_predictions.csv", f"{METADATA_DIR}/oof_metrics.json"
+CALIBRATION_FILE = f"{METADATA_DIR}/calibration.json" # fitted on the out-of-fold table (uncertainty chapter)
 PREPARED_FILES = (FEATURES_FILE, FEATURES_TEXT_FILE) # written by prepare_train, before training
 REQUIRED_FILES = (FEATURES_FILE, SCALERS_FILE, HPS_FILE, MODEL_FILE) # what `load_ensemble` reads besides the weights
 _submodel_re = re.compile(r"^model_(\d+)\.safetensors$")
@@ -183,11 +184,15 @@ def load_classlabels(root_dir) -> list[str] | None:
     "Class names in index order, or None for regression."
     return load_features_meta(root_dir)["class_labels"]
 
+OOF_TEXT_COLUMNS = ("prop", "smiles_string") # out-of-fold columns that are names, never numbers
+
 def read_oof(root_dir) -> pd.DataFrame:
-    "Out-of-fold predictions of the training rows (row, fold, prop, value, prediction)."
+    "Out-of-fold predictions of the training rows: row, fold, prop, value, prediction and the uncertainty columns."
+    path = Path(root_dir) / OOF_FILE
     labels = ["value", "prediction"] if load_features_meta(root_dir)["task"] == "classification" else []
-    numbers = [c for c in ("row", "fold", "value", "prediction") if c not in labels]
-    return pd.read_csv(Path(root_dir) / OOF_FILE, dtype=dict.fromkeys(["prop", *labels], str), # names and labels stay text, "NA" included
+    text = [*OOF_TEXT_COLUMNS, *labels]
+    numbers = [c for c in pd.read_csv(path, nrows=0).columns if c not in text]
+    return pd.read_csv(path, dtype=dict.fromkeys(text, str), # names and labels stay text, "NA" included
                        keep_default_na=False, na_values=dict.fromkeys(numbers, ["", "NaN", "nan"]))
 
 def submodel_paths(root_dir,            # a model root
