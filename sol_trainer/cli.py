@@ -12,7 +12,8 @@ from sklearn.model_selection import train_test_split
 
 from .datasets import load_multitask
 from .defpy import DEFPY_FLAGS, run_defpy
-from .infer import predict
+from .files import CHUNK_ROWS, predict_table, train_table
+from . import infer # `infer.predict`: this chapter's own `predict` is the command
 from .load import load_ensemble
 from .metrics import uncertainty_metrics
 from .parse import best_epochs, plot_learning_curves, plot_uncertainty, read_history, summarize
@@ -22,7 +23,7 @@ from .utils import get_logger, parse_command, read_json, write_json
 
 # %% auto #0
 __all__ = ['DEMO_QUICK', 'DEMO_SEARCH_SECONDS', 'DEMO_RECIPES', 'COMMANDS', 'REPORTS', 'split_by_property', 'test_metrics',
-           'run_demo', 'run_config', 'demo', 'fit', 'parse', 'main']
+           'run_demo', 'run_config', 'demo', 'fit', 'parse', 'train', 'predict', 'main']
 
 # %% ../nbs/09_cli.ipynb #c005
 def split_by_property(df: pd.DataFrame, # melted frame
@@ -67,8 +68,8 @@ def run_demo(out_dir: str | Path,   # run folder (must not hold a model yet)
     done = train_recipe(train, root, DEMO_RECIPES[recipe](), time_budget=DEMO_SEARCH_SECONDS, seed=seed, n_jobs=n_jobs,
                         trials_path=out / "trials.csv", search_folder=out / "search", **changes)
     ensemble = load_ensemble(root, device="cpu")
-    predictions = predict(root, test, ensemble=ensemble, n_jobs=n_jobs)
-    raw = predict(root, test, calibrate=False, ensemble=ensemble, n_jobs=n_jobs)
+    predictions = infer.predict(root, test, ensemble=ensemble, n_jobs=n_jobs)
+    raw = infer.predict(root, test, calibrate=False, ensemble=ensemble, n_jobs=n_jobs)
     metrics = {"properties": test_metrics(predictions), "uncalibrated": test_metrics(raw), "recipe": recipe,
                "calibration": read_json(root / CALIBRATION_FILE)["properties"], "hyperparameters": done["hyperparameters"],
                "oof": done["oof"], "stage_seconds": done["seconds"], "seconds": round(time.monotonic() - start, 1),
@@ -138,7 +139,40 @@ def _report_defpy(done: dict): # what `run_defpy` did
     if "test" in done: print("test: " + json.dumps(done["test"]))
     for path in done.get("predictions", {}).get("written", []): print(f"wrote {path}")
 
-COMMANDS = {"demo": (demo, None), "fit": (fit, None), "parse": (parse, None), "run": (run_defpy, DEFPY_FLAGS)} # name -> (function, short flags)
+def train(data: str,                # CSV or Parquet table of measurements
+          out: str,                 # model root to create
+          smiles_column: str = "smiles", # column of SMILES (wide tables)
+          target_columns: list[str] | None = None, # property columns (default: every column but the SMILES)
+          melted: bool = False,     # the table has the columns smiles_string, prop and value instead
+          recipe: str = "vector",   # default pipeline: vector or graph
+          folds: int = 5,           # folds (submodels) of the ensemble
+          epochs: int | None = None, # most epochs per submodel (default: the recipe's)
+          time_budget: float | None = None, # most seconds of hyperparameter search (default: the recipe's trial count)
+          seed: int = 0,            # seed of the search, the folds and the submodels
+          jobs: int = 1,            # featurization workers
+         ):
+    "Train a calibrated k-fold ensemble on a table."
+    changes = {"n_fold": folds, **({"epochs": epochs} if epochs is not None else {})}
+    report = train_table(data, out, smiles_column, target_columns, melted, recipe, time_budget, seed, jobs, **changes)
+    for p, m in report["oof"].items(): print(f"{p}: out-of-fold " + ", ".join(f"{k} {v:.4g}" for k, v in m.items()))
+    print(f"Trained in {report['seconds']['total']} s; model root {out}")
+
+def predict(root: str,              # trained model root
+            data: str,              # CSV or Parquet table with a SMILES column
+            out: str,               # CSV or Parquet file to write
+            smiles_column: str = "smiles", # column of SMILES
+            interval: float = 0.9,  # level of the prediction intervals
+            uncalibrated: bool = False, # the raw ensemble spread instead of the out-of-fold calibration
+            chunk_rows: int = CHUNK_ROWS, # rows read, predicted and written at a time
+            device: str | None = None, # torch device (default: CUDA if available)
+           ):
+    "Predict a table of molecules, streaming; exits with 1 if any row could not be read."
+    done = predict_table(root, data, out, smiles_column, interval, not uncalibrated, chunk_rows, device)
+    print(f"Wrote {done['rows']} rows to {out} ({done['molecules_per_second']} molecules/s); {done['failed']} could not be read")
+    if done["failed"]: raise SystemExit(1)
+
+COMMANDS = {"demo": (demo, None), "train": (train, None), "predict": (predict, None), "fit": (fit, None), "parse": (parse, None),
+            "run": (run_defpy, DEFPY_FLAGS)} # name -> (function, short flags)
 REPORTS = {"run": _report_defpy} # name -> what prints a command's result
 
 def _usage() -> str:

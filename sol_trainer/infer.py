@@ -104,6 +104,7 @@ def predict(root_dir: str | Path,       # trained model root
             interval: float = 0.9,      # level of the prediction intervals
             calibrate: bool = True,     # apply the root's out-of-fold calibration (False: the raw ensemble spread)
             ensemble: LinearEnsemble | None = None, # the root's ensemble, already loaded (None: load it)
+            calibration: Calibration | None = None, # the root's calibration, already read (None: read it when `calibrate`)
             featurizer=None,            # the featurizer(s) used at training; None uses the recorded ones
             device: str | torch.device | None = None, # None: CUDA if available
             batch_size: int = 2048,     # rows per forward pass
@@ -118,7 +119,7 @@ def predict(root_dir: str | Path,       # trained model root
     check_frame(dataframe, training=False)
     taken = [c for c in _output_columns(ensemble) if c in dataframe.columns]
     if taken: raise ValueError(f"The frame already has the column(s) {taken} that predict adds: rename or drop them")
-    calibration = Calibration.from_root(root_dir) if calibrate else None
+    calibration = (calibration or Calibration.from_root(root_dir)) if calibrate else None
     if calibration is not None and ensemble.task == "regression": calibration.check(dataframe["prop"], level)
     tensors = frame_tensors(prepare_infer(dataframe, featurizer, root_dir, n_jobs=n_jobs, progress=progress), with_y=False)
     domain, fold_similarity = _domain_columns(_root_domain(root_dir, calibration), dataframe)

@@ -142,10 +142,10 @@ def ence(y: np.ndarray,    # true values
 def coverage_curve(y: np.ndarray,    # true values
                    mean: np.ndarray, # predicted means
                    std: np.ndarray,  # predicted standard deviations
-                   levels: np.ndarray = np.linspace(0.01, 0.99, 50), # expected coverages p of the intervals
+                   levels: np.ndarray | None = None, # expected coverages p of the intervals (None: 50 from 0.01 to 0.99)
                   ) -> tuple[np.ndarray, np.ndarray]:
     "The `levels` and the observed share of rows with |y - mean| <= z_{(1+p)/2} std at each level p."
-    expected = _floats(levels)
+    expected = _floats(np.linspace(0.01, 0.99, 50) if levels is None else levels)
     half_width = norm.ppf((1 + expected) / 2)[:, None] * _std(std)
     return expected, (np.abs(_floats(y) - _floats(mean)) <= half_width).mean(axis=1)
 

@@ -270,7 +270,7 @@ def check(self: Calibration, props, level: float): # properties to predict, inte
             raise ValueError(f"Property {p!r} has only {spec['n']} out-of-fold rows; calibration needs at least {MIN_CALIBRATION_ROWS}. "
                              "Add measurements and retrain, or pass calibrate=False")
         if spec["n"] < rows_needed(level):
-            raise ValueError(f"A {level:.0%} interval needs at least {rows_needed(level)} out-of-fold rows; property {p!r} has {spec['n']}. "
+            raise ValueError(f"A {level * 100:g} % interval needs at least {rows_needed(level)} out-of-fold rows; property {p!r} has {spec['n']}. "
                              "Ask for a lower level")
 
 @patch

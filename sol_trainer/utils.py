@@ -284,7 +284,8 @@ def command_parser(fn,                 # function with documented parameters (do
         elif isinstance(default, bool): parser.add_argument(*flags, dest=name, action="store_true", help=helptext)
         else:
             required = default is inspect.Parameter.empty
-            parser.add_argument(*flags, dest=name, type=_arg_type(default, info["anno"]), required=required,
+            many = {"nargs": "+"} if str(info["anno"]).startswith("list") else {} # a list annotation takes one or more values
+            parser.add_argument(*flags, dest=name, type=_arg_type(default, info["anno"]), required=required, **many,
                                 default=None if required else default,
                                 help=helptext + ("" if required or default is None else f" (default {default})"))
     return parser
