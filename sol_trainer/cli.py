@@ -165,9 +165,10 @@ def predict(root: str,              # trained model root
             uncalibrated: bool = False, # the raw ensemble spread instead of the out-of-fold calibration
             chunk_rows: int = CHUNK_ROWS, # rows read, predicted and written at a time
             device: str | None = None, # torch device (default: CUDA if available)
+            jobs: int = 1,          # featurization workers
            ):
     "Predict a table of molecules, streaming; exits with 1 if any row could not be read."
-    done = predict_table(root, data, out, smiles_column, interval, not uncalibrated, chunk_rows, device)
+    done = predict_table(root, data, out, smiles_column, interval, not uncalibrated, chunk_rows, device, jobs)
     print(f"Wrote {done['rows']} rows to {out} ({done['molecules_per_second']} molecules/s); {done['failed']} could not be read")
     if done["failed"]: raise SystemExit(1)
 

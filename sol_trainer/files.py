@@ -139,6 +139,7 @@ def predict_table(root_dir: str | Path,     # trained model root
                   calibrate: bool = True,   # apply the root's out-of-fold calibration
                   chunk_rows: int = CHUNK_ROWS, # rows read, predicted and written at a time
                   device: str | None = None, # torch device (None: CUDA if available)
+                  n_jobs: int = 1,          # featurization workers
                   progress: bool = True,    # show a progress bar
                  ) -> dict:
     "Predict every row of `data` into `out`, streaming; return the counts, the unreadable rows and the speed."
@@ -153,7 +154,7 @@ def predict_table(root_dir: str | Path,     # trained model root
             ok = chunk.index[error == ""]
             queries = pd.DataFrame({"row": np.repeat(ok, len(ensemble.properties)), "prop": np.tile(ensemble.properties, len(ok)),
                                     "smiles_string": np.repeat(chunk.loc[ok, smiles_column].to_numpy(), len(ensemble.properties))})
-            predicted = predict(root_dir, queries, interval, calibrate, ensemble=ensemble, calibration=calibration, device=device) if len(ok) else None
+            predicted = predict(root_dir, queries, interval, calibrate, ensemble=ensemble, calibration=calibration, device=device, n_jobs=n_jobs) if len(ok) else None
             wide = _wide(predicted, chunk.index, ensemble.properties) if predicted is not None else pd.DataFrame(index=chunk.index)
             writer.write(pd.concat([chunk, wide.reindex(columns=_columns(ensemble)), error.rename("error")], axis=1))
             bar.update(len(chunk))

@@ -99,3 +99,15 @@ def test_too_few_rows_named(tmp_path, pic50_small):
 def test_unknown_property_is_named(regressor, pic50_small):
     with pytest.raises((KeyError, ValueError), match="logS"):  # named by the data preparation
         predict(regressor, pic50_small.head(3).assign(prop="logS"))
+
+
+def test_graph_root_predicts_with_intervals(tmp_path, pic50_small):
+    from sol_trainer.graphs import GraphFeaturizer
+    from sol_trainer.mpnn import MpnnMlp
+    root = tmp_path / "graph"
+    df, scalers = prepare_train(pic50_small, GraphFeaturizer(), root_dir=root, progress=False)
+    train_kfold_ensemble(df, MpnnMlp, {"hidden": 32, "depth": 2}, TrainConfig(hps=HpConfig(batch_size=16), epochs=2, progress=False),
+                         scaler_dict=scalers, root_dir=root, n_fold=2)
+    assert (read_oof(root)["spread"] == 0).all()  # no dropout: no MC spread, σ rests on similarity and the submodels' spread
+    pred = predict(root, pic50_small.head(10))
+    assert ((pred["lower"] < pred["mean"]) & (pred["mean"] < pred["upper"])).all()
