@@ -150,10 +150,11 @@ def train(data: str,                # CSV or Parquet table of measurements
           time_budget: float | None = None, # most seconds of hyperparameter search (default: the recipe's trial count)
           seed: int = 0,            # seed of the search, the folds and the submodels
           jobs: int = 1,            # featurization workers
+          executor: str | None = None, # where the folds run: local:N (N worker processes here) or a Dask scheduler address
          ):
     "Train a calibrated k-fold ensemble on a table."
     changes = {"n_fold": folds, **({"epochs": epochs} if epochs is not None else {})}
-    report = train_table(data, out, smiles_column, target_columns, melted, recipe, time_budget, seed, jobs, **changes)
+    report = train_table(data, out, smiles_column, target_columns, melted, recipe, time_budget, seed, jobs, executor=executor, **changes)
     for p, m in report["oof"].items(): print(f"{p}: out-of-fold " + ", ".join(f"{k} {v:.4g}" for k, v in m.items()))
     print(f"Trained in {report['seconds']['total']} s; model root {out}")
 

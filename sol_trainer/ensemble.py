@@ -4,9 +4,9 @@
 
 # %% ../nbs/04_ensemble.ipynb #x35313f
 from __future__ import annotations
-import dataclasses
+import dataclasses, tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,7 @@ from torch import nn
 from sklearn.model_selection import GroupKFold
 from tqdm.auto import tqdm
 
+from .cluster import resolve_executor, use_worker_threads
 from .engine import Callback, ORDER, TensorLoader, predict_batches
 from .featurize import featurize
 from .hyperparameters import HpConfig
@@ -30,9 +31,9 @@ if TYPE_CHECKING: from sol_trainer.train import TrainConfig # imported on use: t
 from .utils import accepts_argument, get_logger, save_weights, seed_everything, write_json, write_text
 
 # %% auto #0
-__all__ = ['MC_PASSES', 'LinearEnsemble', 'predict_tensors', 'has_dropout', 'submodel_spread', 'AugmentFeatures',
-           'submodel_kwargs', 'fold_splits', 'train_kfold_ensemble', 'with_domain', 'fold_predictions', 'oof_metrics',
-           'write_oof']
+__all__ = ['MC_PASSES', 'LinearEnsemble', 'predict_tensors', 'has_dropout', 'submodel_spread', 'FoldJob', 'train_fold',
+           'AugmentFeatures', 'submodel_kwargs', 'fold_splits', 'train_kfold_ensemble', 'with_domain',
+           'fold_predictions', 'oof_metrics', 'write_oof']
 
 # %% ../nbs/04_ensemble.ipynb #c018
 def _set_dropout(model: nn.Module, active: bool):
@@ -132,6 +133,35 @@ def submodel_spread(ensemble: LinearEnsemble, # a regression ensemble
         variance += predict_tensors(single, tensors, device, batch_size, n_passes=n_passes, seed=k)[1] ** 2
     return np.sqrt(variance / len(ensemble.submodels))
 
+# %% ../nbs/04_ensemble.ipynb #04cb4931
+@dataclasses.dataclass
+class FoldJob:
+    "Everything one fold's submodel needs, to train here or on a worker."
+    fold: int                   # fold number
+    train: pd.DataFrame         # its training rows (prepared)
+    valid: pd.DataFrame         # its validation rows
+    submodel_cls: type          # model class
+    kwargs: dict                # constructor arguments
+    submodel_trainer: Callable  # function(model, train_df, val_df, scaler_dict, train_config) -> best loss
+    scaler_dict: dict           # label scalers
+    meta: dict                  # the root's feature metadata
+    seed: int                   # seed of the submodel
+    train_config: TrainConfig   # settings, with the fold's callbacks
+
+def train_fold(job: FoldJob) -> dict: # one fold's work
+    "Train and predict one fold; return its weights, best loss, out-of-fold rows and history lines."
+    use_worker_threads()
+    get_logger("train").info("Fold %d: %d training rows, %d validation rows", job.fold, len(job.train), len(job.valid))
+    with tempfile.TemporaryDirectory(prefix="sol_trainer_fold_") as scratch:
+        history = Path(scratch) / "history.jsonl"
+        tc = dataclasses.replace(job.train_config, fold_index=job.fold, random_seed=job.seed, model_save_path=None, history_path=str(history))
+        seed_everything(job.seed)
+        model = job.submodel_cls(**job.kwargs)
+        loss = float(job.submodel_trainer(model, job.train, job.valid, job.scaler_dict, tc))
+        return {"state": {k: v.detach().cpu() for k, v in model.state_dict().items()}, "loss": loss,
+                "oof": fold_predictions(model, job.valid, job.scaler_dict, job.meta, job.fold),
+                "history": history.read_text(encoding="utf-8") if history.exists() else ""}
+
 # %% ../nbs/04_ensemble.ipynb #c021_1
 class AugmentFeatures(Callback):
     "Re-featurize the training SMILES before every epoch."
@@ -176,8 +206,9 @@ def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + vali
                          root_dir: str | Path | None = None, # model root prepared by `prepare_train`
                          n_fold: int = 5,          # number of folds and submodels
                          random_seed: int = 0,     # seed of the fold split and of each submodel
+                         executor=None,            # where folds run: None (here, in turn), an executor, a Dask client, "local:N" or an address
                         ) -> list[float]:
-    "Train one submodel per fold into `root_dir`; return each fold's best validation loss."
+    "Train one submodel per fold into `root_dir` (the folds where `executor` sends them); return each fold's best validation loss."
     from sol_trainer.train import train_submodel # the training chapter re-exports this function, so it is imported on use
     submodel_trainer = submodel_trainer or train_submodel
     if root_dir is None: raise ValueError("root_dir is required: pass the root given to prepare_train")
@@ -191,19 +222,19 @@ def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + vali
     splits = fold_splits(df, n_fold, random_seed)
     n_classes = len(meta["class_labels"]) if meta["class_labels"] else None
     kwargs = submodel_kwargs(submodel_cls, df, train_config.hps, n_classes, submodel_kwargs_dict)
-    losses, oof = [], []
-    with RootWriter(root_dir) as writer: # holds the root's lock from the first fold to the commit
-        for k, (tr, va) in enumerate(tqdm(splits, desc="folds", disable=not train_config.progress)):
-            get_logger("train").info("Fold %d: %d training rows, %d validation rows", k, len(tr), len(va))
-            fold_tc = dataclasses.replace(train_config, fold_index=k, random_seed=random_seed + k, model_save_path=None,
-                                          history_path=str(writer.path(HISTORY_FILE)),
-                                          callbacks=list(train_config.callbacks) + _augmenter(df.iloc[tr], augmented_featurizer, meta))
-            seed_everything(random_seed + k)
+    jobs = [FoldJob(k, df.iloc[tr], df.iloc[va], submodel_cls, kwargs, submodel_trainer, scaler_dict, meta, random_seed + k,
+                    dataclasses.replace(train_config, callbacks=list(train_config.callbacks) + _augmenter(df.iloc[tr], augmented_featurizer, meta)))
+            for k, (tr, va) in enumerate(splits)]
+    with RootWriter(root_dir) as writer, resolve_executor(executor) as pool: # the root's lock is held from the first fold to the commit
+        futures = [pool.submit(train_fold, job) for job in jobs]
+        results = [f.result() for f in tqdm(futures, desc="folds", disable=not train_config.progress)]
+        for k, result in enumerate(results):
             model = submodel_cls(**kwargs)
-            losses.append(float(submodel_trainer(model, df.iloc[tr], df.iloc[va], scaler_dict, fold_tc)))
+            model.load_state_dict(result["state"])
             save_weights(model, writer.path(f"{MODELS_DIR}/model_{k}.safetensors"))
-            oof.append(fold_predictions(model, df.iloc[va], scaler_dict, meta, k))
-        oof = with_domain(pd.concat(oof).sort_values("row", kind="stable"), df, splits)
+            with open(writer.path(HISTORY_FILE), "a", encoding="utf-8") as history: history.write(result["history"])
+        losses = [r["loss"] for r in results]
+        oof = with_domain(pd.concat([r["oof"] for r in results]).sort_values("row", kind="stable"), df, splits)
         write_oof(writer, oof, meta["task"])
         write_calibration(writer, oof, meta)
         write_metadata(writer, scaler_dict, train_config.hps, model_name(submodel_cls), {k: v for k, v in kwargs.items() if k != "hps"})

@@ -106,13 +106,15 @@ def train_table(data: str | Path,          # CSV or Parquet table
                 seed: int = 0,              # seed of the search, the folds and the submodels
                 n_jobs: int = 1,            # featurization workers
                 progress: bool = True,      # show progress bars
+                executor=None,              # where the folds run: None, an executor, a Dask client, "local:N" or an address
                 **changes,                  # recipe fields to change, e.g. `n_fold=10`, `epochs=30`
                ) -> dict:
     "Train a recipe's ensemble on a table into `root_dir`; return and save its report."
     table = read_table(data)
     if melted: frame = table
     else: frame = melt_targets(table, smiles_column, target_columns or [c for c in table.columns if c != smiles_column])
-    report = train_recipe(frame, root_dir, recipe, time_budget=time_budget, seed=seed, n_jobs=n_jobs, progress=progress, **changes)
+    report = train_recipe(frame, root_dir, recipe, time_budget=time_budget, seed=seed, n_jobs=n_jobs, progress=progress,
+                          executor=executor, **changes)
     report = {"data": str(data), "rows": len(frame), **report}
     write_json(Path(root_dir).with_name(f"{Path(root_dir).name}_report.json"), report)
     return report

@@ -102,6 +102,7 @@ def train_recipe(data: pd.DataFrame,          # melted training frame
                  progress: bool = True,       # show progress bars
                  trials_path: str | Path | None = None, # CSV file for the search's results table
                  search_folder: str | Path | None = None, # folder of the search's trials (None: a temporary one)
+                 executor=None,               # where the ensemble's folds run (see the cluster chapter); None: here, in turn
                  **changes,                   # recipe fields to change for this run, e.g. `epochs=20`
                 ) -> dict:
     "Prepare, search and train the recipe's k-fold ensemble into `root_dir`; return hyperparameters, out-of-fold metrics and timings."
@@ -113,7 +114,8 @@ def train_recipe(data: pd.DataFrame,          # melted training frame
     hps = _searched_hps(r, df, scalers, seed, time_budget, trials_path, search_folder)
     searched = time.monotonic()
     tc = TrainConfig(hps=hps, epochs=r.epochs, patience=r.patience, progress=progress, lr_decay=r.lr_decay)
-    train_kfold_ensemble(df, r.model, dict(r.model_kwargs), tc, scaler_dict=scalers, root_dir=root_dir, n_fold=r.n_fold, random_seed=seed)
+    train_kfold_ensemble(df, r.model, dict(r.model_kwargs), tc, scaler_dict=scalers, root_dir=root_dir, n_fold=r.n_fold, random_seed=seed,
+                         executor=executor)
     done = time.monotonic()
     seconds = {"prepare": prepared - start, "search": searched - prepared, "ensemble": done - searched, "total": done - start}
     get_logger("recipes").info("Recipe %s: %s", r.name, ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
