@@ -226,8 +226,12 @@ def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + vali
                     dataclasses.replace(train_config, callbacks=list(train_config.callbacks) + _augmenter(df.iloc[tr], augmented_featurizer, meta)))
             for k, (tr, va) in enumerate(splits)]
     with RootWriter(root_dir) as writer, resolve_executor(executor) as pool: # the root's lock is held from the first fold to the commit
-        futures = [pool.submit(train_fold, job) for job in jobs]
-        results = [f.result() for f in tqdm(futures, desc="folds", disable=not train_config.progress)]
+        with tqdm(total=len(jobs), desc="folds", disable=not train_config.progress) as bar: # advances as each fold finishes, wherever it runs
+            futures = []
+            for job in jobs: # in process, each fold runs inside `submit`, so the bar's callback goes on at once
+                futures.append(pool.submit(train_fold, job))
+                futures[-1].add_done_callback(lambda _: bar.update())
+            results = [f.result() for f in futures]
         for k, result in enumerate(results):
             model = submodel_cls(**kwargs)
             model.load_state_dict(result["state"])
