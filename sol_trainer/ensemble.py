@@ -15,7 +15,7 @@ from torch import nn
 from sklearn.model_selection import GroupKFold
 from tqdm.auto import tqdm
 
-from .cluster import resolve_executor, use_worker_threads
+from .cluster import resolve_executor, share, use_worker_threads
 from .engine import Callback, ORDER, TensorLoader, predict_batches
 from .featurize import featurize
 from .hyperparameters import HpConfig
@@ -138,8 +138,8 @@ def submodel_spread(ensemble: LinearEnsemble, # a regression ensemble
 class FoldJob:
     "Everything one fold's submodel needs, to train here or on a worker."
     fold: int                   # fold number
-    train: pd.DataFrame         # its training rows (prepared)
-    valid: pd.DataFrame         # its validation rows
+    train_rows: np.ndarray      # positions of its training rows in the prepared frame
+    valid_rows: np.ndarray      # positions of its validation rows
     submodel_cls: type          # model class
     kwargs: dict                # constructor arguments
     submodel_trainer: Callable  # function(model, train_df, val_df, scaler_dict, train_config) -> best loss
@@ -148,18 +148,21 @@ class FoldJob:
     seed: int                   # seed of the submodel
     train_config: TrainConfig   # settings, with the fold's callbacks
 
-def train_fold(job: FoldJob) -> dict: # one fold's work
+def train_fold(job: FoldJob,      # one fold's work
+               data: pd.DataFrame, # the prepared frame (with a fresh RangeIndex) the job's rows index
+              ) -> dict:
     "Train and predict one fold; return its weights, best loss, out-of-fold rows and history lines."
     use_worker_threads()
-    get_logger("train").info("Fold %d: %d training rows, %d validation rows", job.fold, len(job.train), len(job.valid))
+    train, valid = data.iloc[job.train_rows], data.iloc[job.valid_rows]
+    get_logger("train").info("Fold %d: %d training rows, %d validation rows", job.fold, len(train), len(valid))
     with tempfile.TemporaryDirectory(prefix="sol_trainer_fold_") as scratch:
         history = Path(scratch) / "history.jsonl"
         tc = dataclasses.replace(job.train_config, fold_index=job.fold, random_seed=job.seed, model_save_path=None, history_path=str(history))
         seed_everything(job.seed)
         model = job.submodel_cls(**job.kwargs)
-        loss = float(job.submodel_trainer(model, job.train, job.valid, job.scaler_dict, tc))
+        loss = float(job.submodel_trainer(model, train, valid, job.scaler_dict, tc))
         return {"state": {k: v.detach().cpu() for k, v in model.state_dict().items()}, "loss": loss,
-                "oof": fold_predictions(model, job.valid, job.scaler_dict, job.meta, job.fold),
+                "oof": fold_predictions(model, valid, job.scaler_dict, job.meta, job.fold),
                 "history": history.read_text(encoding="utf-8") if history.exists() else ""}
 
 # %% ../nbs/04_ensemble.ipynb #c021_1
@@ -222,14 +225,14 @@ def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + vali
     splits = fold_splits(df, n_fold, random_seed)
     n_classes = len(meta["class_labels"]) if meta["class_labels"] else None
     kwargs = submodel_kwargs(submodel_cls, df, train_config.hps, n_classes, submodel_kwargs_dict)
-    jobs = [FoldJob(k, df.iloc[tr], df.iloc[va], submodel_cls, kwargs, submodel_trainer, scaler_dict, meta, random_seed + k,
+    jobs = [FoldJob(k, tr, va, submodel_cls, kwargs, submodel_trainer, scaler_dict, meta, random_seed + k,
                     dataclasses.replace(train_config, callbacks=list(train_config.callbacks) + _augmenter(df.iloc[tr], augmented_featurizer, meta)))
             for k, (tr, va) in enumerate(splits)]
     with RootWriter(root_dir) as writer, resolve_executor(executor) as pool: # the root's lock is held from the first fold to the commit
         with tqdm(total=len(jobs), desc="folds", disable=not train_config.progress) as bar: # advances as each fold finishes, wherever it runs
-            futures = []
+            futures, data = [], share(pool, df) # a Dask executor sends the frame to each worker once
             for job in jobs: # in process, each fold runs inside `submit`, so the bar's callback goes on at once
-                futures.append(pool.submit(train_fold, job))
+                futures.append(pool.submit(train_fold, job, data))
                 futures[-1].add_done_callback(lambda _: bar.update())
             results = [f.result() for f in futures]
         for k, result in enumerate(results):

@@ -11,6 +11,7 @@ from typing import Callable
 
 import pandas as pd
 
+from .cluster import resolve_executor
 from .featurize import MorganFeaturizer, RDKit2DFeaturizer
 from .hyperparameters import HpConfig
 from .root import OOF_METRICS_FILE
@@ -84,14 +85,14 @@ def graph_recipe() -> Recipe:
 RECIPES = {"vector": vector_recipe, "graph": graph_recipe}
 
 # %% ../nbs/08_recipes.ipynb #c012
-def _searched_hps(r: Recipe, df, scalers, seed, time_budget, trials_path, folder) -> HpConfig:
+def _searched_hps(r: Recipe, df, scalers, seed, time_budget, trials_path, folder, executor, progress, device) -> HpConfig:
     "The recipe's base hyperparameters improved by its search (in `folder`, or a temporary folder removed afterwards)."
     if r.space is None or r.search_calls < 1: return r.base()
     with tempfile.TemporaryDirectory(prefix="sol_trainer_search_") as scratch:
-        trial = TrainConfig(hps=r.base(), epochs=r.search_epochs, patience=r.patience, progress=False, lr_decay=r.lr_decay)
+        trial = TrainConfig(hps=r.base(), epochs=r.search_epochs, patience=r.patience, progress=False, lr_decay=r.lr_decay, device=device)
         return bayes_search(df, scalers, r.model, r.space(), trial, n_calls=r.search_calls, n_initial_points=min(3, r.search_calls),
                             n_fold=r.search_folds, random_seed=seed, trials_path=trials_path, time_budget=time_budget,
-                            folder=folder or scratch, submodel_kwargs_dict=r.model_kwargs)
+                            folder=folder or scratch, submodel_kwargs_dict=r.model_kwargs, executor=executor, progress=progress)
 
 def train_recipe(data: pd.DataFrame,          # melted training frame
                  root_dir: str | Path,        # model root to create
@@ -102,7 +103,8 @@ def train_recipe(data: pd.DataFrame,          # melted training frame
                  progress: bool = True,       # show progress bars
                  trials_path: str | Path | None = None, # CSV file for the search's results table
                  search_folder: str | Path | None = None, # folder of the search's trials (None: a temporary one)
-                 executor=None,               # where the ensemble's folds run (see the cluster chapter); None: here, in turn
+                 executor=None,               # where the search's trials and the ensemble's folds run (see the cluster chapter); None: here, in turn
+                 device: str | None = None,   # torch device of the trials and submodels, e.g. 'cpu' or 'cuda:0' (None: CUDA when available)
                  **changes,                   # recipe fields to change for this run, e.g. `epochs=20`
                 ) -> dict:
     "Prepare, search and train the recipe's k-fold ensemble into `root_dir`; return hyperparameters, out-of-fold metrics and timings."
@@ -111,11 +113,12 @@ def train_recipe(data: pd.DataFrame,          # melted training frame
     start = time.monotonic()
     df, scalers = prepare_train(data, r.make_featurizers(), root_dir=root_dir, n_jobs=n_jobs, progress=progress, clip=r.clip)
     prepared = time.monotonic()
-    hps = _searched_hps(r, df, scalers, seed, time_budget, trials_path, search_folder)
-    searched = time.monotonic()
-    tc = TrainConfig(hps=hps, epochs=r.epochs, patience=r.patience, progress=progress, lr_decay=r.lr_decay)
-    train_kfold_ensemble(df, r.model, dict(r.model_kwargs), tc, scaler_dict=scalers, root_dir=root_dir, n_fold=r.n_fold, random_seed=seed,
-                         executor=executor)
+    with resolve_executor(executor) as pool: # one cluster for the search and the ensemble
+        hps = _searched_hps(r, df, scalers, seed, time_budget, trials_path, search_folder, pool, progress, device)
+        searched = time.monotonic()
+        tc = TrainConfig(hps=hps, epochs=r.epochs, patience=r.patience, progress=progress, lr_decay=r.lr_decay, device=device)
+        train_kfold_ensemble(df, r.model, dict(r.model_kwargs), tc, scaler_dict=scalers, root_dir=root_dir, n_fold=r.n_fold,
+                             random_seed=seed, executor=pool)
     done = time.monotonic()
     seconds = {"prepare": prepared - start, "search": searched - prepared, "ensemble": done - searched, "total": done - start}
     get_logger("recipes").info("Recipe %s: %s", r.name, ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))

@@ -4,12 +4,13 @@
 
 # %% ../nbs/02b_search.ipynb #c002
 from __future__ import annotations
-import dataclasses, tempfile
+import contextlib, dataclasses, tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .cluster import resolve_executor, share, slots, use_worker_threads
 from .hyperparameters import HpConfig, compute_batch_size_range
 from .ensemble import fold_splits, submodel_kwargs
 from .train import TrainConfig, train_submodel
@@ -52,6 +53,7 @@ def kfold_objective(dataframe: pd.DataFrame, # prepared frame (from `prepare_tra
     n_classes = int(df["y"].max()) + 1 if df["y"].dtype.kind == "i" else None
 
     def objective(params: dict, budget: int, trial_dir: Path) -> dict:
+        use_worker_threads()  # on a Dask worker: the worker's share of the cores
         hps, losses = train_config.hps.copy().set_values(params), []
         for k, (tr, va) in enumerate(folds):
             seed_everything(random_seed + k)
@@ -78,6 +80,9 @@ def bayes_search(dataframe: pd.DataFrame,  # prepared frame (from `prepare_train
                  strategy: str = "bayes",  # a name in `STRATEGIES`: "bayes" (Gaussian process), "random" or "hyperband"
                  time_budget: float | None = None, # seconds after which no new Bayesian trial starts
                  submodel_kwargs_dict: dict | None = None, # constructor arguments of the models (e.g. an encoder's width)
+                 executor=None,            # where trials run: None (here, in turn), an executor, a Dask client, "local:N" or an address
+                 n_points: int | None = None, # Bayesian proposals run side by side (None: as many as `executor` runs at once)
+                 progress: bool = False,   # show a bar of finished trials
                 ) -> HpConfig:
     "Search the hyperparameters by Gaussian-process optimisation (or another strategy of `STRATEGIES`) of the k-fold validation loss."
     if strategy not in STRATEGIES: raise ValueError(f"strategy must be one of {', '.join(sorted(STRATEGIES))}, got {strategy!r}")
@@ -85,10 +90,12 @@ def bayes_search(dataframe: pd.DataFrame,  # prepared frame (from `prepare_train
     objective = kfold_objective(dataframe, scaler_dict, submodel_cls, tc, n_fold, random_seed, submodel_kwargs_dict)
     space = space or default_space(objective.n_rows)
     check_space(space)
-    folder = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="sol_trainer_search_"))
     start = {d.name: getattr(tc.hps, d.name) for d in space.dimensions()}  # the base configuration is tried first
-    results = STRATEGIES[strategy](space, objective, n_calls, tc.epochs, folder, random_seed, start=start,
-                                   n_initial_points=n_initial_points, time_budget=time_budget)
+    scratch = tempfile.TemporaryDirectory(prefix="sol_trainer_search_") if folder is None else contextlib.nullcontext(folder)
+    with scratch as trial_folder, resolve_executor(executor) as pool:
+        results = STRATEGIES[strategy](space, share(pool, objective), n_calls, tc.epochs, Path(trial_folder), random_seed, start=start,
+                                       n_initial_points=n_initial_points, time_budget=time_budget, executor=pool,
+                                       n_points=n_points or slots(pool), progress=progress)
     if trials_path is not None: write_text(trials_path, results.to_csv(index=False))
     winner = results.loc[results["score"].idxmax()]
     best = tc.hps.copy().set_values({n: winner[f"param.{n}"] for n in space.names})

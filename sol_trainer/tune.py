@@ -12,10 +12,11 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import torch
-from skopt import gp_minimize
-from skopt.callbacks import DeadlineStopper
+from skopt import Optimizer
 from skopt.space import Categorical, Integer, Real
 from threadpoolctl import threadpool_info, threadpool_limits
+from tqdm.auto import tqdm
+from skopt.utils import cook_estimator
 
 from .engine import write_hparams
 from .utils import available, folder_lock, get_logger, read_json, write_text
@@ -279,9 +280,13 @@ def run_batch(executor: concurrent.futures.Executor, # runs the calls
               budget: int,        # total epochs for every trial
               rows: list[dict],   # results so far; one row per run is appended
               per_budget_logs: bool = False, # TensorBoard run per trial and budget (Hyperband)
+              bar: tqdm | None = None, # progress bar, advanced as each trial finishes
              ) -> list[float]:
     "Run `trials` at `budget` through `executor` (submit all, then gather); return their scores."
-    futures = [executor.submit(run_trial, objective, t["params"], budget, folder / t["id"]) for t in trials]
+    futures = []
+    for t in trials: # in process, each trial runs inside `submit`, so the bar's callback goes on at once
+        futures.append(executor.submit(run_trial, objective, t["params"], budget, folder / t["id"]))
+        if bar is not None: futures[-1].add_done_callback(lambda _: bar.update())
     log = get_logger("tune")
     for t, future in zip(trials, futures):
         try: metrics, seconds, cached = future.result()
@@ -328,6 +333,7 @@ def hyp_opt(space,                   # `Hyperparameters`, or a function returnin
             folder: str | Path = "hyp", # search folder
             seed: int = 0,           # seeds the draws
             executor: concurrent.futures.Executor | None = None, # runs the trials (default: in process)
+            progress: bool = False,  # show a bar of finished trials
            ) -> pd.DataFrame:
     "Random search: `iters` random configurations, each trained for `epochs`; returns the results table."
     _check_positive(epochs=epochs, iters=iters)
@@ -335,7 +341,8 @@ def hyp_opt(space,                   # `Hyperparameters`, or a function returnin
     with folder_lock(folder, "search folder"): # one search per folder at a time
         trials = [{"id": trial_id(i, iters), "params": prepare_trial(folder, trial_id(i, iters), draw(i))} for i in range(iters)]
         rows = []
-        run_batch(executor or InProcessExecutor(), objective, folder, trials, epochs, rows)
+        with tqdm(total=iters, desc="search", unit="trial", disable=not progress) as bar:
+            run_batch(executor or InProcessExecutor(), objective, folder, trials, epochs, rows, bar=bar)
         return finish_search(folder, rows)
 
 # %% ../nbs/02a_tune.ipynb #c039
@@ -380,37 +387,52 @@ def hyperband(space,                 # `Hyperparameters`, or a function returnin
               folder: str | Path,    # search folder (state, trials, results)
               eta: float = 3,        # elimination factor (>= 2)
               seed: int = 0,         # seeds the draws
-              executor: concurrent.futures.Executor | None = None, # runs each rung's trials (default: in process)
+              executor: concurrent.futures.Executor | None = None, # runs each rung's trials at once (default: in process, in turn)
+              progress: bool = False, # show a bar of finished runs (one per trial and rung)
              ) -> pd.DataFrame:
     "Resumable Hyperband search; returns the results table (one row per trial and rung)."
     schedule, draw, folder = hyperband_schedule(max_iter, eta), make_sampler(space, seed), Path(folder)
     with folder_lock(folder, "search folder"): # one search per folder at a time
         state, executor, rows = _hyperband_state(folder, draw, schedule, max_iter, eta, seed), executor or InProcessExecutor(), []
+        bar = tqdm(total=sum(n for bracket in schedule for n, _ in bracket), desc="search", unit="run", disable=not progress)
         for b, bracket in enumerate(schedule):
             alive = [t for t in state["trials"] if t["bracket"] == b]
             get_logger("tune").info("Bracket %d of %d: %s", b + 1, len(schedule), bracket)
             for i, (_, epochs) in enumerate(bracket):
-                scores = run_batch(executor, objective, folder, alive, epochs, rows, per_budget_logs=True)
+                scores = run_batch(executor, objective, folder, alive, epochs, rows, per_budget_logs=True, bar=bar)
                 if i + 1 < len(bracket):
                     ranked = sorted(range(len(alive)), key=lambda k: -scores[k] if not math.isnan(scores[k]) else math.inf)
                     alive = [alive[k] for k in sorted(ranked[:bracket[i + 1][0]])]
+        bar.close()
         return finish_search(folder, rows)
 
 # %% ../nbs/02a_tune.ipynb #c052
+def _gp_optimizer(dims: list, seed: int, n_initial_points: int) -> Optimizer:
+    "scikit-optimize's Gaussian-process optimizer as `gp_minimize` sets it up: noisy GP, GP-hedge acquisition, L-BFGS."
+    gp = cook_estimator("GP", space=dims, random_state=np.random.RandomState(seed).randint(0, np.iinfo(np.int32).max), noise="gaussian")
+    return Optimizer(dims, gp, n_initial_points=n_initial_points, acq_func="gp_hedge", acq_optimizer="lbfgs", random_state=seed)
+
+def _minimised(scores: list[float], rows: list[dict]) -> list[float]:
+    "What the optimizer minimises: -score, and for a run without a finite score the worst finite one seen so far."
+    worst = max((-r["score"] for r in rows if math.isfinite(r["score"])), default=1e10)
+    return [-s if math.isfinite(s) else worst for s in scores]
+
 def bayes_opt(space: Hyperparameters, # the space; active entries are searched, fixed ones merged in
-                 objective: Callable,    # objective(params, budget, trial_dir) -> metrics
-                 n_calls: int,           # number of trials
-                 budget: int,            # epochs of every trial
-                 folder: str | Path,     # search folder
-                 seed: int = 0,          # seeds scikit-optimize
-                 n_initial_points: int = 5, # random trials before the model-based ones
-                 executor: concurrent.futures.Executor | None = None, # runs the trials (default: in process)
-                 x0: list[dict] | None = None, # configurations (dicts of the active names) to try first
-                 time_budget: float | None = None, # seconds after which no new trial starts (None: run all `n_calls`)
-                ) -> pd.DataFrame:
-    "Gaussian-process search of `space` with scikit-optimize; returns the results table."
+              objective: Callable,    # objective(params, budget, trial_dir) -> metrics
+              n_calls: int,           # number of trials
+              budget: int,            # epochs of every trial
+              folder: str | Path,     # search folder
+              seed: int = 0,          # seeds scikit-optimize
+              n_initial_points: int = 5, # random trials before the model-based ones
+              executor: concurrent.futures.Executor | None = None, # runs the trials (default: in process)
+              x0: list[dict] | None = None, # configurations (dicts of the active names) to try first
+              time_budget: float | None = None, # seconds after which no new batch starts (None: run all `n_calls`)
+              n_points: int = 1,      # trials proposed at once and run side by side (set it to the executor's workers)
+              progress: bool = False, # show a bar of finished trials
+             ) -> pd.DataFrame:
+    "Gaussian-process search of `space` with scikit-optimize, `n_points` trials at a time; returns the results table."
     if not isinstance(space, Hyperparameters): raise TypeError(f"bayes_opt needs a Hyperparameters space, got {type(space).__name__}")
-    _check_positive(n_calls=n_calls, budget=budget, n_initial_points=n_initial_points)
+    _check_positive(n_calls=n_calls, budget=budget, n_initial_points=n_initial_points, n_points=n_points)
     dims, fixed, folder = space.dimensions(), space.fixed(), Path(folder)
     if not dims: raise ValueError("bayes_opt: the space has no active hyperparameter to search")
     starts = [[point[d.name] for d in dims] for point in (x0 or [])]
@@ -418,28 +440,28 @@ def bayes_opt(space: Hyperparameters, # the space; active entries are searched, 
     if outside: raise ValueError(f"bayes_opt: x0 point {dict(zip([d.name for d in dims], outside[0]))} lies outside the space")
     if len(starts) > n_calls: raise ValueError(f"bayes_opt: {len(starts)} x0 points but only {n_calls} calls")
     with folder_lock(folder, "search folder"): # one search per folder at a time
-        executor, rows = executor or InProcessExecutor(), []
+        executor, rows, start = executor or InProcessExecutor(), [], time.monotonic()
         user_blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
-
-        def minimised(point: list) -> float:
-            tid, sampled = trial_id(len(rows), n_calls), {d.name: v for d, v in zip(dims, point)}
-            params = prepare_trial(folder, tid, {n: fixed[n] if n in fixed else sampled[n] for n in space.names})
-            with threadpool_limits(user_blas):  # the trial gets the BLAS threads the caller had
-                score = run_batch(executor, objective, folder, [{"id": tid, "params": params}], budget, rows)[0]
-            finite = [-r["score"] for r in rows if math.isfinite(r["score"])]
-            return -score if math.isfinite(score) else max(finite, default=1e10)
-
-        with threadpool_limits(1, user_api="blas"):  # tiny Gaussian-process fits: one BLAS thread is fastest
-            gp_minimize(minimised, dims, n_calls=n_calls, x0=starts or None, random_state=seed,
-                        n_initial_points=max(0, min(n_initial_points, n_calls - len(starts))),
-                        callback=[DeadlineStopper(time_budget)] if time_budget is not None else None)
+        with threadpool_limits(1, user_api="blas"), tqdm(total=n_calls, desc="search", unit="trial", disable=not progress) as bar:
+            optimizer = _gp_optimizer(dims, seed, len(starts) + max(0, min(n_initial_points, n_calls - len(starts))))
+            while len(rows) < n_calls:  # tiny Gaussian-process fits: one BLAS thread is fastest
+                if len(rows) >= len(starts) and time_budget is not None and time.monotonic() - start >= time_budget: break
+                k = min(n_points, n_calls - len(rows))
+                points = starts[len(rows):len(rows) + k]  # the x0 points first, then the optimizer's
+                if len(points) < k: points += optimizer.ask(n_points=k - len(points))
+                trials = [{"id": trial_id(len(rows) + j, n_calls), "params": prepare_trial(folder, trial_id(len(rows) + j, n_calls),
+                          {n: fixed[n] if n in fixed else dict(zip([d.name for d in dims], p))[n] for n in space.names})}
+                          for j, p in enumerate(points)]
+                with threadpool_limits(user_blas):  # the trials get the BLAS threads the caller had
+                    scores = run_batch(executor, objective, folder, trials, budget, rows, bar=bar)
+                optimizer.tell([list(p) for p in points], _minimised(scores, rows))
         return finish_search(folder, rows)
 
 # %% ../nbs/02a_tune.ipynb #x464581
 STRATEGIES: dict[str, Callable] = {}
 
 def register_strategy(name: str): # the name the k-fold search knows it by
-    "Decorator registering `fn(space, objective, n_trials, budget, folder, seed, start=None, n_initial_points=None, time_budget=None)`."
+    "Decorator registering `fn(space, objective, n_trials, budget, folder, seed, start=None, n_initial_points=None, time_budget=None, executor=None, n_points=1, progress=False)`."
     def register(fn: Callable) -> Callable:
         STRATEGIES[name] = fn
         return fn
@@ -447,20 +469,20 @@ def register_strategy(name: str): # the name the k-fold search knows it by
 
 @register_strategy("random")
 def random_strategy(space, objective, n_trials: int, budget: int, folder, seed: int = 0, start=None, n_initial_points=None,
-                    time_budget=None) -> pd.DataFrame:
-    "`hyp_opt`: `n_trials` random configurations at `budget` epochs (the hints do not apply)."
-    return hyp_opt(space, objective, budget, n_trials, folder, seed)
+                    time_budget=None, executor=None, n_points=1, progress=False) -> pd.DataFrame:
+    "`hyp_opt`: `n_trials` random configurations at `budget` epochs, all submitted at once (the other hints do not apply)."
+    return hyp_opt(space, objective, budget, n_trials, folder, seed, executor=executor, progress=progress)
 
 @register_strategy("bayes")
 def bayes_strategy(space, objective, n_trials: int, budget: int, folder, seed: int = 0, start=None, n_initial_points=None,
-                   time_budget=None) -> pd.DataFrame:
+                   time_budget=None, executor=None, n_points=1, progress=False) -> pd.DataFrame:
     "`bayes_opt`, starting from `start` when it lies inside the space."
     inside = start is not None and all(start[d.name] in d for d in space.dimensions())
-    return bayes_opt(space, objective, n_trials, budget, folder, seed, n_initial_points or min(5, n_trials),
-                     x0=[start] if inside else None, time_budget=time_budget)
+    return bayes_opt(space, objective, n_trials, budget, folder, seed, n_initial_points or min(5, n_trials), executor=executor,
+                     x0=[start] if inside else None, time_budget=time_budget, n_points=n_points, progress=progress)
 
 @register_strategy("hyperband")
 def hyperband_strategy(space, objective, n_trials: int, budget: int, folder, seed: int = 0, start=None, n_initial_points=None,
-                       time_budget=None) -> pd.DataFrame:
-    "`hyperband` with `budget` as the most epochs of a configuration (it decides the number of trials itself)."
-    return hyperband(space, objective, budget, folder, seed=seed)
+                       time_budget=None, executor=None, n_points=1, progress=False) -> pd.DataFrame:
+    "`hyperband` with `budget` as the most epochs of a configuration (it decides the number of trials itself; each rung runs at once)."
+    return hyperband(space, objective, budget, folder, seed=seed, executor=executor, progress=progress)

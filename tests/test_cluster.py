@@ -1,4 +1,4 @@
-"Folds on a Dask LocalCluster: the same root as a serial run, and a worker killed mid-fold changes nothing."
+"Folds and search trials on a Dask LocalCluster: the same root and results table as a serial run, and a worker killed mid-fold or mid-trial changes nothing."
 import os
 import sys
 
@@ -64,3 +64,46 @@ def test_worker_killed_mid_fold_is_retried(tmp_path, serial, pic50_small, monkey
         train_kfold_ensemble(df, Mlp, {}, TC, killed_once, scaler_dict=scalers, root_dir=root, n_fold=3, executor=client)
     assert (tmp_path / "killed").exists()  # a worker did die mid-fold
     assert_same_root(serial, root)
+
+
+def searched(data, tmp_path, executor):
+    from sol_trainer.search import bayes_search
+    df, scalers = prepare_train(data, MorganFeaturizer(n_bits=128), progress=False)
+    trials = tmp_path / "trials.csv"
+    bayes_search(df, scalers, Mlp, train_config=TrainConfig(hps=HpConfig(batch_size=16), epochs=2, progress=False), n_calls=4,
+                 n_initial_points=2, n_fold=2, trials_path=trials, executor=executor, n_points=2)
+    import pandas as pd
+    return pd.read_csv(trials).drop(columns="seconds")
+
+
+def test_search_on_a_cluster_gives_the_serial_table(tmp_path, pic50_small):
+    serial, dask = searched(pic50_small, tmp_path / "s", None), searched(pic50_small, tmp_path / "d", "local:2")
+    assert list(serial.columns) == list(dask.columns) and len(serial) == 4
+    params = [c for c in serial.columns if c.startswith("param.")]
+    assert (serial[["trial", *params]] == dask[["trial", *params]]).all().all()
+    np.testing.assert_allclose(serial["metric.loss"], dask["metric.loss"], atol=1e-4)
+
+
+def killed_trial(params, budget, trial_dir):
+    "A toy objective whose worker dies the first time trial 1 starts."
+    marker = os.environ["SOL_TRAINER_TEST_MARKER"]
+    if trial_dir.name == "trial_001" and not os.path.exists(marker):
+        open(marker, "w").close()
+        os._exit(1)
+    return {"loss": (params["x"] - 1) ** 2}
+
+
+def test_worker_killed_mid_trial_is_retried(tmp_path, monkeypatch):
+    from distributed import Client, LocalCluster
+    from sol_trainer.cluster import DaskExecutor
+    from sol_trainer.tune import Hyperparameters, bayes_opt
+    monkeypatch.setenv("SOL_TRAINER_TEST_MARKER", str(tmp_path / "killed"))
+    space = Hyperparameters().register("x", "real").set_range("x", -2.0, 2.0)
+    run = lambda folder, executor: bayes_opt(space, killed_trial, 6, 1, folder, n_initial_points=2, executor=executor,
+                                             n_points=2).drop(columns="seconds")
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster) as client:
+        faulty = run(tmp_path / "faulty", DaskExecutor(client))
+    assert (tmp_path / "killed").exists()  # a worker did die mid-trial
+    undisturbed = run(tmp_path / "serial", None)
+    assert faulty.equals(undisturbed)
+    assert sorted(p.name for p in (tmp_path / "faulty").glob("trial_*")) == [f"trial_00{i}" for i in range(6)]
