@@ -34,6 +34,7 @@ setuptools.setup(
     ],
     packages=setuptools.find_packages(include=["sol_trainer", "sol_trainer.*"]),
     include_package_data=True,
+    package_data={cfg["lib_name"]: cfg.get("package_data", "").split()},  # the examples `sol_trainer examples` copies out
     install_requires=requirements,
     extras_require={**extras, "dev": dev_requirements + sorted({r for reqs in extras.values() for r in reqs})},
     python_requires=">=" + cfg["min_python"],

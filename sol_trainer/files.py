@@ -21,8 +21,8 @@ from .uncertainty import Calibration, proba_columns
 from .utils import atomic_write, get_logger, write_json
 
 # %% auto #0
-__all__ = ['TABLE_FORMATS', 'CHUNK_ROWS', 'table_format', 'read_chunks', 'read_table', 'TableWriter', 'melt_targets',
-           'train_table', 'predict_table']
+__all__ = ['TABLE_FORMATS', 'CHUNK_ROWS', 'MELTED_COLUMNS', 'table_format', 'check_table', 'check_folder', 'read_chunks',
+           'read_table', 'TableWriter', 'check_numbers', 'melt_targets', 'train_table', 'predict_table']
 
 # %% ../nbs/08a_files.ipynb #40cf2ac1
 TABLE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"} # file suffix -> format
@@ -39,11 +39,40 @@ def _pyarrow_parquet():
     except ImportError: raise ImportError('Parquet files need pyarrow: pip install "sol_trainer[parquet]"') from None
     return pq
 
+def _header(path: Path, fmt: str) -> tuple[list[str], int]:
+    "The column names of a table file and whether it has a data row (1) or not (0)."
+    if fmt == "parquet":
+        meta = _pyarrow_parquet().ParquetFile(path)
+        return meta.schema_arrow.names, min(meta.metadata.num_rows, 1)
+    try: head = pd.read_csv(path, nrows=1)
+    except pd.errors.EmptyDataError: raise ValueError(f"{path} is empty: it has no header line") from None
+    return list(head.columns), len(head)
+
+def check_table(path: str | Path, # CSV or Parquet file to read
+                columns: list[str] = (), # columns it must have
+               ) -> list[str]:
+    "The columns of the table `path`, after checking that it exists, is not empty, has data rows and has `columns`."
+    path = Path(path)
+    if not path.exists(): raise FileNotFoundError(f"{path} does not exist")
+    if path.is_dir(): raise IsADirectoryError(f"{path} is a folder, not a table file")
+    fmt = table_format(path)
+    if path.stat().st_size == 0: raise ValueError(f"{path} is empty (0 bytes)")
+    names, rows = _header(path, fmt)
+    if not rows: raise ValueError(f"{path} has a header but no data rows")
+    missing = [c for c in columns if c not in names]
+    if missing: raise KeyError(f"{path} has no column(s) {missing}; it has {names}")
+    return names
+
+def check_folder(path: str | Path): # a file or folder about to be written
+    "Raise unless the folder that will hold `path` exists."
+    folder = Path(path).parent
+    if not folder.is_dir(): raise FileNotFoundError(f"The folder {folder} does not exist (to hold {Path(path).name}); create it first")
+
 def read_chunks(path: str | Path,           # CSV or Parquet file
                 chunk_rows: int = CHUNK_ROWS, # rows per chunk
                ) -> Iterator[pd.DataFrame]:
     "The rows of a table, `chunk_rows` at a time, indexed by their row number in the file (0 is the first data row)."
-    if not Path(path).is_file(): raise FileNotFoundError(f"{path} does not exist")
+    check_table(path)
     if table_format(path) == "csv":
         chunks = pd.read_csv(path, chunksize=chunk_rows)
     else:
@@ -83,6 +112,18 @@ class TableWriter:
         return self._context.__exit__(*exc)
 
 # %% ../nbs/08a_files.ipynb #727f0190
+def check_numbers(values: pd.Series, # a property column (or a melted table's `value`)
+                  column: str,       # its name, for the message
+                 ):
+    "Raise a ValueError naming the first text cells when a column holds mostly numbers (a property to regress)."
+    if pd.api.types.is_numeric_dtype(values): return
+    cells = values.dropna()
+    numbers = pd.to_numeric(cells, errors="coerce").notna()
+    if numbers.all() or numbers.mean() < 0.5: return # numbers only, or class labels (`prepare_train` names any numbers among them)
+    text = cells[~numbers]
+    shown = ", ".join(f"row {r} {v!r}" for r, v in text.head(5).items()) + (f" and {len(text) - 5} more" if len(text) > 5 else "")
+    raise ValueError(f"Column {column!r} mixes numbers and text: {shown}; a property to regress holds numbers only (leave unmeasured cells empty)")
+
 def melt_targets(table: pd.DataFrame,       # wide table
                  smiles_column: str,        # column of SMILES
                  target_columns: list[str], # property columns
@@ -90,12 +131,16 @@ def melt_targets(table: pd.DataFrame,       # wide table
     "One row per measured (molecule, property): `smiles_string`, `prop`, `value`."
     missing = [c for c in [smiles_column, *target_columns] if c not in table.columns]
     if missing: raise KeyError(f"The table has no column(s) {missing}; it has {list(table.columns)}")
+    if not target_columns: raise ValueError(f"The table has no property column to train on, only {list(table.columns)}")
+    for c in target_columns: check_numbers(table[c], c)
     melted = table[[smiles_column, *target_columns]].melt(id_vars=smiles_column, var_name="prop", value_name="value")
     melted = melted.dropna(subset=["value"]).rename(columns={smiles_column: "smiles_string"}).reset_index(drop=True)
     if melted.empty: raise ValueError(f"The columns {target_columns} hold no values to train on")
     return melted
 
 # %% ../nbs/08a_files.ipynb #0e1423b0
+MELTED_COLUMNS = ["smiles_string", "prop", "value"] # the columns of a melted table
+
 def train_table(data: str | Path,          # CSV or Parquet table
                 root_dir: str | Path,       # model root to create
                 smiles_column: str = "smiles", # column of SMILES (wide tables)
@@ -106,15 +151,18 @@ def train_table(data: str | Path,          # CSV or Parquet table
                 seed: int = 0,              # seed of the search, the folds and the submodels
                 n_jobs: int = 1,            # featurization workers
                 progress: bool = True,      # show progress bars
-                executor=None,              # where the folds run: None, an executor, a Dask client, "local:N" or an address
+                executor=None,              # where the search's trials and the folds run: None, an executor, a Dask client, "local:N" or an address
+                device: str | None = None,  # torch device of the trials and submodels (None: CUDA when available)
                 **changes,                  # recipe fields to change, e.g. `n_fold=10`, `epochs=30`
                ) -> dict:
     "Train a recipe's ensemble on a table into `root_dir`; return and save its report."
+    check_table(data, MELTED_COLUMNS if melted else [smiles_column, *(target_columns or [])])
+    check_folder(root_dir)
     table = read_table(data)
-    if melted: frame = table
-    else: frame = melt_targets(table, smiles_column, target_columns or [c for c in table.columns if c != smiles_column])
+    if melted: check_numbers(table["value"], "value")
+    frame = table if melted else melt_targets(table, smiles_column, target_columns or [c for c in table.columns if c != smiles_column])
     report = train_recipe(frame, root_dir, recipe, time_budget=time_budget, seed=seed, n_jobs=n_jobs, progress=progress,
-                          executor=executor, **changes)
+                          executor=executor, device=device, **changes)
     report = {"data": str(data), "rows": len(frame), **report}
     write_json(Path(root_dir).with_name(f"{Path(root_dir).name}_report.json"), report)
     return report
@@ -145,12 +193,14 @@ def predict_table(root_dir: str | Path,     # trained model root
                   progress: bool = True,    # show a progress bar
                  ) -> dict:
     "Predict every row of `data` into `out`, streaming; return the counts, the unreadable rows and the speed."
+    if not Path(root_dir).is_dir(): raise FileNotFoundError(f"{root_dir} does not exist")
+    check_table(data, [smiles_column])
+    table_format(out); check_folder(out) # a wrong output path is named now, not after the loading and the first chunk
     ensemble = load_ensemble(root_dir, device=device)
     calibration = Calibration.from_root(root_dir) if calibrate else None
     start, failures = time.monotonic(), []
     with TableWriter(out) as writer, tqdm(unit="mol", disable=not progress, desc="predict") as bar:
         for chunk in read_chunks(data, chunk_rows):
-            if smiles_column not in chunk.columns: raise KeyError(f"{data} has no column {smiles_column!r}; it has {list(chunk.columns)}")
             error = _readable(chunk[smiles_column])
             failures += [{"row": int(r), "smiles": chunk.at[r, smiles_column], "error": e} for r, e in error[error != ""].items()]
             ok = chunk.index[error == ""]

@@ -271,16 +271,17 @@ def _arg_type(default, anno) -> type:
 
 def command_parser(fn,                 # function with documented parameters (docments)
                    prog: str | None = None, # program name shown in the help
-                   short: dict | None = None, # parameter name -> short flag, e.g. {"epoch": "-ep"}
+                   short: dict | None = None, # parameter name -> short flag, e.g. {"epoch": "-ep"}; None: positional, optional with a default
                   ) -> argparse.ArgumentParser:
     "An argparse parser whose options are `fn`'s parameters, with their docments as help."
     from fastcore.docments import docments
     parser = argparse.ArgumentParser(prog=prog, description=inspect.getdoc(fn))
     for name, info in docments(fn, full=True, returns=False).items():
-        default, flags = info["default"], [f"--{name.replace('_', '-')}", *([short[name]] if short and name in short else [])]
-        helptext = info["docment"] or ""
-        if default is inspect.Parameter.empty and not (short and name in short):
-            parser.add_argument(name, type=_arg_type(default, info["anno"]), help=helptext)
+        default, flag = info["default"], (short or {}).get(name, "")
+        flags, helptext = [f"--{name.replace('_', '-')}", *([flag] if flag else [])], info["docment"] or ""
+        if flag is None or (default is inspect.Parameter.empty and name not in (short or {})):
+            optional = {} if default is inspect.Parameter.empty else {"nargs": "?", "default": default}
+            parser.add_argument(name, type=_arg_type(default, info["anno"]), help=helptext + (f" (default {default})" if optional else ""), **optional)
         elif isinstance(default, bool): parser.add_argument(*flags, dest=name, action="store_true", help=helptext)
         else:
             required = default is inspect.Parameter.empty

@@ -1,5 +1,6 @@
 "Config-driven training end to end: the YAML example through the command line, bad configurations, graph networks."
 import json
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ import torch
 from sol_trainer.cli import main
 from sol_trainer.config import ConfigTrainer, apply_graph_model, collate_graphs, load_config
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "activity_classifier.yaml"
+EXAMPLE = Path(str(files("sol_trainer") / "examples" / "activity_classifier.yaml"))  # package data
 
 
 def test_example_runs_from_the_command_line(tmp_path, monkeypatch, capsys):

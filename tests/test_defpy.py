@@ -1,5 +1,6 @@
 "End-to-end tests of `sol_trainer run` (the def.py command line) on the two bundled examples."
 import importlib.util
+from importlib.resources import files
 import json
 import logging
 import os
@@ -16,7 +17,7 @@ from sol_trainer.defpy import DEFPY_FLAGS, run_defpy
 from sol_trainer.history import read_history
 from sol_trainer.utils import parse_command
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(str(files("sol_trainer") / "examples"))  # package data, as `sol_trainer examples` copies it
 CONV, REG = EXAMPLES / "conv_seq_classifier", EXAMPLES / "function_regressor"
 
 
@@ -152,13 +153,14 @@ def test_eval_and_predict_need_a_search_and_a_match(conv_data, conv_run, tmp_pat
         run_defpy(**_args(CONV / "conv_model.py", conv_data, conv_run, "-p", "nothing*"))
 
 
-def test_a_prediction_glob_that_leaves_the_data_folder_is_refused_before_anything_runs(reg_data, tmp_path):
+def test_a_prediction_glob_that_leaves_the_data_folder_is_refused_before_anything_runs(reg_data, tmp_path, capsys):
     outside = tmp_path / "a" / "b"
     work = outside / "data"
     work.mkdir(parents=True)
     for name in ("X_train.csv", "Y_train.csv"): (work / name).symlink_to(reg_data / name)
     (tmp_path / "victim.csv").write_text("1,2\n")
     for pattern in ("../../*.csv", "../*", str(tmp_path / "*.csv")):
-        with pytest.raises(ValueError, match="must name files inside the data folder"):
+        with pytest.raises(SystemExit) as e:  # the command line reports the ValueError in one line, exit status 2
             main(["run", "-f", str(REG / "reg_model.py"), "-d", str(work), "-r", str(outside / "res"), "-y", "-p", pattern, "-ep", "1"])
+        assert e.value.code == 2 and "must name files inside the data folder" in capsys.readouterr().err
     assert not list(tmp_path.rglob("*.npy")) and not list((outside / "res").glob("trial_*"))

@@ -1,10 +1,12 @@
-"Training and predicting on files: wide and melted tables, CSV and Parquet, chunked streaming, unreadable rows, the commands."
+"Training and predicting on files: wide and melted tables, CSV and Parquet, chunked streaming, unreadable rows, bad files, the commands."
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from sol_trainer.cli import main
-from sol_trainer.files import melt_targets, predict_table, read_chunks, read_table, train_table
+from sol_trainer.files import check_table, melt_targets, predict_table, read_chunks, read_table, train_table
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +25,7 @@ def test_melted_table_trains(tmp_path, pic50_small):
 
 def test_wide_table_needs_its_columns(tmp_path):
     pd.DataFrame({"smiles": ["CCO"], "logS": [1.0]}).to_csv(tmp_path / "w.csv", index=False)
-    with pytest.raises(KeyError, match=r"no column\(s\) \['pKa'\]"):
+    with pytest.raises(KeyError, match=r"w.csv has no column\(s\) \['pKa'\]; it has \['smiles', 'logS'\]"):
         train_table(tmp_path / "w.csv", tmp_path / "m", target_columns=["pKa"], progress=False)
     assert not (tmp_path / "m").exists()
     with pytest.raises(ValueError, match="hold no values"):
@@ -57,3 +59,43 @@ def test_commands_exit_codes(tmp_path, root, pic50_small):
     with pytest.raises(SystemExit) as e:
         main(["predict", str(root), str(tmp_path / "bad.csv"), str(tmp_path / "bad_out.csv")])
     assert e.value.code == 1 and len(pd.read_csv(tmp_path / "bad_out.csv")) == 2
+
+
+@pytest.mark.parametrize("text, message", [("", "is empty (0 bytes)"), ("smiles,pIC50\n", "has a header but no data rows"),
+                                           ("\n\n", "is empty: it has no header line")])
+def test_empty_tables_are_named(tmp_path, text, message):
+    (tmp_path / "t.csv").write_text(text)
+    for call in (lambda: train_table(tmp_path / "t.csv", tmp_path / "m", progress=False),
+                 lambda: predict_table(tmp_path, tmp_path / "t.csv", tmp_path / "out.csv", progress=False)):
+        with pytest.raises(ValueError, match=re.escape(f"t.csv {message}")): call()
+    assert not (tmp_path / "m").exists() and not (tmp_path / "out.csv").exists()
+
+
+def test_empty_parquet_is_named(tmp_path):
+    pd.DataFrame({"smiles": pd.Series([], dtype=str)}).to_parquet(tmp_path / "t.parquet")
+    with pytest.raises(ValueError, match="t.parquet has a header but no data rows"): check_table(tmp_path / "t.parquet")
+
+
+def test_text_in_a_regression_target_names_rows(tmp_path):
+    table = pd.DataFrame({"smiles": ["CCO", "CCN", "CCC", "CCCl", "c1ccccc1"], "pIC50": [6.1, None, 7.2, 5.0, 5.5]}).astype({"pIC50": object})
+    table.loc[[2, 4], "pIC50"] = [">10", "n.d."]
+    table.to_csv(tmp_path / "w.csv", index=False)
+    with pytest.raises(ValueError, match=r"Column 'pIC50' mixes numbers and text: row 2 '>10', row 4 'n.d.'"):
+        train_table(tmp_path / "w.csv", tmp_path / "m", progress=False)
+    melted = table.rename(columns={"smiles": "smiles_string", "pIC50": "value"}).assign(prop="pIC50")
+    melted.to_csv(tmp_path / "melted.csv", index=False)
+    with pytest.raises(ValueError, match=r"Column 'value' mixes numbers and text: row 2 '>10'"):
+        train_table(tmp_path / "melted.csv", tmp_path / "m", melted=True, progress=False)
+    assert not (tmp_path / "m").exists()
+
+
+def test_missing_output_folders_are_named(tmp_path, root, pic50_small):
+    pd.DataFrame({"smiles": pic50_small["smiles_string"].head(3)}).to_csv(tmp_path / "in.csv", index=False)
+    with pytest.raises(FileNotFoundError, match=re.escape(f"The folder {tmp_path / 'no'} does not exist")):
+        predict_table(root, tmp_path / "in.csv", tmp_path / "no" / "out.csv", progress=False)
+    with pytest.raises(FileNotFoundError, match=re.escape(f"The folder {tmp_path / 'runs'} does not exist")):
+        train_table(tmp_path / "in.csv", tmp_path / "runs" / "model", target_columns=["smiles"], progress=False)
+    with pytest.raises(FileNotFoundError, match="nowhere does not exist"):
+        predict_table(tmp_path / "nowhere", tmp_path / "in.csv", tmp_path / "out.csv", progress=False)
+    with pytest.raises(ValueError, match="unknown table format '.txt'"):
+        predict_table(root, tmp_path / "in.csv", tmp_path / "out.txt", progress=False)
