@@ -3,20 +3,23 @@
     python .ci/docs.py               # execute new or changed notebooks, then build _docs/
     python .ci/docs.py --force       # execute every notebook again
     python .ci/docs.py --flags slow  # also run the cells marked `#| slow` (skipped by default, as in nbdev_test)
+    python .ci/docs.py --only nbs/07_parse.ipynb nbs/03b_metrics.ipynb  # execute just these; render what is built
 
 Every notebook nbdev finds under nbs/ (the numbered chapters, index.ipynb, anything in nbs/tutorials/) becomes a page
 at the path nbdev's doc links use (`nbs/06_infer.ipynb` -> `infer.html`). Each is processed by nbdev's own processors
 (`add_show_docs` puts a `show_doc` after every exported definition; exported and hidden cells are dropped), executed
-in-process like `nbdev_test`, so the pages carry real outputs while the committed notebooks stay output-free, and
-written to _mkdocs/docs/. MkDocs Material with mkdocs-jupyter (docs/mkdocs.yml) renders them into _docs/, with the
-sidebar in notebook order and search. A notebook is executed again only when it, the package or this script changed
-(use --force after changing other files a notebook reads).
+in-process like `nbdev_test`, so the pages carry real outputs while the committed notebooks stay output-free, tidied
+for reading (`PAGE_PROCS`: cells that are only tests are dropped, `#|` directive lines stripped, stderr shown as plain
+text without progress bars and Python warnings, a returned figure shown once), and written to _mkdocs/docs/. MkDocs
+Material with mkdocs-jupyter (docs/mkdocs.yml) renders them into _docs/, with the sidebar in notebook order and search.
+A notebook is executed again only when it, the package or this script changed (use --force after changing other files
+a notebook reads).
 """
 from __future__ import annotations
-import argparse, functools, html, importlib, inspect, os, re, shutil, sys, time, traceback
+import argparse, ast, copy, functools, html, importlib, inspect, os, re, shutil, sys, time, traceback
 from pathlib import Path
 
-from execnb.nbio import read_nb, write_nb
+from execnb.nbio import dict2nb, read_nb, write_nb
 from execnb.shell import CaptureShell
 from fastcore.xtras import working_directory
 from fastcore.docments import docments
@@ -165,6 +168,97 @@ def quarto_options(cell):
     cell.source = re.sub(r"\A(?:#\|.*\n?)+", "", cell.source)
 
 
+_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*\|.*(?:\n|\Z)", re.M)  # `#| export`, `#|slow`, `# | hide`, `#| echo: false`
+_TEST_CALL = re.compile(r"test(_\w+)?$")                       # fastcore.test: test_eq, test_fail, test_close, ...
+
+
+def _is_test(st: ast.stmt) -> bool:
+    "Whether statement `st` only checks: an `assert`, a `test_*(...)` call, a loop of those, `with ExceptionExpected(...)`."
+    if isinstance(st, ast.Assert): return True
+    if isinstance(st, ast.Expr):
+        f = st.value.func if isinstance(st.value, ast.Call) else None
+        return isinstance(f, ast.Name) and bool(_TEST_CALL.match(f.id))
+    if isinstance(st, ast.For): return not st.orelse and all(map(_is_test, st.body))
+    if isinstance(st, ast.With):
+        return all(isinstance(i.context_expr, ast.Call) and getattr(i.context_expr.func, "id", None) == "ExceptionExpected"
+                   for i in st.items)
+    return False
+
+
+def is_test_cell(source: str) -> bool:
+    "Whether the code `source` is only tests (directive, magic and comment lines aside): readers need not see it."
+    code = "\n".join(l for l in _DIRECTIVE.sub("", source).splitlines() if not l.lstrip().startswith(("%", "!")))
+    try: body = ast.parse(code).body
+    except SyntaxError: return False
+    return bool(body) and all(map(_is_test, body))
+
+
+def hide_tests(cell):
+    "Drop code cells that are only tests (`test_eq`, `test_fail`, `test_close`, `assert`, ...): they ran; pages skip them."
+    if cell.cell_type == "code" and is_test_cell(cell.source): del cell["source"]
+
+
+_WARNING = re.compile(r"^\S.*?:\d+: \w*Warning: ")  # the first line of a `warnings` message: file:line: Category: text
+
+
+def _plain_stderr_text(text: str) -> str:
+    "`text` of a stderr stream without tqdm progress bars and Python warnings (each up to its indented source line)."
+    out, lines, i = [], text.splitlines(keepends=True), 0
+    while i < len(lines):
+        line = lines[i]
+        if _WARNING.match(line):
+            j = i + 1
+            while j < len(lines) and not lines[j].startswith("  "): j += 1
+            i = j + 1 if j < len(lines) else i + 1  # through the source line it quotes; just the header without one
+            continue
+        if "\r" not in line and not re.search(r"\d+%\|.*\|\s*\d+/\d*", line): out.append(line)  # tqdm redraws with \r
+        i += 1
+    return "".join(out)
+
+
+def plain_stderr(cell):
+    "Show stderr output (the package's log lines, CLI messages) as plain text, not in a red box; drop progress bars and warnings."
+    if cell.cell_type != "code" or not cell.get("outputs"): return
+    outs = []
+    for o in cell.outputs:
+        if o.get("output_type") == "stream" and o.get("name") == "stderr":
+            text = _plain_stderr_text("".join(o.text) if isinstance(o.text, list) else o.text)
+            if not text.strip(): continue
+            o.name, o.text = "stdout", text
+        outs.append(o)
+    cell.outputs = outs
+
+
+_FIGURE_REPR = re.compile(r"<Figure size \S+ with \d+ Axes>")
+
+
+def one_figure(cell):
+    "Drop the inline backend's copy of a figure the cell also returns (`fig` as its last line): show each plot once."
+    outs = cell.get("outputs") or []
+    def text(o): return "".join(o.get("data", {}).get("text/plain", ""))
+    returned = {text(o) for o in outs if o.get("output_type") == "execute_result" and _FIGURE_REPR.fullmatch(text(o))}
+    if returned: cell.outputs = [o for o in outs if not (o.get("output_type") == "display_data" and text(o) in returned)]
+
+
+def strip_directives(cell):
+    "Drop every `#|` line left in a code cell, and the cell when nothing is left to show."
+    if cell.cell_type != "code": return
+    cell.source = _DIRECTIVE.sub("", cell.source)
+    if not cell.source.strip() and not cell.get("outputs"): del cell["source"]
+
+
+# What a page shows of an executed notebook: nbdev's processors, then the ones above, then the Quarto options.
+PAGE_PROCS = [strip_ansi, hide_line, filter_stream_, rm_header_dash, rm_export, hide_, hide_tests, plain_stderr, one_figure,
+              clean_magics, quarto_options, strip_directives]
+
+
+def page_cells(nb: dict) -> list:
+    "The cells of notebook `nb` (an .ipynb dict, executed or not) as its page shows them, after `PAGE_PROCS`; `nb` is left as it is."
+    nb = dict2nb(copy.deepcopy(nb))
+    NBProcessor(nb=nb, procs=[populate_language, *PAGE_PROCS], process=True)
+    return nb.cells
+
+
 def showdoc_markdown(cell):
     "Turn an executed `show_doc` cell into a markdown cell of its output, so its heading joins the page's contents."
     if cell.cell_type != "code" or not cell.source.startswith("show_doc("): return
@@ -197,8 +291,7 @@ def process_nb(src: Path, dst: Path, skip_flags: set) -> float:
     os.environ["IN_TEST"] = "1"                         # as under nbdev_test
     nb = read_nb(src)
     depth = len(dst.relative_to(BUILD).parts) - 1
-    procs = [populate_language, add_show_docs, mv_exports, ExecCells(nb, src, skip_flags), strip_ansi, hide_line,
-             filter_stream_, rm_header_dash, rm_export, hide_, clean_magics, quarto_options, showdoc_markdown,
+    procs = [populate_language, add_show_docs, mv_exports, ExecCells(nb, src, skip_flags), *PAGE_PROCS, showdoc_markdown,
              _relative_links(depth), strip_hidden_metadata, tidy]
     NBProcessor(nb=nb, procs=procs, process=True)
     nb.metadata["sol_trainer_docs"] = {"skip_flags": sorted(skip_flags)}
@@ -244,6 +337,15 @@ def nav(nbs: list[Path]) -> list:
     return home + [{k.replace("_", " ").capitalize(): v} for k, v in sections.items()] + [{"Chapters": chapters}]
 
 
+def selected(nbs: list[Path], only=()) -> list[Path]:
+    "The notebooks of `nbs` named by `only` (paths or file names, e.g. `nbs/07_parse.ipynb`, `07_parse`); all when empty."
+    if not only: return list(nbs)
+    want = {Path(o).name.removesuffix(".ipynb") for o in only}
+    out = [nb for nb in nbs if nb.stem in want]
+    if missing := want - {nb.stem for nb in out}: sys.exit(f"docs: no notebook {', '.join(sorted(missing))} under nbs/")
+    return out
+
+
 def _stale(src: Path, dst: Path, deps: list[Path], skip_flags: set) -> bool:
     "Whether `dst` must be made again from `src`."
     if not dst.exists(): return True
@@ -251,13 +353,16 @@ def _stale(src: Path, dst: Path, deps: list[Path], skip_flags: set) -> bool:
     return read_nb(dst).metadata.get("sol_trainer_docs", {}).get("skip_flags") != sorted(skip_flags)
 
 
-def build(force=False, flags="", n_workers=None, strict=False):
-    "Process and execute the notebooks that changed, then render the site with MkDocs."
+def build(force=False, flags="", n_workers=None, strict=False, only=()):
+    "Process and execute the notebooks that changed (only those in `only` when given), then render the site with MkDocs."
     cfg = get_config()
     skip_flags = set(cfg.tst_flags.split()) - set(flags.split())
     nbs = notebooks()
     deps = [Path(__file__), *cfg.lib_path.glob("*.py")]
-    jobs = [(nb, page_path(nb), skip_flags) for nb in nbs if force or _stale(nb, page_path(nb), deps, skip_flags)]
+    chosen = selected(nbs, only)
+    jobs = [(nb, page_path(nb), skip_flags) for nb in chosen if force or _stale(nb, page_path(nb), deps, skip_flags)]
+    if only and (kept := [nb for nb in nbs if nb not in chosen and page_path(nb).exists()]):
+        print(f"--only: {len(kept)} page(s) of other notebooks are kept from earlier builds as they are", flush=True)
     keep = {page_path(nb) for nb in nbs}
     for old in BUILD.rglob("*.ipynb") if BUILD.exists() else []:
         if old not in keep: old.unlink()
@@ -295,9 +400,11 @@ def main():
     ap.add_argument("--flags", default="", help="space-separated test flags whose cells to run (e.g. 'slow')")
     ap.add_argument("--n_workers", type=int, default=None, help="parallel notebooks (default: CPUs, at most 8)")
     ap.add_argument("--strict", action="store_true", help="make MkDocs warnings errors")
+    ap.add_argument("--only", nargs="+", default=(), metavar="NOTEBOOK",
+                    help="execute just these notebooks (e.g. nbs/07_parse.ipynb 03b_metrics); pages built before are kept")
     args = ap.parse_args()
     os.chdir(ROOT)
-    build(args.force, args.flags, args.n_workers, args.strict)
+    build(args.force, args.flags, args.n_workers, args.strict, args.only)
 
 
 if __name__ == "__main__":

@@ -63,20 +63,31 @@ def _pyplot():
 def plot_learning_curves(history: pd.DataFrame, # history from `read_history` or `parse_log`
                          ax=None,              # matplotlib Axes to draw on; None makes a new figure
                          log_y: bool = True,   # logarithmic loss axis (when all losses are positive)
+                         ylabel: str = "loss (scaled units)", # loss axis label: training losses are on standardised labels
                         ):
-    "Plot training and validation loss per fold against epoch, marking each fold's best epoch."
-    if ax is None: _, ax = _pyplot().subplots(figsize=(7, 4.5))
-    best = best_epochs(history)
+    "Plot training and validation loss per fold against epoch, marking each fold's best epoch; legend outside the axes."
+    from matplotlib.lines import Line2D
+    if ax is None: _, ax = _pyplot().subplots(figsize=(7.5, 4.5), layout="constrained")
+    best, has_val = best_epochs(history), history.val_loss.notna().any()
+    folds = []
     for i, (fold, g) in enumerate(history.sort_values(["fold", "epoch"], kind="stable").groupby("fold", sort=True)):
         colour = f"C{i % 10}"
-        ax.plot(g.epoch, g.train_loss, "-", color=colour, label=f"fold {fold} train")
-        if g.val_loss.notna().any(): ax.plot(g.epoch, g.val_loss, "--", color=colour, label=f"fold {fold} val")
+        folds.append(Line2D([], [], color=colour, linewidth=3, label=f"fold {fold}"))
+        ax.plot(g.epoch, g.train_loss, "-", color=colour, linewidth=1.2, label=f"fold {fold} train")
+        fold_val = g.val_loss.notna().any()
+        if fold_val: ax.plot(g.epoch, g.val_loss, "--", color=colour, linewidth=1.2, label=f"fold {fold} val")
         b = best[best.fold == fold].iloc[0]
-        ax.scatter([b.epoch], [b.val_loss if g.val_loss.notna().any() else b.train_loss], color=colour, zorder=3,
-                   label="best epoch" if i == 0 else None)
+        ax.scatter([b.epoch], [b.val_loss if fold_val else b.train_loss], color=colour, s=40, edgecolor="white", zorder=3)
+    styles = [Line2D([], [], color="0.25", linestyle="-", label="train")]
+    if has_val: styles.append(Line2D([], [], color="0.25", linestyle="--", label="validation"))
+    styles.append(Line2D([], [], color="0.25", marker="o", linestyle="", label="best epoch"))
     losses = pd.concat([history.train_loss, history.val_loss]).dropna()
     if log_y and (losses > 0).all(): ax.set_yscale("log")
-    ax.set_xlabel("epoch"); ax.set_ylabel("loss"); ax.legend(fontsize="small")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.set_xlabel("epoch"); ax.set_ylabel(ylabel)
+    handles = styles + folds
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0, fontsize="small",
+              frameon=False, ncols=1 + (len(handles) - 1) // 16)  # to the right of the axes, never over the curves
     return ax.figure
 
 # %% ../nbs/07_parse.ipynb #x69dfaf

@@ -83,7 +83,14 @@ def test_plot_learning_curves_lines():
     fig = plot_learning_curves(pd.DataFrame(_records()))
     ax = fig.axes[0]
     assert len(ax.lines) == 4 and len(ax.collections) == 2
-    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss" and ax.get_yscale() == "log"
+    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss (scaled units)" and ax.get_yscale() == "log"
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == ["train", "validation", "best epoch", "fold 0", "fold 1"]
+    fig.canvas.draw()
+    legend, axes = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    assert legend.x0 > axes.x1 and not legend.overlaps(axes)  # beside the curves, not over them
+    assert legend.x1 <= fig.bbox.x1 + 1  # the constrained layout keeps it inside the figure
     fig2, ax2 = plt.subplots()
     assert plot_learning_curves(pd.DataFrame(_records()), ax=ax2, log_y=False) is fig2 and ax2.get_yscale() == "linear"
+    assert plot_learning_curves(pd.DataFrame(_records()), ylabel="BCE").axes[0].get_ylabel() == "BCE"
     plt.close("all")
