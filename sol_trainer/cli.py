@@ -248,6 +248,6 @@ def main(argv: list[str] | None = None): # arguments (default: sys.argv[1:])
     fn, short = COMMANDS[argv[0]]
     kwargs = parse_command(fn, argv[1:], short, prog=f"sol_trainer {argv[0]}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("sol_trainer.train").setLevel(logging.WARNING)  # per-epoch lines go to logs/history.jsonl
+    logging.getLogger("sol_trainer.epochs").setLevel(logging.WARNING)  # per-epoch lines go to logs/history.jsonl
     result = run_command(argv[0], kwargs)
     if argv[0] in REPORTS: REPORTS[argv[0]](result)

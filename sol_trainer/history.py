@@ -129,6 +129,6 @@ class History(Callback):
 
     def after_epoch(self, trainer):
         record = {"fold": 0, **trainer.record}
-        get_logger("train").info(format_epoch_line(record))
+        get_logger("epochs").info(format_epoch_line(record))
         if self.path is None: return
         with open(self.path, "a", encoding="utf-8") as f: f.write(json.dumps(record) + "\n")

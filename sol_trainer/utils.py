@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_utils.ipynb #c002
 from __future__ import annotations
-import argparse, contextlib, importlib, inspect, json, logging, os, random, re, socket, stat, tempfile, threading, time
+import argparse, contextlib, importlib, inspect, json, logging, os, random, re, socket, stat, sys, tempfile, threading, time
 from pathlib import Path
 
 import filelock
@@ -12,17 +12,44 @@ import numpy as np
 import safetensors.torch
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['LOCK_FILE', 'get_logger', 'seed_everything', 'get_device', 'GpuWait', 'accepts_argument', 'split_batch',
-           'dataset_attr', 'atomic_write', 'remove_leftovers', 'write_text', 'write_json', 'read_json',
-           'FolderBusyError', 'folder_lock', 'save_weights', 'load_weights', 'check_config', 'require', 'available',
-           'command_parser', 'parse_command']
+__all__ = ['QUIET_LOGGERS', 'LOCK_FILE', 'get_logger', 'DefaultHandler', 'seed_everything', 'get_device', 'GpuWait',
+           'accepts_argument', 'split_batch', 'dataset_attr', 'atomic_write', 'remove_leftovers', 'write_text',
+           'write_json', 'read_json', 'FolderBusyError', 'folder_lock', 'save_weights', 'load_weights', 'check_config',
+           'require', 'available', 'command_parser', 'parse_command']
 
 # %% ../nbs/00_utils.ipynb #c005
 def get_logger(name: str = "") -> logging.Logger: # dotted suffix below `sol_trainer`, e.g. "train"
     "Return the `sol_trainer` logger, or one of its children."
     return logging.getLogger("sol_trainer" + (f".{name}" if name else ""))
+
+# %% ../nbs/00_utils.ipynb #d1b6d583
+QUIET_LOGGERS = ("epochs",) # children whose INFO lines the default handler leaves out
+
+def _default_output(record: logging.LogRecord) -> bool:
+    "Whether the default handler prints `record`: only while the root logger has no handler, and no INFO line of a quiet logger."
+    if logging.getLogger().handlers: return False
+    return record.levelno >= logging.WARNING or record.name.removeprefix("sol_trainer.") not in QUIET_LOGGERS
+
+class DefaultHandler(logging.Handler):
+    "The package's log lines on stderr, written above any tqdm progress bar, until the application configures logging."
+    def __init__(self):
+        super().__init__()
+        self.addFilter(_default_output)
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record):
+        try: tqdm.write(self.format(record), file=sys.stderr)
+        except Exception: self.handleError(record)
+
+def _log_by_default(logger: logging.Logger): # the `sol_trainer` logger
+    "Attach one `DefaultHandler` to `logger` and let INFO through, unless a level was set."
+    if not any(isinstance(h, DefaultHandler) for h in logger.handlers): logger.addHandler(DefaultHandler())
+    if logger.level == logging.NOTSET: logger.setLevel(logging.INFO)
+
+_log_by_default(get_logger())
 
 # %% ../nbs/00_utils.ipynb #c008
 def seed_everything(seed: int): # seed for Python's, NumPy's and PyTorch's generators

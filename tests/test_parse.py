@@ -28,7 +28,7 @@ def _write(tmp_path, records):
 
 def test_round_trip_log_equals_records(tmp_path):
     recs = _records()
-    text = "\n".join(["starting", *(f"INFO:sol_trainer.train:{format_epoch_line(r)}" for r in recs), "done"])
+    text = "\n".join(["starting", *(f"INFO:sol_trainer.epochs:{format_epoch_line(r)}" for r in recs), "done"])
     parsed = parse_log(text)
     assert "val_rmse:log_S" in parsed.columns and "val_rmse:log S" not in parsed.columns
     renamed = [{k.replace(" ", "_"): v for k, v in r.items()} for r in recs]
@@ -43,7 +43,7 @@ def test_format_epoch_line_values():
     line = format_epoch_line({"fold": np.int64(1), "epoch": 0, "train_loss": np.float32(0.5), "val_loss": None,
                               "best": False, "note": "warm start"})
     assert line == "epoch fold=1 epoch=0 train_loss=0.5 val_loss=nan best=0 note=warm_start"
-    rec = parse_log("2026-01-01 10:00:00 INFO sol_trainer.train: " + line).iloc[0]
+    rec = parse_log("2026-01-01 10:00:00 INFO sol_trainer.epochs: " + line).iloc[0]
     assert rec.note == "warm_start" and not rec.best and math.isnan(rec.val_loss)
 
 
