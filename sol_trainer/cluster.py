@@ -11,11 +11,12 @@ import torch
 from .tune import InProcessExecutor
 
 # %% auto #0
-__all__ = ['CONNECT_TIMEOUT', 'DaskExecutor', 'share', 'slots', 'resolve_executor', 'cores', 'limit_threads',
-           'use_worker_threads']
+__all__ = ['CONNECT_TIMEOUT', 'LOCAL_WORKER_CONFIG', 'DaskExecutor', 'share', 'slots', 'resolve_executor', 'cores',
+           'limit_threads', 'use_worker_threads']
 
 # %% ../nbs/04b_cluster.ipynb #b2e624af
 CONNECT_TIMEOUT = 5 # seconds to wait for a Dask scheduler to answer
+LOCAL_WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None} # Dask settings of 'local:N' workers
 
 def _distributed():
     try: import distributed
@@ -54,6 +55,12 @@ def _client(distributed, address: str):
         raise ConnectionError(f"No Dask scheduler answered at {address!r} within {CONNECT_TIMEOUT} s ({type(e).__name__}); "
                               "start one (dask scheduler) or pass 'local:N' for workers on this machine") from None
 
+def _local_cluster(distributed, n_workers: int):
+    "A `LocalCluster` of `n_workers` single-threaded worker processes, with glibc's own malloc trimming."
+    import dask
+    with dask.config.set(LOCAL_WORKER_CONFIG): # the nannies read it when the cluster is made
+        return distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+
 @contextlib.contextmanager
 def resolve_executor(executor=None): # None, a concurrent.futures executor, a Dask client, "local:N" or a scheduler address
     "Yield a `concurrent.futures` executor for `executor`, closing what this call started."
@@ -64,9 +71,7 @@ def resolve_executor(executor=None): # None, a concurrent.futures executor, a Da
         if executor.startswith("local:"):
             n_workers = executor.removeprefix("local:")
             if not n_workers.isdigit() or int(n_workers) < 1: raise ValueError(f"'local:N' needs a positive number of workers, got {executor!r}")
-            with distributed.LocalCluster(n_workers=int(n_workers), threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-                 distributed.Client(cluster) as client:
-                yield DaskExecutor(client)
+            with _local_cluster(distributed, int(n_workers)) as cluster, distributed.Client(cluster) as client: yield DaskExecutor(client)
         else:
             with _client(distributed, executor) as client: yield DaskExecutor(client)
         return
