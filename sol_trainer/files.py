@@ -78,9 +78,12 @@ def read_chunks(path: str | Path,           # CSV or Parquet file
     else:
         chunks = (batch.to_pandas() for batch in _pyarrow_parquet().ParquetFile(path).iter_batches(batch_size=chunk_rows))
     start = 0
-    for chunk in chunks:
-        yield chunk.set_axis(pd.RangeIndex(start, start + len(chunk)))
-        start += len(chunk)
+    try:
+        for chunk in chunks:
+            yield chunk.set_axis(pd.RangeIndex(start, start + len(chunk)))
+            start += len(chunk)
+    except (pd.errors.ParserError, UnicodeDecodeError) as e: # a broken line, or a file that is not text
+        raise ValueError(f"{path} cannot be read as CSV: {e}") from None
 
 def read_table(path: str | Path) -> pd.DataFrame: # CSV or Parquet file
     "The whole table."
