@@ -4,7 +4,7 @@
 
 # %% ../nbs/01a_featurize.ipynb #c002
 from __future__ import annotations
-import warnings
+import importlib, warnings
 from functools import partial
 
 import numpy as np
@@ -19,9 +19,9 @@ from .datasets import parse_smiles, rdkit_quiet
 from .utils import get_logger
 
 # %% auto #0
-__all__ = ['FEATURIZERS', 'SmilesParseError', 'mol_from_smiles', 'register_featurizer', 'Featurizer', 'featurizer_from_dict',
-           'MorganFeaturizer', 'clean_features', 'RDKit2DFeaturizer', 'ConcatFeaturizer', 'rows_message',
-           'chunk_results', 'featurize']
+__all__ = ['FEATURIZERS', 'PACKAGE_FEATURIZER_MODULES', 'SmilesParseError', 'mol_from_smiles', 'register_featurizer',
+           'Featurizer', 'featurizer_from_dict', 'MorganFeaturizer', 'clean_features', 'RDKit2DFeaturizer',
+           'ConcatFeaturizer', 'rows_message', 'chunk_results', 'featurize']
 
 # %% ../nbs/01a_featurize.ipynb #c005
 class SmilesParseError(ValueError):
@@ -36,6 +36,7 @@ def mol_from_smiles(smiles: str # a SMILES string
 
 # %% ../nbs/01a_featurize.ipynb #c008
 FEATURIZERS: dict[str, type] = {}
+PACKAGE_FEATURIZER_MODULES = ("sol_trainer.graphs",) # the package's modules that register featurizers of their own
 
 def register_featurizer(cls: type) -> type: # a `Featurizer` subclass
     "Class decorator making `cls` buildable by `featurizer_from_dict` under its class name."
@@ -85,6 +86,7 @@ def featurizer_from_dict(d: dict # output of a featurizer's `to_dict()`
     "Rebuild the featurizer described by `d`."
     params = dict(d)
     kind, version = params.pop("type", None), params.pop("rdkit_version", None)
+    for module in PACKAGE_FEATURIZER_MODULES: importlib.import_module(module) # registers the graph featurizers
     if kind not in FEATURIZERS: raise ValueError(f"Unknown featurizer type {kind!r}; registered types: {sorted(FEATURIZERS)}")
     if version is not None and version != rdkit.__version__:
         get_logger("featurize").warning("%s was described with RDKit %s but RDKit %s is installed; features may differ",

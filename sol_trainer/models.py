@@ -12,7 +12,8 @@ from .hyperparameters import HpConfig
 from .prepare import INPUT_KEYS
 
 # %% auto #0
-__all__ = ['MODELS', 'get_unit_sequence', 'assemble_inputs', 'register_model', 'model_name', 'model_class', 'Mlp']
+__all__ = ['MODELS', 'PACKAGE_MODEL_MODULES', 'get_unit_sequence', 'assemble_inputs', 'register_model', 'model_name',
+           'model_class', 'Mlp']
 
 # %% ../nbs/03e_models.ipynb #c005
 def get_unit_sequence(input_dim: int,  # width of the model input
@@ -34,6 +35,7 @@ def assemble_inputs(batch: dict[str, torch.Tensor] # batch with some of the keys
 
 # %% ../nbs/03e_models.ipynb #n901
 MODELS: dict[str, type] = {}
+PACKAGE_MODEL_MODULES = ("sol_trainer.mpnn",) # the package's modules that register models of their own
 
 def register_model(cls: type) -> type: # an `nn.Module` subclass
     "Class decorator making `cls` loadable from a model root under its class name."
@@ -56,6 +58,7 @@ def _package_class(path: str) -> type | None:
 
 def model_class(name: str) -> type: # name recorded in a model root
     "The class recorded as `name`: a registered name, the import path of a registered class, or a class of sol_trainer itself."
+    for module in PACKAGE_MODEL_MODULES: importlib.import_module(module) # registers the package's own models
     if name in MODELS: return MODELS[name]
     for cls in MODELS.values():
         if f"{cls.__module__}.{cls.__qualname__}" == name: return cls

@@ -1,5 +1,5 @@
 "The ensemble workflow with message-passing models: prepare -> search -> k-fold -> load from the root alone -> predict."
-import json
+import json, subprocess, sys
 
 import numpy as np
 import pandas as pd
@@ -66,6 +66,10 @@ def test_root_describes_itself(tmp_path, pic50_small):
         st.load.load_ensemble(root, st.models.Mlp)
     oof = st.load.read_oof(root)
     assert sorted(oof.row) == list(range(len(pic50_small)))
+    # a fresh process, which has imported neither the graph featurizer nor the model, loads the root too
+    fresh = "import sys, sol_trainer as st; print(type(st.load.load_ensemble(sys.argv[1]).submodels[0]).__name__)"
+    done = subprocess.run([sys.executable, "-c", fresh, str(root)], capture_output=True, text=True, timeout=300)
+    assert done.stdout.strip() == "MpnnMlp", done.stderr
 
 
 def test_unregistered_recorded_class_is_refused(tmp_path, pic50_small):
