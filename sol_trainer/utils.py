@@ -35,8 +35,10 @@ def _default_output(record: logging.LogRecord) -> bool:
 
 class DefaultHandler(logging.Handler):
     "The package's log lines on stderr, written above any tqdm progress bar, until the application configures logging."
+    NAME = "sol_trainer default" # how `_log_by_default` recognises one, even of a re-imported class
     def __init__(self):
         super().__init__()
+        self.set_name(self.NAME)
         self.addFilter(_default_output)
         self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
 
@@ -45,8 +47,9 @@ class DefaultHandler(logging.Handler):
         except Exception: self.handleError(record)
 
 def _log_by_default(logger: logging.Logger): # the `sol_trainer` logger
-    "Attach one `DefaultHandler` to `logger` and let INFO through, unless a level was set."
-    if not any(isinstance(h, DefaultHandler) for h in logger.handlers): logger.addHandler(DefaultHandler())
+    "Give `logger` one `DefaultHandler`, replacing an earlier one (say, of a module run twice), and let INFO through unless a level was set."
+    for old in [h for h in logger.handlers if h.get_name() == DefaultHandler.NAME]: logger.removeHandler(old)
+    logger.addHandler(DefaultHandler())
     if logger.level == logging.NOTSET: logger.setLevel(logging.INFO)
 
 _log_by_default(get_logger())
