@@ -86,7 +86,8 @@ def featurizer_from_dict(d: dict # output of a featurizer's `to_dict()`
     "Rebuild the featurizer described by `d`."
     params = dict(d)
     kind, version = params.pop("type", None), params.pop("rdkit_version", None)
-    for module in PACKAGE_FEATURIZER_MODULES: importlib.import_module(module) # registers the graph featurizers
+    if kind not in FEATURIZERS: # perhaps a featurizer of a package module not imported yet
+        for module in PACKAGE_FEATURIZER_MODULES: importlib.import_module(module)
     if kind not in FEATURIZERS: raise ValueError(f"Unknown featurizer type {kind!r}; registered types: {sorted(FEATURIZERS)}")
     if version is not None and version != rdkit.__version__:
         get_logger("featurize").warning("%s was described with RDKit %s but RDKit %s is installed; features may differ",

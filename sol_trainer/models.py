@@ -58,7 +58,8 @@ def _package_class(path: str) -> type | None:
 
 def model_class(name: str) -> type: # name recorded in a model root
     "The class recorded as `name`: a registered name, the import path of a registered class, or a class of sol_trainer itself."
-    for module in PACKAGE_MODEL_MODULES: importlib.import_module(module) # registers the package's own models
+    if name not in MODELS: # perhaps a model of a package module not imported yet
+        for module in PACKAGE_MODEL_MODULES: importlib.import_module(module)
     if name in MODELS: return MODELS[name]
     for cls in MODELS.values():
         if f"{cls.__module__}.{cls.__qualname__}" == name: return cls
