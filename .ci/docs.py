@@ -16,7 +16,7 @@ A notebook is executed again only when it, the package or this script changed (u
 a notebook reads).
 """
 from __future__ import annotations
-import argparse, ast, copy, functools, html, importlib, inspect, os, re, shutil, sys, time, traceback
+import argparse, ast, collections, copy, functools, html, importlib, inspect, os, re, shutil, sys, time, traceback
 from pathlib import Path
 
 from execnb.nbio import dict2nb, read_nb, write_nb
@@ -193,9 +193,28 @@ def is_test_cell(source: str) -> bool:
     return bool(body) and all(map(_is_test, body))
 
 
+def strip_tests(source: str) -> str:
+    "`source` without its top-level test statements that have their lines to themselves, nor the comment lines just above them."
+    try: body = ast.parse(source).body
+    except SyntaxError: return source  # magics, or not Python: shown as it is
+    owners = collections.Counter(n for st in body for n in range(st.lineno, st.end_lineno + 1))
+    lines, drop = source.splitlines(), set()
+    for st in body:
+        span = range(st.lineno, st.end_lineno + 1)
+        if not _is_test(st) or any(owners[n] > 1 for n in span): continue
+        drop.update(span)
+        above = st.lineno - 1
+        while above >= 1 and lines[above - 1].lstrip().startswith("#") and not lines[above - 1].startswith("#|"):
+            drop.add(above); above -= 1
+    kept = [l for n, l in enumerate(lines, 1) if n not in drop]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
+
+
 def hide_tests(cell):
-    "Drop code cells that are only tests (`test_eq`, `test_fail`, `test_close`, `assert`, ...): they ran; pages skip them."
-    if cell.cell_type == "code" and is_test_cell(cell.source): del cell["source"]
+    "Drop code cells that are only tests (`test_eq`, `test_fail`, `test_close`, `assert`, ...), and the test lines of the others: they ran; pages skip them."
+    if cell.cell_type != "code": return
+    if is_test_cell(cell.source): del cell["source"]
+    else: cell.source = strip_tests(cell.source)
 
 
 _WARNING = re.compile(r"^\S.*?:\d+: \w*Warning: ")  # the first line of a `warnings` message: file:line: Category: text

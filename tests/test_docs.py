@@ -135,6 +135,18 @@ def test_is_test_cell(docs_build, source, expected):
     assert docs_build.is_test_cell(source) is expected
 
 
+@pytest.mark.parametrize("source, shown", [
+    ("x = f(1)\ntest_eq(x, 2)", "x = f(1)"),
+    ("x = f(1)\n# x doubles\ntest_close(x,\n           2)\nx", "x = f(1)\nx"),   # a comment just above goes with its test
+    ("x = f(1); test_eq(x, 2)", "x = f(1); test_eq(x, 2)"),     # sharing a line with an example: kept
+    ("for k in ks:\n    d[k] = f(k)\n    test_eq(d[k], 2 * k)", "for k in ks:\n    d[k] = f(k)\n    test_eq(d[k], 2 * k)"),  # inside code
+    ("a = 1\ntest_eq(a, 1)\n\n\nb = 2", "a = 1\n\nb = 2"),
+    ("%time f(1)\ntest_eq(f(1), 2)", "%time f(1)\ntest_eq(f(1), 2)"),  # not Python: as it is
+])
+def test_strip_tests(docs_build, source, shown):
+    assert docs_build.strip_tests(source) == shown
+
+
 def _cell(source, outputs=None, kind="code", **kw):
     if kind == "markdown": return {"cell_type": "markdown", "id": f"m{abs(hash(source))}", "metadata": {}, "source": source}
     return {"cell_type": "code", "id": f"c{abs(hash(source))}", "metadata": {}, "execution_count": 1 if outputs else None,
