@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_recipes.ipynb #c002
 from __future__ import annotations
-import dataclasses, math, tempfile, time
+import dataclasses, math, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -86,13 +86,12 @@ RECIPES = {"vector": vector_recipe, "graph": graph_recipe}
 
 # %% ../nbs/08_recipes.ipynb #c012
 def _searched_hps(r: Recipe, df, scalers, seed, time_budget, trials_path, folder, executor, progress, device) -> HpConfig:
-    "The recipe's base hyperparameters improved by its search (in `folder`, or a temporary folder removed afterwards)."
+    "The recipe's base hyperparameters improved by its search (in `folder`, or a temporary folder `bayes_search` removes afterwards)."
     if r.space is None or r.search_calls < 1: return r.base()
-    with tempfile.TemporaryDirectory(prefix="sol_trainer_search_") as scratch:
-        trial = TrainConfig(hps=r.base(), epochs=r.search_epochs, patience=r.patience, progress=False, lr_decay=r.lr_decay, device=device)
-        return bayes_search(df, scalers, r.model, r.space(), trial, n_calls=r.search_calls, n_initial_points=min(3, r.search_calls),
-                            n_fold=r.search_folds, random_seed=seed, trials_path=trials_path, time_budget=time_budget,
-                            folder=folder or scratch, submodel_kwargs_dict=r.model_kwargs, executor=executor, progress=progress)
+    trial = TrainConfig(hps=r.base(), epochs=r.search_epochs, patience=r.patience, progress=False, lr_decay=r.lr_decay, device=device)
+    return bayes_search(df, scalers, r.model, r.space(), trial, n_calls=r.search_calls, n_initial_points=min(3, r.search_calls),
+                        n_fold=r.search_folds, random_seed=seed, trials_path=trials_path, time_budget=time_budget,
+                        folder=folder, submodel_kwargs_dict=r.model_kwargs, executor=executor, progress=progress)
 
 def train_recipe(data: pd.DataFrame,          # melted training frame
                  root_dir: str | Path,        # model root to create

@@ -14,9 +14,9 @@ import pandas as pd
 import torch
 from skopt import Optimizer
 from skopt.space import Categorical, Integer, Real
+from skopt.utils import cook_estimator
 from threadpoolctl import threadpool_info, threadpool_limits
 from tqdm.auto import tqdm
-from skopt.utils import cook_estimator
 
 from .engine import write_hparams
 from .utils import available, folder_lock, get_logger, read_json, write_text
@@ -394,16 +394,15 @@ def hyperband(space,                 # `Hyperparameters`, or a function returnin
     schedule, draw, folder = hyperband_schedule(max_iter, eta), make_sampler(space, seed), Path(folder)
     with folder_lock(folder, "search folder"): # one search per folder at a time
         state, executor, rows = _hyperband_state(folder, draw, schedule, max_iter, eta, seed), executor or InProcessExecutor(), []
-        bar = tqdm(total=sum(n for bracket in schedule for n, _ in bracket), desc="search", unit="run", disable=not progress)
-        for b, bracket in enumerate(schedule):
-            alive = [t for t in state["trials"] if t["bracket"] == b]
-            get_logger("tune").info("Bracket %d of %d: %s", b + 1, len(schedule), bracket)
-            for i, (_, epochs) in enumerate(bracket):
-                scores = run_batch(executor, objective, folder, alive, epochs, rows, per_budget_logs=True, bar=bar)
-                if i + 1 < len(bracket):
-                    ranked = sorted(range(len(alive)), key=lambda k: -scores[k] if not math.isnan(scores[k]) else math.inf)
-                    alive = [alive[k] for k in sorted(ranked[:bracket[i + 1][0]])]
-        bar.close()
+        with tqdm(total=sum(n for bracket in schedule for n, _ in bracket), desc="search", unit="run", disable=not progress) as bar:
+            for b, bracket in enumerate(schedule):
+                alive = [t for t in state["trials"] if t["bracket"] == b]
+                get_logger("tune").info("Bracket %d of %d: %s", b + 1, len(schedule), bracket)
+                for i, (_, epochs) in enumerate(bracket):
+                    scores = run_batch(executor, objective, folder, alive, epochs, rows, per_budget_logs=True, bar=bar)
+                    if i + 1 < len(bracket):
+                        ranked = sorted(range(len(alive)), key=lambda k: -scores[k] if not math.isnan(scores[k]) else math.inf)
+                        alive = [alive[k] for k in sorted(ranked[:bracket[i + 1][0]])]
         return finish_search(folder, rows)
 
 # %% ../nbs/02a_tune.ipynb #c052
@@ -435,23 +434,26 @@ def bayes_opt(space: Hyperparameters, # the space; active entries are searched, 
     _check_positive(n_calls=n_calls, budget=budget, n_initial_points=n_initial_points, n_points=n_points)
     dims, fixed, folder = space.dimensions(), space.fixed(), Path(folder)
     if not dims: raise ValueError("bayes_opt: the space has no active hyperparameter to search")
-    starts = [[point[d.name] for d in dims] for point in (x0 or [])]
+    names = [d.name for d in dims]
+    starts = [[point[n] for n in names] for point in (x0 or [])]
     outside = [p for p in starts if not all(v in d for v, d in zip(p, dims))]
-    if outside: raise ValueError(f"bayes_opt: x0 point {dict(zip([d.name for d in dims], outside[0]))} lies outside the space")
+    if outside: raise ValueError(f"bayes_opt: x0 point {dict(zip(names, outside[0]))} lies outside the space")
     if len(starts) > n_calls: raise ValueError(f"bayes_opt: {len(starts)} x0 points but only {n_calls} calls")
     with folder_lock(folder, "search folder"): # one search per folder at a time
         executor, rows, start = executor or InProcessExecutor(), [], time.monotonic()
         user_blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+        # tiny Gaussian-process fits: one BLAS thread is fastest
         with threadpool_limits(1, user_api="blas"), tqdm(total=n_calls, desc="search", unit="trial", disable=not progress) as bar:
             optimizer = _gp_optimizer(dims, seed, len(starts) + max(0, min(n_initial_points, n_calls - len(starts))))
-            while len(rows) < n_calls:  # tiny Gaussian-process fits: one BLAS thread is fastest
+            while len(rows) < n_calls:
                 if len(rows) >= len(starts) and time_budget is not None and time.monotonic() - start >= time_budget: break
                 k = min(n_points, n_calls - len(rows))
                 points = starts[len(rows):len(rows) + k]  # the x0 points first, then the optimizer's
                 if len(points) < k: points += optimizer.ask(n_points=k - len(points))
-                trials = [{"id": trial_id(len(rows) + j, n_calls), "params": prepare_trial(folder, trial_id(len(rows) + j, n_calls),
-                          {n: fixed[n] if n in fixed else dict(zip([d.name for d in dims], p))[n] for n in space.names})}
-                          for j, p in enumerate(points)]
+                trials = []
+                for j, point in enumerate(points):
+                    tid, sampled = trial_id(len(rows) + j, n_calls), dict(zip(names, point))
+                    trials.append({"id": tid, "params": prepare_trial(folder, tid, {n: fixed[n] if n in fixed else sampled[n] for n in space.names})})
                 with threadpool_limits(user_blas):  # the trials get the BLAS threads the caller had
                     scores = run_batch(executor, objective, folder, trials, budget, rows, bar=bar)
                 optimizer.tell([list(p) for p in points], _minimised(scores, rows))
