@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_cli.ipynb #c002
 from __future__ import annotations
-import json, logging, os, sys, time
+import json, logging, os, sys, time, traceback
 from importlib import resources
 from pathlib import Path
 
@@ -23,12 +23,12 @@ from .metrics import uncertainty_metrics
 from .parse import best_epochs, plot_learning_curves, plot_uncertainty, read_history, summarize
 from .recipes import graph_recipe, train_recipe, vector_recipe
 from .root import CALIBRATION_FILE
-from .utils import FolderBusyError, get_logger, parse_command, read_json, write_json
+from .utils import InputError, InputFileExistsError, InputValueError, get_logger, parse_command, read_json, write_json
 
 # %% auto #0
 __all__ = ['DEMO_QUICK', 'DEMO_SEARCH_SECONDS', 'DEMO_RECIPES', 'EXAMPLES_DEST', 'COMMANDS', 'REPORTS', 'USER_ERRORS',
-           'DEBUG_VARIABLE', 'split_by_property', 'test_metrics', 'run_demo', 'example_files', 'copy_examples',
-           'run_config', 'demo', 'fit', 'parse', 'examples', 'train', 'predict', 'run_command', 'main']
+           'BUG_STATUS', 'DEBUG_VARIABLE', 'split_by_property', 'test_metrics', 'run_demo', 'example_files',
+           'copy_examples', 'run_config', 'demo', 'fit', 'parse', 'examples', 'train', 'predict', 'run_command', 'main']
 
 # %% ../nbs/09_cli.ipynb #c005
 def split_by_property(df: pd.DataFrame, # melted frame
@@ -103,7 +103,7 @@ def copy_examples(dest: str | Path = EXAMPLES_DEST, # folder to copy into (creat
     "Copy the bundled examples into `dest` and return the files written; FileExistsError, before writing any, if one is there."
     files, dest = example_files(), Path(dest)
     there = [dest / rel for rel in files if (dest / rel).exists()]
-    if there: raise FileExistsError(f"{there[0]} exists already{f' (and {len(there) - 1} more)' if len(there) > 1 else ''}; "
+    if there: raise InputFileExistsError(f"{there[0]} exists already{f' (and {len(there) - 1} more)' if len(there) > 1 else ''}; "
                                     "copy into another folder: sol_trainer examples DEST")
     for rel, item in files.items():
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -124,7 +124,7 @@ def run_config(config: str | Path,       # YAML configuration (with `resume`, a 
               ) -> dict:
     "Train (and test, given a test split) from a configuration; return the run folder and the last metrics."
     from sol_trainer.config import ConfigTrainer, load_config
-    if resume and epochs is not None: raise ValueError("--epochs cannot change a resumed run; edit its config.yaml instead")
+    if resume and epochs is not None: raise InputValueError("--epochs cannot change a resumed run; edit its config.yaml instead")
     cfg = config
     if epochs is not None: cfg = load_config(config); cfg["training"]["num_epochs"] = epochs
     trainer = ConfigTrainer.from_config(cfg, resume=resume)
@@ -140,7 +140,7 @@ def demo(out: str | None = None, # run folder (default: runs/demo-<timestamp>)
          recipe: str = "vector",  # default pipeline to run: vector or graph (see the recipes chapter)
         ):
     "Run the whole workflow on the bundled data."
-    if recipe not in DEMO_RECIPES: raise SystemExit(f"--recipe must be one of {', '.join(DEMO_RECIPES)}, not {recipe!r}")
+    if recipe not in DEMO_RECIPES: raise InputValueError(f"--recipe must be one of {', '.join(DEMO_RECIPES)}, not {recipe!r}")
     out = Path(out or f"runs/demo-{time.strftime('%Y%m%d-%H%M%S')}")
     metrics = run_demo(out, quick=quick, seed=seed, n_jobs=jobs, recipe=recipe)
     print(_format_report(metrics))
@@ -213,8 +213,8 @@ def predict(root: str,              # trained model root
 COMMANDS = {"demo": (demo, None), "train": (train, None), "predict": (predict, None), "fit": (fit, None), "parse": (parse, None),
             "run": (run_defpy, DEFPY_FLAGS), "examples": (examples, {"dest": None})} # name -> (function, short flags)
 REPORTS = {"run": _report_defpy} # name -> what prints a command's result
-USER_ERRORS = (FileNotFoundError, FileExistsError, IsADirectoryError, NotADirectoryError, PermissionError, KeyError, ValueError,
-               TypeError, ImportError, FolderBusyError) # what the package's input checks raise: one line, exit status 2
+USER_ERRORS = (InputError, PermissionError) # bad input, or a file the user may not write: one line, exit status 2
+BUG_STATUS = 3 # exit status after any other exception, printed with its traceback as a bug to report
 DEBUG_VARIABLE = "SOL_TRAINER_DEBUG" # set to 1: a traceback instead of the one line
 
 def _usage() -> str:
@@ -222,20 +222,23 @@ def _usage() -> str:
             + "\n".join(f"  {name:<10}{(fn.__doc__ or '').splitlines()[0]}" for name, (fn, _) in COMMANDS.items())
             + f"\n\n'sol_trainer COMMAND --help' lists a command's options; {DEBUG_VARIABLE}=1 shows the traceback of an error.")
 
-def _message(e: Exception) -> str: # a user-input error
-    "The error's text (a KeyError's str() adds quotes)."
-    return str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
-
 def run_command(name: str, # a key of `COMMANDS`
                 kwargs: dict, # its parsed arguments
                ):
-    "Run a command with logging routed around the progress bars; a user-input error becomes one line on stderr and exit status 2."
+    "Run a command with logging routed around the progress bars: bad input becomes one line and exit status 2, any other error a bug report."
+    debug = os.environ.get(DEBUG_VARIABLE, "0") not in ("", "0")
     try:
         with logging_redirect_tqdm(): return COMMANDS[name][0](**kwargs)
     except USER_ERRORS as e:
-        if os.environ.get(DEBUG_VARIABLE, "0") not in ("", "0"): raise
-        print(f"sol_trainer {name}: error: {_message(e)}", file=sys.stderr)
+        if debug: raise
+        print(f"sol_trainer {name}: error: {e}", file=sys.stderr)
         raise SystemExit(2) from None
+    except Exception as e:
+        if debug: raise
+        traceback.print_exc()
+        print(f"sol_trainer {name}: internal error ({type(e).__name__}): this is a bug in sol_trainer, or in code that your configuration "
+              "or def.py file runs; please report it with the traceback above", file=sys.stderr)
+        raise SystemExit(BUG_STATUS) from None
 
 def main(argv: list[str] | None = None): # arguments (default: sys.argv[1:])
     "Console entry point of `sol_trainer`."

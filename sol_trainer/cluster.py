@@ -9,6 +9,7 @@ import concurrent.futures, contextlib, os
 import torch
 
 from .tune import InProcessExecutor
+from .utils import InputConnectionError, InputImportError, InputTypeError, InputValueError
 
 # %% auto #0
 __all__ = ['CONNECT_TIMEOUT', 'LOCAL_WORKER_CONFIG', 'DaskExecutor', 'share', 'slots', 'resolve_executor', 'cores',
@@ -20,7 +21,7 @@ LOCAL_WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOL
 
 def _distributed():
     try: import distributed
-    except ImportError: raise ImportError('Dask executors need dask.distributed: pip install "sol_trainer[dask]"') from None
+    except ImportError: raise InputImportError('Dask executors need dask.distributed: pip install "sol_trainer[dask]"') from None
     return distributed
 
 class DaskExecutor(concurrent.futures.Executor):
@@ -52,7 +53,7 @@ def _client(distributed, address: str):
     "A client of the scheduler at `address`, or a clear error when none answers in time."
     try: return distributed.Client(address, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as e:
-        raise ConnectionError(f"No Dask scheduler answered at {address!r} within {CONNECT_TIMEOUT} s ({type(e).__name__}); "
+        raise InputConnectionError(f"No Dask scheduler answered at {address!r} within {CONNECT_TIMEOUT} s ({type(e).__name__}); "
                               "start one (dask scheduler) or pass 'local:N' for workers on this machine") from None
 
 def _local_cluster(distributed, n_workers: int):
@@ -70,13 +71,13 @@ def resolve_executor(executor=None): # None, a concurrent.futures executor, a Da
         distributed = _distributed()
         if executor.startswith("local:"):
             n_workers = executor.removeprefix("local:")
-            if not n_workers.isdigit() or int(n_workers) < 1: raise ValueError(f"'local:N' needs a positive number of workers, got {executor!r}")
+            if not n_workers.isdigit() or int(n_workers) < 1: raise InputValueError(f"'local:N' needs a positive number of workers, got {executor!r}")
             with _local_cluster(distributed, int(n_workers)) as cluster, distributed.Client(cluster) as client: yield DaskExecutor(client)
         else:
             with _client(distributed, executor) as client: yield DaskExecutor(client)
         return
     if type(executor).__name__ == "Client" and hasattr(executor, "get_executor"): yield DaskExecutor(executor); return
-    raise TypeError(f"executor must be None, a concurrent.futures.Executor, a dask.distributed Client, 'local:N' or a scheduler address; got {type(executor).__name__}")
+    raise InputTypeError(f"executor must be None, a concurrent.futures.Executor, a dask.distributed Client, 'local:N' or a scheduler address; got {type(executor).__name__}")
 
 # %% ../nbs/04b_cluster.ipynb #17ee8375
 def cores() -> int:

@@ -21,7 +21,7 @@ from .engine import (BestAveraging, BestCheckpoint, Callback, Checkpoints, Defau
 from .history import History
 from .optim import WarmupSchedule, build_optimizer, golden_plateau
 from .root import HISTORY_FILE
-from .utils import available, check_config, folder_lock, get_device, get_logger, load_weights, read_json, seed_everything, write_json, write_text
+from .utils import InputFileNotFoundError, InputKeyError, InputValueError, available, check_config, folder_lock, get_device, get_logger, load_weights, read_json, seed_everything, write_json, write_text
 
 # %% auto #0
 __all__ = ['MONITOR_SCHEMA', 'EVALUATOR_SCHEMA', 'PYOBJECT', 'SPEC', 'LOADER', 'RELATIVE_STOPPING', 'TRAINER_SCHEMA', 'LOADABLE',
@@ -36,18 +36,18 @@ def import_object(path: str # full dotted path, e.g. "torch.optim.Adam"
                  ):
     "The object at the dotted `path`: a module prefix, then attributes."
     parts = path.strip().split(".")
-    if len(parts) < 2 or not all(parts): raise ValueError(f"!pyobject {path!r}: expected a full dotted path like 'torch.optim.Adam'")
+    if len(parts) < 2 or not all(parts): raise InputValueError(f"!pyobject {path!r}: expected a full dotted path like 'torch.optim.Adam'")
     try: obj = importlib.import_module(parts[0])
     except ModuleNotFoundError as e:
         if e.name != parts[0]: raise
-        raise ValueError(f"!pyobject {path!r}: no module named {parts[0]!r}") from None
+        raise InputValueError(f"!pyobject {path!r}: no module named {parts[0]!r}") from None
     for i, part in enumerate(parts[1:], start=1):
         if hasattr(obj, part): obj = getattr(obj, part); continue
         module = ".".join(parts[:i + 1])
         try: obj = importlib.import_module(module)
         except ModuleNotFoundError as e:
             if e.name != module: raise
-            raise ValueError(f"!pyobject {path!r}: {'.'.join(parts[:i])!r} has no attribute or submodule {part!r}") from None
+            raise InputValueError(f"!pyobject {path!r}: {'.'.join(parts[:i])!r} has no attribute or submodule {part!r}") from None
     return obj
 
 # %% ../nbs/10_config.ipynb #c008
@@ -80,10 +80,10 @@ def load_config(config,      # a dict, or the path of a YAML file
     "The configuration as a fresh dict."
     if isinstance(config, dict): return copy.deepcopy(config)
     path = Path(config)
-    if not path.is_file(): raise FileNotFoundError(f"Configuration file {path} not found")
+    if not path.is_file(): raise InputFileNotFoundError(f"Configuration file {path} not found")
     try: cfg = yaml.load(path.read_text(encoding="utf-8"), Loader=loader or ConfigLoader)
-    except yaml.YAMLError as e: raise ValueError(f"{path} is not valid YAML: {e}") from None
-    if not isinstance(cfg, dict): raise ValueError(f"{path} must hold a mapping of sections, not {type(cfg).__name__}")
+    except yaml.YAMLError as e: raise InputValueError(f"{path} is not valid YAML: {e}") from None
+    if not isinstance(cfg, dict): raise InputValueError(f"{path} must hold a mapping of sections, not {type(cfg).__name__}")
     return cfg
 
 def dump_config(cfg: dict # configuration, possibly holding classes and functions
@@ -153,10 +153,10 @@ class Evaluator(Callback):
                  batch_size: int = 256,  # rows per batch for a Dataset
                 ) -> pd.DataFrame:
         "Evaluate `model` on `loader`; return the table of all evaluations so far."
-        if self.criterion is None: raise ValueError(f"{type(self).__name__}.evaluate needs a criterion")
+        if self.criterion is None: raise InputValueError(f"{type(self).__name__}.evaluate needs a criterion")
         device = self.device or next(model.parameters()).device
         out = predict_batches(model, as_loader(loader, batch_size), device, self.apply_model)
-        if out["y"] is None: raise ValueError(f"{type(self).__name__}: the batches have no targets to evaluate against")
+        if out["y"] is None: raise InputValueError(f"{type(self).__name__}: the batches have no targets to evaluate against")
         self.evaluate_outputs(out["pred"], out["y"], out["w"], out["sizes"])
         return self.data
 
@@ -252,15 +252,15 @@ def config_datasets(data: dict,   # the `data` section
     "(train, validation, test) datasets of a configuration; validation and test may be None."
     presplit = [k for k in ("train", "validation", "test") if k in data]
     if dataset is not None and ("dataset" in data or presplit):
-        raise ValueError("A dataset was passed to from_config but the configuration's data section defines one too")
+        raise InputValueError("A dataset was passed to from_config but the configuration's data section defines one too")
     if presplit:
-        if "train" not in presplit: raise ValueError("data: ready splits need at least 'train'")
+        if "train" not in presplit: raise InputValueError("data: ready splits need at least 'train'")
         if "dataset" in data or "split" in data or "train_prop" in data:
-            raise ValueError("data: give either 'dataset' (with split/train_prop) or ready train/validation/test, not both")
+            raise InputValueError("data: give either 'dataset' (with split/train_prop) or ready train/validation/test, not both")
         return tuple(build(data[k]) if k in data else None for k in ("train", "validation", "test"))
     dataset = dataset if dataset is not None else build(data.get("dataset"))
-    if dataset is None: raise ValueError("data: no dataset; set data.dataset or pass dataset= to from_config")
-    if "split" in data and "train_prop" in data: raise ValueError("data: give either 'split' or 'train_prop', not both")
+    if dataset is None: raise InputValueError("data: no dataset; set data.dataset or pass dataset= to from_config")
+    if "split" in data and "train_prop" in data: raise InputValueError("data: give either 'split' or 'train_prop', not both")
     seed = data.get("seed", seed)
     if "subset" in data: dataset = subset_dataset(dataset, data["subset"], seed)
     ratios = (data["train_prop"], 1 - data["train_prop"]) if "train_prop" in data else data.get("split", (0.8, 0.1, 0.1))
@@ -346,7 +346,7 @@ def from_config(cls: ConfigTrainer,
                ) -> ConfigTrainer:
     "A trainer, its run folder and all its parts, built from a checked configuration."
     if resume and run_dir is None:
-        if isinstance(config, dict): raise ValueError("resume=True needs run_dir, or the path of a run folder's config.yaml")
+        if isinstance(config, dict): raise InputValueError("resume=True needs run_dir, or the path of a run folder's config.yaml")
         run_dir = Path(config).parent
     cfg = load_config(config)
     check_config(cfg, TRAINER_SCHEMA, f"trainer config {config}" if not isinstance(config, dict) else "trainer config")
@@ -404,7 +404,7 @@ def close(self: ConfigTrainer):
 @patch
 def run_test(self: ConfigTrainer) -> pd.DataFrame:
     "Evaluate the trained model on the test set; write `test_result.json`."
-    if self.test_dl is None: raise ValueError("This configuration has no test set: use a three-way data.split or data.test")
+    if self.test_dl is None: raise InputValueError("This configuration has no test set: use a three-way data.split or data.test")
     with folder_lock(self.run_dir, "run folder"):
         self.tester.evaluate(self.trainer.model, self.test_dl)
         self.tester.report()
@@ -428,7 +428,7 @@ class FingerprintTable(torch.utils.data.Dataset):
         from sol_trainer.datasets import load_pic50, load_tpsa
         from sol_trainer.featurize import MorganFeaturizer, featurize
         tables = {"pic50": load_pic50, "tpsa": load_tpsa, "pic50_active": load_pic50}
-        if table not in tables: raise ValueError(f"Unknown table {table!r}; choose one of {', '.join(tables)}")
+        if table not in tables: raise InputValueError(f"Unknown table {table!r}; choose one of {', '.join(tables)}")
         df = tables[table]()
         y = (df["value"] >= 7).astype(np.float32) if table == "pic50_active" else df["value"].astype(np.float32)
         self.x = torch.from_numpy(featurize(df["smiles_string"], MorganFeaturizer(radius, n_bits), progress=False))
@@ -485,7 +485,7 @@ def loadable_object(path: str,  # dotted path of a `!pyobject` tag
     module, name = _package_module(path)
     obj = getattr(module, name, None) if module is not None and not name.startswith("_") else None
     if obj is None or not _safe_kind(obj, module):
-        raise ValueError(f"!pyobject {path!r} is not loaded: loading a run calls only modules, optimizers and schedulers of "
+        raise InputValueError(f"!pyobject {path!r} is not loaded: loading a run calls only modules, optimizers and schedulers of "
                          f"{', '.join(SAFE_PACKAGES)}, functions of {' and '.join(SAFE_FUNCTION_MODULES)}, and what the program registered. "
                          "Register it with sol_trainer.config.register_loadable, pass allow=[...], or trusted=True "
                          "if you trust this run folder (that runs code the file names)")
@@ -508,9 +508,9 @@ def load_run(run_dir: str | Path,      # a run folder written by `ConfigTrainer.
     "The trained model of a run with its criterion's post-processing, ready to predict."
     run_dir = Path(run_dir)
     path = run_dir / f"{weights}.safetensors"
-    if not path.is_file(): raise FileNotFoundError(f"{path} not found: the run has no {weights!r} weights")
+    if not path.is_file(): raise InputFileNotFoundError(f"{path} not found: the run has no {weights!r} weights")
     cfg = load_config(run_dir / "config.yaml", None if trusted else RunLoader)
-    if "model" not in cfg: raise ValueError(f"{run_dir / 'config.yaml'} has no model section")
+    if "model" not in cfg: raise InputValueError(f"{run_dir / 'config.yaml'} has no model section")
     resolve = (lambda node: node) if trusted else functools.partial(resolve_refs, allow=allow)
     device = get_device(device)
     model = load_weights(build(resolve(cfg["model"])), path, device)
@@ -532,8 +532,8 @@ def apply_params(config: dict, # configuration (left unchanged)
         path = [*_PREFIXES[head], *rest] if head in _PREFIXES and rest else name.split(".")
         node = cfg
         for i, key in enumerate(path[:-1]):
-            if not isinstance(node.get(key, {}), dict): raise KeyError(f"Parameter {name!r}: {'.'.join(path[:i + 1])} is not a section")
-            if key not in node and i >= len(_PREFIXES.get(head, ())): raise KeyError(f"Parameter {name!r}: the configuration has no {'.'.join(path[:i + 1])}")
+            if not isinstance(node.get(key, {}), dict): raise InputKeyError(f"Parameter {name!r}: {'.'.join(path[:i + 1])} is not a section")
+            if key not in node and i >= len(_PREFIXES.get(head, ())): raise InputKeyError(f"Parameter {name!r}: the configuration has no {'.'.join(path[:i + 1])}")
             node = node.setdefault(key, {})
         node[path[-1]] = value
     return cfg
@@ -545,7 +545,7 @@ class ConfigObjective:
                  metric: str = "val_loss", # history column to optimise (e.g. `loss_avg`, `auroc`)
                  mode: str = "min",        # "min" or "max"
                 ):
-        if mode not in ("min", "max"): raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        if mode not in ("min", "max"): raise InputValueError(f"mode must be 'min' or 'max', got {mode!r}")
         self.config, self.dataset, self.metric, self.mode = load_config(config), dataset, metric, mode
 
     def __call__(self, params: dict, budget: int, trial_dir: Path) -> dict:
@@ -553,7 +553,7 @@ class ConfigObjective:
         cfg["training"].update(num_epochs=int(budget), path=str(trial_dir), progress=False)
         resume = (Path(trial_dir) / "checkpoints").is_dir()
         history, _ = ConfigTrainer.from_config(cfg, self.dataset, resume=resume, run_dir=trial_dir).run_training()
-        if self.metric not in history: raise KeyError(f"metric {self.metric!r} is not in the history (columns: {list(history.columns)})")
+        if self.metric not in history: raise InputKeyError(f"metric {self.metric!r} is not in the history (columns: {list(history.columns)})")
         best = history[self.metric].min() if self.mode == "min" else history[self.metric].max()
         return {"loss": float(best), "reward": float(-best if self.mode == "min" else best), "epochs": len(history)}
 

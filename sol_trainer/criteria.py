@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .utils import dataset_attr, split_batch
+from .utils import InputValueError, dataset_attr, split_batch
 
 # %% auto #0
 __all__ = ['dataset_targets', 'get_regression_flags', 'get_target_scale', 'weighted_masked_mean', 'MixedCriterion',
@@ -22,7 +22,7 @@ def _item_target(item):
     y = split_batch(item)[2]
     if y is None:
         found = f"a dict with keys {sorted(item)}" if isinstance(item, dict) else type(item).__name__
-        raise ValueError(f"dataset item has no key 'y' or other target: expected (x, y), (x, w, y) or a dict with key 'y', got {found}")
+        raise InputValueError(f"dataset item has no key 'y' or other target: expected (x, y), (x, w, y) or a dict with key 'y', got {found}")
     return y
 
 def dataset_targets(dataset,               # indexable dataset of (x, y), (x, w, y) or dict items
@@ -30,7 +30,7 @@ def dataset_targets(dataset,               # indexable dataset of (x, y), (x, w,
                    ) -> np.ndarray:
     "Targets of the first `n_rows` items as a float64 array of shape (rows, columns)."
     n = len(dataset) if n_rows is None else min(n_rows, len(dataset))
-    if n == 0: raise ValueError("dataset_targets: the dataset is empty")
+    if n == 0: raise InputValueError("dataset_targets: the dataset is empty")
     return np.stack([np.asarray(_item_target(dataset[i]), dtype=np.float64).reshape(-1) for i in range(n)])
 
 # %% ../nbs/03c_criteria.ipynb #c010
@@ -82,7 +82,7 @@ def _sample_weights(weight, shape: tuple, device) -> torch.Tensor | None:
     n, c = shape
     allowed = [(n,), (n, 1)] + ([(n, c)] if c > 1 else [])
     if tuple(w.shape) not in allowed:
-        raise ValueError(f"criterion: weight shape {tuple(w.shape)} is not one of {', '.join(map(str, allowed))} "
+        raise InputValueError(f"criterion: weight shape {tuple(w.shape)} is not one of {', '.join(map(str, allowed))} "
                          "(per sample, or per sample and column; per-column weights go to `column_weights`)")
     return w.reshape(n, -1)
 
@@ -90,7 +90,7 @@ def _columns(t: torch.Tensor, n_columns: int | None = None) -> torch.Tensor:
     "`t` as a (B, C) tensor (a `[B]` vector becomes one column), checked to have `n_columns` columns when given."
     t = t[:, None] if t.ndim == 1 else t
     if n_columns is not None and (t.ndim != 2 or t.shape[1] != n_columns):
-        raise ValueError(f"criterion: output shape {tuple(t.shape)} has {t.shape[-1]} columns, "
+        raise InputValueError(f"criterion: output shape {tuple(t.shape)} has {t.shape[-1]} columns, "
                          f"the criterion was built for {n_columns}")
     return t
 
@@ -99,7 +99,7 @@ def _paired(output: torch.Tensor, target, n_columns: int | None = None) -> tuple
     target = _columns(torch.as_tensor(target, device=output.device).to(output.dtype))
     output = _columns(output)
     if output.shape != target.shape:
-        raise ValueError(f"criterion: output shape {tuple(output.shape)} does not match target shape {tuple(target.shape)}")
+        raise InputValueError(f"criterion: output shape {tuple(output.shape)} does not match target shape {tuple(target.shape)}")
     return _columns(output, n_columns), target
 
 def _elementwise_loss(output: torch.Tensor, target: torch.Tensor,
@@ -140,7 +140,7 @@ class _Criterion:
         "Rebuild a criterion from its `state_dict()`."
         args = dict(state)
         name = args.pop("criterion", cls.name)
-        if name != cls.name: raise ValueError(f"{cls.__name__}.from_state: state is for criterion {name!r}")
+        if name != cls.name: raise InputValueError(f"{cls.__name__}.from_state: state is for criterion {name!r}")
         return cls(**args)
 
     def __repr__(self): return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self._args().items())})"
@@ -159,7 +159,7 @@ class MixedCriterion(_Criterion):
         n = len(self.regression_flags)
         def per_column(values, what, default):
             values = [default] * n if values is None else [float(v) for v in np.asarray(values, dtype=np.float64).reshape(-1)]
-            if len(values) != n: raise ValueError(f"MixedCriterion: {what} has {len(values)} values for {n} columns")
+            if len(values) != n: raise InputValueError(f"MixedCriterion: {what} has {len(values)} values for {n} columns")
             return values
         mean, std = per_column(mean, "mean", 0.0), per_column(std, "std", 1.0)
         self.mean = [m if r and np.isfinite(m) else 0.0 for r, m in zip(self.regression_flags, mean)]
@@ -234,7 +234,7 @@ class MulticlassCriterion(_Criterion):
     def _losses(self, output, target, unscaled):
         target = torch.as_tensor(target, device=output.device)
         if output.ndim != 2 or target.shape not in ((output.shape[0],), (output.shape[0], 1)):
-            raise ValueError(f"criterion: output shape {tuple(output.shape)} does not match target shape "
+            raise InputValueError(f"criterion: output shape {tuple(output.shape)} does not match target shape "
                              f"{tuple(target.shape)} (expected (B, classes) logits and (B,) class indices)")
         target = target.reshape(-1)
         mask = ~torch.isnan(target) if target.is_floating_point() else torch.ones_like(target, dtype=torch.bool)
@@ -257,7 +257,7 @@ class ElementwiseCriterion(_Criterion):
     name = "elementwise"
 
     def __init__(self, kind: str = "mse"): # "mse" or "bce"
-        if kind not in ("mse", "bce"): raise ValueError(f"ElementwiseCriterion: kind must be 'mse' or 'bce', got {kind!r}")
+        if kind not in ("mse", "bce"): raise InputValueError(f"ElementwiseCriterion: kind must be 'mse' or 'bce', got {kind!r}")
         self.kind = kind
 
     def _losses(self, output, target, unscaled):
@@ -281,13 +281,13 @@ def criterion_from_name(name: str,        # one of auto, mixed, multiclass, mult
                        ):
     "Criterion called `name`, configured from `dataset` where it needs one."
     key = name.lower()
-    if key not in _FROM_NAME: raise ValueError(f"Unknown criterion {name!r}; valid names: {', '.join(_FROM_NAME)}")
-    if key in ("auto", "mixed") and dataset is None: raise ValueError(f"criterion {name!r} needs a dataset")
+    if key not in _FROM_NAME: raise InputValueError(f"Unknown criterion {name!r}; valid names: {', '.join(_FROM_NAME)}")
+    if key in ("auto", "mixed") and dataset is None: raise InputValueError(f"criterion {name!r} needs a dataset")
     return _FROM_NAME[key](dataset)
 
 def criterion_from_state(state: dict): # a criterion's `state_dict()`
     "Rebuild a criterion of any kind from its `state_dict()`."
     classes = {c.name: c for c in (MixedCriterion, MulticlassCriterion, ElementwiseCriterion)}
     name = state.get("criterion")
-    if name not in classes: raise ValueError(f"Unknown criterion {name!r} in state; valid: {', '.join(classes)}")
+    if name not in classes: raise InputValueError(f"Unknown criterion {name!r} in state; valid: {', '.join(classes)}")
     return classes[name].from_state(state)

@@ -12,7 +12,7 @@ import pandas as pd
 import rdkit
 from rdkit import Chem, RDConfig, rdBase
 
-from .utils import get_logger
+from .utils import InputFileNotFoundError, InputValueError, get_logger
 
 # %% auto #0
 __all__ = ['COLUMNS', 'rdkit_data_path', 'rdkit_quiet', 'parse_smiles', 'load_pic50', 'load_tpsa', 'load_multitask',
@@ -27,10 +27,10 @@ def rdkit_data_path(relpath: str,         # path inside the folder, e.g. "NCI/fi
                    ) -> Path:
     "Path of a data file shipped with the installed RDKit; `FileNotFoundError` when it is missing."
     roots = {"data": RDConfig.RDDataDir, "contrib": RDConfig.RDContribDir}
-    if where not in roots: raise ValueError(f"where must be 'data' or 'contrib', got {where!r}")
+    if where not in roots: raise InputValueError(f"where must be 'data' or 'contrib', got {where!r}")
     path = Path(roots[where]) / relpath
     if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist: the installed RDKit {rdkit.__version__} lacks the data file "
+        raise InputFileNotFoundError(f"{path} does not exist: the installed RDKit {rdkit.__version__} lacks the data file "
                                 f"{relpath!r} in its {where} folder ({roots[where]}). Install the RDKit wheel from PyPI, which ships it.")
     return path
 

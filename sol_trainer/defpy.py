@@ -20,7 +20,7 @@ from .history import History, read_history
 from .metrics import classification_metrics, regression_metrics
 from .root import HISTORY_FILE
 from .tune import hyperband
-from .utils import atomic_write, get_device, get_logger, read_json, require, seed_everything, write_json
+from .utils import InputFileNotFoundError, InputKeyError, InputTypeError, InputValueError, atomic_write, get_device, get_logger, read_json, require, seed_everything, write_json
 
 # %% auto #0
 __all__ = ['MAX_CHUNK', 'NEEDS', 'DEFPY_FLAGS', 'ArrayRows', 'MatrixBatchGenerator', 'H5pyBatchGenerator', 'MaxNormConstraint',
@@ -54,7 +54,7 @@ class MatrixBatchGenerator(TensorLoader):
                  seed: int = 0,                 # seed of the shuffling generator
                 ):
         X, Y = np.asarray(X), None if Y is None else np.asarray(Y)
-        if Y is not None and len(X) != len(Y): raise ValueError(f"X has {len(X)} rows but Y has {len(Y)}")
+        if Y is not None and len(X) != len(Y): raise InputValueError(f"X has {len(X)} rows but Y has {len(Y)}")
         self.X, self.Y = X, Y
         super().__init__({"x": ArrayRows(X), **({} if Y is None else {"y": ArrayRows(Y)})}, batch_size or MAX_CHUNK, shuffle, seed)
 
@@ -74,10 +74,10 @@ def get_train_val_generator(cls: MatrixBatchGenerator,
                             seed: int = 0,           # seed of the split and of the training shuffles
                            ) -> tuple[MatrixBatchGenerator, MatrixBatchGenerator]:
     "A shuffled training generator and an unshuffled validation generator holding `val_ratio` of the rows."
-    if not 0 < val_ratio < 1: raise ValueError(f"val_ratio must lie strictly between 0 and 1, got {val_ratio}")
+    if not 0 < val_ratio < 1: raise InputValueError(f"val_ratio must lie strictly between 0 and 1, got {val_ratio}")
     n = len(X)
     n_val = int(round(n * val_ratio))
-    if not 0 < n_val < n: raise ValueError(f"val_ratio {val_ratio} of {n} rows leaves an empty training or validation set")
+    if not 0 < n_val < n: raise InputValueError(f"val_ratio {val_ratio} of {n} rows leaves an empty training or validation set")
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).numpy()
     train, val = np.sort(order[n_val:]), np.sort(order[:n_val])
     return (MatrixBatchGenerator(X[train], Y[train], batch_size, shuffle=True, seed=seed), MatrixBatchGenerator(X[val], Y[val]))
@@ -88,7 +88,7 @@ def _read_h5(path: str) -> tuple[np.ndarray, np.ndarray]:
     h5py = require("h5py", "hdf5", "reading HDF5 files")
     with h5py.File(path, "r") as f:
         for key in ("data", "label"):
-            if key not in f: raise KeyError(f"{path} has no dataset {key!r} (it has {sorted(f.keys())})")
+            if key not in f: raise InputKeyError(f"{path} has no dataset {key!r} (it has {sorted(f.keys())})")
         return f["data"][()], f["label"][()]
 
 class H5pyBatchGenerator(MatrixBatchGenerator):
@@ -101,7 +101,7 @@ class H5pyBatchGenerator(MatrixBatchGenerator):
                  seed: int = 0,                 # seed of the shuffling generator
                 ):
         paths = sorted(glob.glob(str(glob_str)))
-        if not paths: raise FileNotFoundError(f"No HDF5 file matches {glob_str!r}")
+        if not paths: raise InputFileNotFoundError(f"No HDF5 file matches {glob_str!r}")
         parts = [_read_h5(p) for p in paths]
         X, Y = np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts])
         if process_x_y is not None: X, Y = process_x_y(X, Y)
@@ -115,7 +115,7 @@ class MaxNormConstraint(Callback):
                  max_norm: float,        # largest norm of one unit's weight vector
                  module_match: str = "*", # fnmatch glob of qualified module names
                 ):
-        if max_norm <= 0: raise ValueError(f"max_norm must be positive, got {max_norm}")
+        if max_norm <= 0: raise InputValueError(f"max_norm must be positive, got {max_norm}")
         self.max_norm, self.module_match = float(max_norm), module_match
 
     @torch.no_grad()
@@ -155,7 +155,7 @@ class EpochMetrics(Callback):
         self.count += len(y)
 
     def after_epoch(self, trainer):
-        if trainer.val_targets is None: raise ValueError("The validation generator yields no labels: it must yield (x, y) batches")
+        if trainer.val_targets is None: raise InputValueError("The validation generator yields no labels: it must yield (x, y) batches")
         val = self.model.eval_metrics(_numpy(trainer.val_targets), _numpy(self.model.postprocess(trainer.val_preds)))
         row = {"train_loss": trainer.train_loss, **{f"train_{k}": s / self.count for k, s in self.sums.items() if k != "loss"},
                "val_loss": trainer.val_loss, **{f"val_{k}": float(v) for k, v in val.items() if k != "loss"}}
@@ -178,14 +178,14 @@ class BaseModel:
                  args=None,     # command-line arguments; `cpu` and `debug` are read (None: both off)
                 ):
         if type(self).init_model is BaseModel.init_model:
-            raise TypeError(f"{type(self).__name__} must define init_model(self), which calls "
+            raise InputTypeError(f"{type(self).__name__} must define init_model(self), which calls "
                             "super().init_model(network, criterion, optimizer, constraints)")
         self.config, self.args = dict(config), args
         self.debug = bool(getattr(args, "debug", False))
         self.device, self.epoch, self.network = get_device("cpu" if getattr(args, "cpu", False) else None), 0, None
         self.init_model()
         if self.network is None:
-            raise TypeError(f"{type(self).__name__}.init_model() must call super().init_model(network, criterion, optimizer, constraints)")
+            raise InputTypeError(f"{type(self).__name__}.init_model() must call super().init_model(network, criterion, optimizer, constraints)")
 
     def init_model(self,
                    network: nn.Module,   # the network; called as network(x)
@@ -195,8 +195,8 @@ class BaseModel:
                   ):
         "Register the parts built by a subclass's `init_model()` and move the network to the device."
         criterion = criterion or self.default_criterion
-        if criterion is None: raise ValueError(f"{type(self).__name__}.init_model: pass a criterion")
-        if optimizer is None: raise ValueError(f"{type(self).__name__}.init_model: pass an optimizer")
+        if criterion is None: raise InputValueError(f"{type(self).__name__}.init_model: pass a criterion")
+        if optimizer is None: raise InputValueError(f"{type(self).__name__}.init_model: pass an optimizer")
         self.network, self.optimizer, self.constraints = network.to(self.device), optimizer, list(constraints)
         self.criterion, self.loss = criterion, RecordingLoss(criterion)
         if self.debug: get_logger("defpy").info("Network:\n%s\nOptimizer:\n%s", self.network, self.optimizer)
@@ -215,7 +215,7 @@ class BaseModel:
            ) -> dict:
         "Train (resuming from the newest checkpoint in `folder`) until `stop_epoch` epochs are done; return that epoch's row."
         folder = Path(folder)
-        if val_gen is None: raise ValueError("fit needs a validation generator: the metrics and the reward are computed on it")
+        if val_gen is None: raise InputValueError("fit needs a validation generator: the metrics and the reward are computed on it")
         done = latest_checkpoint(folder / "models")
         if done is not None and int(done.stem.split("_")[1]) >= stop_epoch: self.load(folder, stop_epoch)
         else:
@@ -234,10 +234,10 @@ class BaseModel:
         if epoch is None:
             saved = {int(p.stem.split("_")[1]) for p in (folder / "models").glob("epoch_*.pt")}
             rewards = _epochs_done(folder)["hyperband_reward"].loc[lambda r: r.index.isin(saved)].dropna()
-            if rewards.empty: raise FileNotFoundError(f"No saved epoch with a reward in {folder}")
+            if rewards.empty: raise InputFileNotFoundError(f"No saved epoch with a reward in {folder}")
             epoch = int(rewards.idxmax())
         path = folder / "models" / f"epoch_{epoch:04d}.pt"
-        if not path.is_file(): raise FileNotFoundError(f"No saved model for epoch {epoch}: {path} is missing")
+        if not path.is_file(): raise InputFileNotFoundError(f"No saved model for epoch {epoch}: {path} is missing")
         state = read_checkpoint(path, self.device) # checked against its digest; nothing unpickled
         self.network.load_state_dict(state["model"]); self.optimizer.load_state_dict(state["optimizer"])
         self.epoch = epoch
@@ -253,7 +253,7 @@ class BaseModel:
         "The criterion (`loss`) and `eval_metrics` over the whole of `gen`."
         out = predict_batches(self.network, gen, self.device)
         pred, y = out["pred"], out["y"]
-        if y is None: raise ValueError("evaluate needs a generator of (x, y) batches; this one yields no labels")
+        if y is None: raise InputValueError("evaluate needs a generator of (x, y) batches; this one yields no labels")
         metrics = self.eval_metrics(_numpy(y), _numpy(self.postprocess(pred)))
         return {"loss": float(self.criterion(pred, y)), **{k: float(v) for k, v in metrics.items() if k != "loss"}}
 
@@ -285,7 +285,7 @@ def load_model_def(path: str | Path,       # the user's def.py
                   ):
     "Copy `path` into `result_dir` as `model_def.py` and import it from there, as a module named after that copy's path."
     src, dst = Path(path), Path(result_dir) / "model_def.py"
-    if not src.is_file(): raise FileNotFoundError(f"Model definition file {src} not found")
+    if not src.is_file(): raise InputFileNotFoundError(f"Model definition file {src} not found")
     dst.parent.mkdir(parents=True, exist_ok=True)
     if not dst.exists() or not src.samefile(dst): shutil.copyfile(src, dst)
     name = f"sol_trainer_model_def_{hashlib.sha1(str(dst.resolve()).encode()).hexdigest()[:12]}" # one module per result directory
@@ -308,7 +308,7 @@ def check_model_def(module,    # the imported def.py
         names = ", ".join(f"{name} (needed by {' '.join(flags)})" for name, flags in missing.items())
         raise AttributeError(f"{getattr(module, 'source_file', module.__file__)} does not define {names}")
     lacking = [m for m in ("fit", "load", "evaluate", "predict") if not hasattr(getattr(module, "Model", BaseModel), m)]
-    if lacking: raise TypeError(f"Model in {module.source_file} lacks {', '.join(lacking)}: make it a subclass of sol_trainer.defpy.BaseModel")
+    if lacking: raise InputTypeError(f"Model in {module.source_file} lacks {', '.join(lacking)}: make it a subclass of sol_trainer.defpy.BaseModel")
 
 def train_val_generators(module,          # the imported def.py
                          data_dir: str,   # data directory
@@ -346,7 +346,7 @@ def search_best(module, args, data: Path, result: Path, epochs: int, batch_size:
 def load_best(module, args, result: Path) -> tuple[BaseModel, int]:
     "The best configuration's model at its best-reward epoch, and that epoch."
     best = result / "best_config"
-    if not best.exists(): raise FileNotFoundError(f"{best} not found: run the hyperparameter search (-y) first")
+    if not best.exists(): raise InputFileNotFoundError(f"{best} not found: run the hyperparameter search (-y) first")
     model = module.Model(read_json(best / "params.json"), args)
     return model, model.load(best)
 
@@ -364,14 +364,14 @@ def test_best(module, args, data: Path, result: Path) -> dict:
 def check_pattern(pattern: str, data: Path, result: Path): # the `-p` glob, the data and result folders
     "Refuse a `-p` glob that could name files outside `data`, whose predictions would land outside `result`."
     if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
-        raise ValueError(f"-p {pattern!r}: the pattern must name files inside the data folder {data} (no absolute path, no '..'), "
+        raise InputValueError(f"-p {pattern!r}: the pattern must name files inside the data folder {data} (no absolute path, no '..'), "
                          f"so that every prediction lands inside {result / 'best_config'}")
 
 def predict_files(module, args, data: Path, result: Path, pattern: str) -> dict:
     "Predict each file of `data` matching `pattern` (`-p`) into `best_config/<file>.npy`, skipping existing outputs."
     check_pattern(pattern, data, result)
     inputs = sorted(p for p in data.glob(pattern) if p.is_file())
-    if not inputs: raise FileNotFoundError(f"No file in {data} matches {pattern!r}")
+    if not inputs: raise InputFileNotFoundError(f"No file in {data} matches {pattern!r}")
     model, done = None, {"written": [], "skipped": []}
     for path in inputs:
         out = result / "best_config" / f"{path.relative_to(data)}.npy"

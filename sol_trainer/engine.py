@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .utils import atomic_write, check_config, dataset_attr, get_logger, remove_leftovers, require, save_weights, split_batch
+from .utils import InputKeyError, InputValueError, atomic_write, check_config, dataset_attr, get_logger, remove_leftovers, require, save_weights, split_batch
 
 # %% auto #0
 __all__ = ['EVENTS', 'ORDER', 'SPLIT_NAMES', 'TASK_SCHEMA', 'EARLY_STOPPING_SCHEMA', 'TensorLoader', 'Callback',
@@ -36,8 +36,8 @@ class TensorLoader:
                  min_batch: int = 1,               # a trailing batch smaller than this is skipped
                 ):
         lengths = {k: len(v) for k, v in tensors.items()}
-        if len(set(lengths.values())) != 1: raise ValueError(f"Tensors differ in length: {lengths}")
-        if batch_size < 1: raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if len(set(lengths.values())) != 1: raise InputValueError(f"Tensors differ in length: {lengths}")
+        if batch_size < 1: raise InputValueError(f"batch_size must be at least 1, got {batch_size}")
         self.tensors, self.batch_size, self.shuffle, self.min_batch = tensors, int(batch_size), shuffle, min_batch
         self.n = next(iter(lengths.values()))
         self.generator = torch.Generator().manual_seed(seed)
@@ -87,7 +87,7 @@ def check_callbacks(callbacks: list): # the callbacks of one fit
     provided = {field for cb in callbacks for field in cb.provides}
     for cb in callbacks:
         missing = [field for field in cb.needs if field not in provided]
-        if missing: raise ValueError(f"{type(cb).__name__} needs {', '.join(missing)}, which no callback of this fit provides")
+        if missing: raise InputValueError(f"{type(cb).__name__} needs {', '.join(missing)}, which no callback of this fit provides")
 
 # %% ../nbs/03_engine.ipynb #c010
 def call_model(model: nn.Module, inputs):
@@ -139,7 +139,7 @@ def as_loader(data,                 # a map-style Dataset, or an iterable of bat
     if owner is None:
         return torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last, **common)
     if loader_kwargs.get("num_workers", 0) > 0 and not hasattr(owner, "state"):
-        raise ValueError(f"{type(owner).__name__} has switch_state() but no `state` attribute: with num_workers > 0 "
+        raise InputValueError(f"{type(owner).__name__} has switch_state() but no `state` attribute: with num_workers > 0 "
                          "the state must live in `state` so that it can travel to the worker processes")
     order = torch.utils.data.RandomSampler(data, generator=generator) if shuffle else torch.utils.data.SequentialSampler(data)
     sampler = SwitchStateSampler(torch.utils.data.BatchSampler(order, batch_size, drop_last), owner)
@@ -154,13 +154,13 @@ def split_sizes(n: int,       # rows to split
     "Part sizes: `ceil` for the first part, `floor` for the middle ones, the remainder for the last."
     ratios = [float(r) for r in ratios]
     if len(ratios) < 2 or any(r <= 0 for r in ratios):
-        raise ValueError(f"split ratios must be at least two positive numbers, got {ratios}")
-    if not math.isclose(sum(ratios), 1.0, abs_tol=1e-6): raise ValueError(f"split ratios {ratios} sum to {sum(ratios):.6g}, not 1")
+        raise InputValueError(f"split ratios must be at least two positive numbers, got {ratios}")
+    if not math.isclose(sum(ratios), 1.0, abs_tol=1e-6): raise InputValueError(f"split ratios {ratios} sum to {sum(ratios):.6g}, not 1")
     sizes = [math.ceil(n * ratios[0])] + [math.floor(n * r) for r in ratios[1:-1]]
     sizes.append(n - sum(sizes))
     names = SPLIT_NAMES.get(len(ratios), [f"part {i}" for i in range(len(ratios))])
     for name, size, ratio in zip(names, sizes, ratios):
-        if size <= 0: raise ValueError(f"The {name} part (ratio {ratio}) of {n} rows would be empty")
+        if size <= 0: raise InputValueError(f"The {name} part (ratio {ratio}) of {n} rows would be empty")
     return sizes
 
 def split_dataset(dataset,               # map-style dataset
@@ -179,7 +179,7 @@ def subset_dataset(dataset,         # map-style dataset
                    seed: int = 42,  # seed of the draw
                   ) -> torch.utils.data.Subset:
     "A random `fraction` of `dataset`, drawn without replacement (at least one row)."
-    if not 0 < fraction <= 1: raise ValueError(f"subset fraction must be in (0, 1], got {fraction}")
+    if not 0 < fraction <= 1: raise InputValueError(f"subset fraction must be in (0, 1], got {fraction}")
     n = len(dataset)
     keep = torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:max(1, math.ceil(n * fraction))]
     return torch.utils.data.Subset(dataset, sorted(keep.tolist()))
@@ -259,9 +259,9 @@ class Trainer:
                  repeat_valid: int = 1,       # validation passes per epoch; losses and predictions are averaged
                 ):
         if train_prop is not None:
-            if valid_dl is not None: raise ValueError("Pass either valid_dl or train_prop, not both")
+            if valid_dl is not None: raise InputValueError("Pass either valid_dl or train_prop, not both")
             train_dl, valid_dl = split_dataset(train_dl, (train_prop, 1 - train_prop), seed)
-        if repeat_train < 1 or repeat_valid < 1: raise ValueError(f"repeat_train and repeat_valid must be at least 1, got {repeat_train}, {repeat_valid}")
+        if repeat_train < 1 or repeat_valid < 1: raise InputValueError(f"repeat_train and repeat_valid must be at least 1, got {repeat_train}, {repeat_valid}")
         self.train_dl, self.valid_dl = as_loader(train_dl, batch_size, True, seed), as_loader(valid_dl, batch_size)
         self.model, self.loss_fn, self.optimizer, self.apply_model = model, loss_fn, optimizer, apply_model or call_model
         self.device, self.scheduler, self.tags = torch.device(device), scheduler, dict(tags or {})
@@ -324,7 +324,7 @@ def _train_epoch(self: Trainer) -> float:
             n = len(split_batch(self.batch)[2])
             total += self.loss * n; count += n
             for handler in after_batch: handler(self)
-    if count == 0: raise ValueError("The training loader yielded no batch: too few rows for the batch size")
+    if count == 0: raise InputValueError("The training loader yielded no batch: too few rows for the batch size")
     return (total / count).item()
 
 # %% ../nbs/03_engine.ipynb #x899090
@@ -446,9 +446,9 @@ class EarlyStopping(Callback):
                 ):
         fraction = isinstance(patience, float) and 0 < patience < 1
         if not (fraction or isinstance(patience, int) and patience >= 1):
-            raise ValueError(f"patience must be an int >= 1 or a float in (0, 1), got {patience!r}")
-        if not 0 < restart_after <= 1: raise ValueError(f"restart_after must be in (0, 1], got {restart_after}")
-        if rel_delta < 0: raise ValueError(f"rel_delta must be non-negative, got {rel_delta}")
+            raise InputValueError(f"patience must be an int >= 1 or a float in (0, 1), got {patience!r}")
+        if not 0 < restart_after <= 1: raise InputValueError(f"restart_after must be in (0, 1], got {restart_after}")
+        if rel_delta < 0: raise InputValueError(f"rel_delta must be non-negative, got {rel_delta}")
         self.patience, self.rel_delta, self.monitor = patience, rel_delta, monitor
         self.restart_after, self.with_restarts = restart_after, with_restarts
 
@@ -472,7 +472,7 @@ class EarlyStopping(Callback):
     def after_epoch(self, trainer):
         monitor = self.monitor or ("val_loss" if trainer.valid_dl is not None else "train_loss")
         if monitor not in trainer.record:
-            raise KeyError(f"EarlyStopping monitors {monitor!r}, which is not in the epoch record (keys: {list(trainer.record)})")
+            raise InputKeyError(f"EarlyStopping monitors {monitor!r}, which is not in the epoch record (keys: {list(trainer.record)})")
         value = float(trainer.record[monitor])
         if improves(value, self.best, rel_delta=self.rel_delta):
             self.best, self.wait, self.restart_armed, status = value, 0, True, "improved"
@@ -547,7 +547,7 @@ class DefaultEarlyStopping(Callback):
     def reset(self, index: str = "all"): # "all", or the key of the one task to reset
         "Restore the initial state of every task and the patience (`'all'`), or of the task `index` only."
         if index != "all" and index not in self.tasks:
-            raise KeyError(f"No early stopping task {index!r}; tasks are {list(self.tasks)}")
+            raise InputKeyError(f"No early stopping task {index!r}; tasks are {list(self.tasks)}")
         for key in (self.tasks if index == "all" else [index]):
             task = self.tasks[key]
             self.state[key] = {"best_score": task["init_best_score"], "current_grace_period": task["grace_period"],
@@ -570,10 +570,10 @@ class DefaultEarlyStopping(Callback):
         return improves(value, self.state[key]["best_score"], task["mode"], task["delta"])
 
     def _last_values(self, df: pd.DataFrame) -> dict[str, float]:
-        if len(df) == 0: raise ValueError("Early stopping got an empty metrics DataFrame: evaluate at least once first")
+        if len(df) == 0: raise InputValueError("Early stopping got an empty metrics DataFrame: evaluate at least once first")
         for key, task in self.tasks.items():
             if task["metric"] not in df.columns:
-                raise KeyError(f"Early stopping task {key!r} monitors {task['metric']!r}, which is not a column "
+                raise InputKeyError(f"Early stopping task {key!r} monitors {task['metric']!r}, which is not a column "
                                f"of the metrics frame (columns: {list(df.columns)})")
         return {key: float(df[task["metric"]].iloc[-1]) for key, task in self.tasks.items()}
 
@@ -633,7 +633,7 @@ class TensorBoard(Callback):
                  hparams: dict | None = None, # hyperparameters of this run, for the HParams tab
                  every: int = 1,              # write scalars every this many epochs (and at the last one)
                 ):
-        if every < 1: raise ValueError(f"every must be at least 1, got {every}")
+        if every < 1: raise InputValueError(f"every must be at least 1, got {every}")
         self.log_dir, self.hparams, self.every = Path(log_dir), hparams, every
 
     def before_fit(self, trainer):
@@ -731,7 +731,7 @@ class StopFile(Callback):
 class GradientClip(Callback):
     "Clip the global gradient norm to `max_norm` before every optimizer step."
     def __init__(self, max_norm: float, norm_type: float = 2.0): # largest allowed norm; which p-norm
-        if not max_norm > 0: raise ValueError(f"max_norm must be positive, got {max_norm}")
+        if not max_norm > 0: raise InputValueError(f"max_norm must be positive, got {max_norm}")
         self.max_norm, self.norm_type = max_norm, norm_type
 
     def before_step(self, trainer):
@@ -750,7 +750,7 @@ class BestAveraging(Callback):
                  within: float = 0.1,    # average those whose loss exceeds the best by at most this fraction of |best|
                  path: str | Path | None = None, # save the averaged weights here (`.safetensors`)
                 ):
-        if n_best < 1: raise ValueError(f"n_best must be at least 1, got {n_best}")
+        if n_best < 1: raise InputValueError(f"n_best must be at least 1, got {n_best}")
         self.n_best, self.within, self.path = n_best, within, path
 
     def before_fit(self, trainer):
@@ -813,10 +813,10 @@ def read_checkpoint(path: str | Path, # a file written by `Checkpoints`
                    ) -> dict:
     "The training state saved in `path`, read without running code and checked against its digest."
     try: state = torch.load(path, map_location=device, weights_only=True)
-    except Exception as e: raise ValueError(f"{path} is not a readable checkpoint ({type(e).__name__})") from None
+    except Exception as e: raise InputValueError(f"{path} is not a readable checkpoint ({type(e).__name__})") from None
     digest = state.pop("digest", None)  # None: written before checkpoints carried a digest
     if digest is not None and digest != state_digest(state):
-        raise ValueError(f"{path} is damaged: its content does not match the digest saved with it")
+        raise InputValueError(f"{path} is damaged: its content does not match the digest saved with it")
     return state
 
 # %% ../nbs/03_engine.ipynb #e9b652ca
@@ -847,7 +847,7 @@ def retune(optimizer: torch.optim.Optimizer, # restored from a checkpoint
         for key in [k for k in {**old, **new} if old.get(k) != new.get(k)]:
             was, now = old.get(key), new.get(key)
             if not (_is_number(was) and _is_number(now)):
-                raise ValueError(f"{source} was trained with optimizer setting {key}={was!r}, this run configures {now!r}: "
+                raise InputValueError(f"{source} was trained with optimizer setting {key}={was!r}, this run configures {now!r}: "
                                  "that cannot change on resume; restore it, or train without resuming")
             if key == "lr": _rescale_lr(group, scheduler, i, was, now)
             else: group[key] = now
@@ -870,7 +870,7 @@ def newest_intact_checkpoint(folder: str | Path, # folder written by `Checkpoint
         except ValueError as e: damaged.append(str(e)); continue
         if damaged: get_logger("engine").warning("%s; resuming from %s instead", "; ".join(damaged), path)
         return path, state
-    if damaged: raise ValueError(f"No intact checkpoint to resume from in {folder}: {'; '.join(damaged)}. "
+    if damaged: raise InputValueError(f"No intact checkpoint to resume from in {folder}: {'; '.join(damaged)}. "
                                  "To start over, delete the damaged files, or train without resuming")
     return None
 
@@ -884,7 +884,7 @@ class Checkpoints(Callback):
                  checkpoint_at=(),            # epoch counts (epochs done) at which to save as well
                  resume: bool = False,        # load the newest intact checkpoint in `folder` before training
                 ):
-        if save_every is not None and save_every < 1: raise ValueError(f"save_every must be at least 1, got {save_every}")
+        if save_every is not None and save_every < 1: raise InputValueError(f"save_every must be at least 1, got {save_every}")
         self.folder, self.save_every, self.checkpoint_at, self.resume = Path(folder), save_every, set(checkpoint_at), resume
 
     def _stateful(self, trainer) -> dict:
@@ -928,7 +928,7 @@ class Checkpoints(Callback):
         if changes: get_logger("engine").warning("Resuming from %s with the edited optimizer settings %s", path, ", ".join(changes))
         stateful = self._stateful(trainer)
         if set(stateful) != set(state["callbacks"]):
-            raise ValueError(f"{path} was saved with callbacks {sorted(state['callbacks'])}, this run has {sorted(stateful)}")
+            raise InputValueError(f"{path} was saved with callbacks {sorted(state['callbacks'])}, this run has {sorted(stateful)}")
         for key, cb in stateful.items(): cb.load_state_dict(trainer, state["callbacks"][key])
         set_rng_state({k: v.cpu() if isinstance(v, torch.Tensor) else v for k, v in state["rng"].items()})
         if state["loader_rng"] is not None: trainer.train_dl.generator.set_state(state["loader_rng"].cpu())

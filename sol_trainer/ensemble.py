@@ -28,7 +28,7 @@ from .root import (MODELS_DIR, OOF_FILE, OOF_METRICS_FILE, RootWriter, check_roo
 from .scale import SequentialScaler, scaler_from_dict
 from .uncertainty import fold_similarity, proba_columns, write_calibration
 if TYPE_CHECKING: from sol_trainer.train import TrainConfig # imported on use: the training chapter imports this one
-from .utils import accepts_argument, get_logger, save_weights, seed_everything, write_json, write_text
+from .utils import InputKeyError, InputValueError, accepts_argument, get_logger, save_weights, seed_everything, write_json, write_text
 
 # %% auto #0
 __all__ = ['MC_PASSES', 'LinearEnsemble', 'predict_tensors', 'has_dropout', 'submodel_spread', 'FoldJob', 'train_fold',
@@ -51,14 +51,14 @@ class LinearEnsemble(nn.Module):
                  class_labels: list[str] | None = None, # class names, for classification
                 ):
         super().__init__()
-        if not submodels: raise ValueError("An ensemble needs at least one submodel")
-        if task not in ("regression", "classification"): raise ValueError(f"task must be 'regression' or 'classification', got {task!r}")
+        if not submodels: raise InputValueError("An ensemble needs at least one submodel")
+        if task not in ("regression", "classification"): raise InputValueError(f"task must be 'regression' or 'classification', got {task!r}")
         self.submodels = nn.ModuleList(submodels)
         self.scalers, self.properties, self.task, self.class_labels = scalers, list(properties), task, class_labels
 
     def _property_index(self, batch) -> torch.Tensor:
         sel = batch.get("selector")
-        if sel is None: raise KeyError("The batch has no 'selector' block: build it with frame_tensors from a prepared frame")
+        if sel is None: raise InputKeyError("The batch has no 'selector' block: build it with frame_tensors from a prepared frame")
         if sel.shape[1] == 0: return torch.zeros(len(sel), dtype=torch.long, device=sel.device)
         return sel.argmax(1)
 
@@ -79,7 +79,7 @@ class LinearEnsemble(nn.Module):
                 temperature: float | None = None, # classification: None averages probabilities; a number averages logits, then divides by it
                ) -> tuple[torch.Tensor, torch.Tensor]:
         "Ensemble mean and standard deviation: (B,) each for regression, (B, classes) for classification."
-        if n_passes < 1: raise ValueError(f"n_passes must be at least 1, got {n_passes}")
+        if n_passes < 1: raise InputValueError(f"n_passes must be at least 1, got {n_passes}")
         monte_carlo = n_passes > 1 if monte_carlo is None else monte_carlo
         device = next(self.parameters()).device
         preds = []
@@ -125,7 +125,7 @@ def submodel_spread(ensemble: LinearEnsemble, # a regression ensemble
                     n_passes: int = MC_PASSES, # MC-dropout passes per submodel
                    ) -> np.ndarray:
     "Root mean over the submodels of each one's MC-dropout variance, per row, in original units."
-    if ensemble.task != "regression": raise ValueError("submodel_spread is for regression ensembles")
+    if ensemble.task != "regression": raise InputValueError("submodel_spread is for regression ensembles")
     variance = np.zeros(len(tensors["selector"]))
     for k, m in enumerate(ensemble.submodels):
         if not has_dropout(m): continue
@@ -193,10 +193,10 @@ def fold_splits(df: pd.DataFrame, # prepared frame with a fresh RangeIndex
                 random_seed: int, # seed of the shuffled split
                ) -> list[tuple[np.ndarray, np.ndarray]]:
     "(train rows, validation rows) per fold, keeping rows of one molecule (`smiles_string`) in one fold."
-    if not isinstance(n_fold, (int, np.integer)) or n_fold < 2: raise ValueError(f"n_fold must be an integer of at least 2, got {n_fold!r}")
+    if not isinstance(n_fold, (int, np.integer)) or n_fold < 2: raise InputValueError(f"n_fold must be an integer of at least 2, got {n_fold!r}")
     groups = df["smiles_string"].to_numpy() if "smiles_string" in df.columns else np.arange(len(df))
     n_groups = len(np.unique(groups))
-    if n_fold > n_groups: raise ValueError(f"n_fold={n_fold} is more than the {n_groups} distinct samples in the frame")
+    if n_fold > n_groups: raise InputValueError(f"n_fold={n_fold} is more than the {n_groups} distinct samples in the frame")
     return list(GroupKFold(n_splits=n_fold, shuffle=True, random_state=random_seed).split(df, groups=groups))
 
 def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + validation rows)
@@ -214,12 +214,12 @@ def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + vali
     "Train one submodel per fold into `root_dir` (the folds where `executor` sends them); return each fold's best validation loss."
     from sol_trainer.train import train_submodel # the training chapter re-exports this function, so it is imported on use
     submodel_trainer = submodel_trainer or train_submodel
-    if root_dir is None: raise ValueError("root_dir is required: pass the root given to prepare_train")
-    if scaler_dict is None: raise ValueError("scaler_dict is required: pass the scalers returned by prepare_train")
+    if root_dir is None: raise InputValueError("root_dir is required: pass the root given to prepare_train")
+    if scaler_dict is None: raise InputValueError("scaler_dict is required: pass the scalers returned by prepare_train")
     meta = load_features_meta(root_dir)
     check_root_free(root_dir)
     if not isinstance(random_seed, (int, np.integer)) or isinstance(random_seed, bool) or not 0 <= random_seed < 2**32 - n_fold:
-        raise ValueError(f"random_seed must be an integer in [0, 2**32 - n_fold), got {random_seed!r}")
+        raise InputValueError(f"random_seed must be an integer in [0, 2**32 - n_fold), got {random_seed!r}")
     check_prepared(dataframe, scaler_dict, meta, root_dir)
     df = dataframe.reset_index(drop=True)
     splits = fold_splits(df, n_fold, random_seed)
@@ -257,7 +257,7 @@ def with_domain(oof: pd.DataFrame, df: pd.DataFrame, splits: list) -> pd.DataFra
 def _augmenter(train_rows: pd.DataFrame, featurizer, meta: dict) -> list:
     "The `AugmentFeatures` callback for these rows, or nothing."
     if featurizer is None: return []
-    if "x" not in meta["feature_scalers"]: raise ValueError("augmented_featurizer needs a model trained on SMILES features")
+    if "x" not in meta["feature_scalers"]: raise InputValueError("augmented_featurizer needs a model trained on SMILES features")
     return [AugmentFeatures(train_rows["smiles_string"], featurizer, scaler_from_dict(meta["feature_scalers"]["x"]))]
 
 # %% ../nbs/04_ensemble.ipynb #n901

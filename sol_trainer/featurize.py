@@ -16,7 +16,7 @@ from rdkit.Chem import Descriptors, rdFingerprintGenerator
 from tqdm.auto import tqdm
 
 from .datasets import parse_smiles, rdkit_quiet
-from .utils import get_logger
+from .utils import InputTypeError, InputValueError, get_logger
 
 # %% auto #0
 __all__ = ['FEATURIZERS', 'PACKAGE_FEATURIZER_MODULES', 'SmilesParseError', 'mol_from_smiles', 'register_featurizer',
@@ -24,7 +24,7 @@ __all__ = ['FEATURIZERS', 'PACKAGE_FEATURIZER_MODULES', 'SmilesParseError', 'mol
            'ConcatFeaturizer', 'rows_message', 'chunk_results', 'featurize']
 
 # %% ../nbs/01a_featurize.ipynb #c005
-class SmilesParseError(ValueError):
+class SmilesParseError(InputValueError):
     "A SMILES that RDKit cannot parse."
 
 def mol_from_smiles(smiles: str # a SMILES string
@@ -88,12 +88,12 @@ def featurizer_from_dict(d: dict # output of a featurizer's `to_dict()`
     kind, version = params.pop("type", None), params.pop("rdkit_version", None)
     if kind not in FEATURIZERS: # perhaps a featurizer of a package module not imported yet
         for module in PACKAGE_FEATURIZER_MODULES: importlib.import_module(module)
-    if kind not in FEATURIZERS: raise ValueError(f"Unknown featurizer type {kind!r}; registered types: {sorted(FEATURIZERS)}")
+    if kind not in FEATURIZERS: raise InputValueError(f"Unknown featurizer type {kind!r}; registered types: {sorted(FEATURIZERS)}")
     if version is not None and version != rdkit.__version__:
         get_logger("featurize").warning("%s was described with RDKit %s but RDKit %s is installed; features may differ",
                                         kind, version, rdkit.__version__)
     try: return FEATURIZERS[kind].from_params(params)
-    except TypeError as e: raise ValueError(f"Cannot build {kind} from {params}: {e}") from e
+    except TypeError as e: raise InputValueError(f"Cannot build {kind} from {params}: {e}") from e
 
 # %% ../nbs/01a_featurize.ipynb #c010
 @register_featurizer
@@ -104,8 +104,8 @@ class MorganFeaturizer(Featurizer):
                  n_bits: int = 2048,           # length of the folded fingerprint
                  use_chirality: bool = True,   # include R/S tags in the atom environments
                  counts: bool = False):        # count environments instead of setting bits
-        if int(radius) < 0: raise ValueError(f"radius must be >= 0, got {radius}")
-        if int(n_bits) < 1: raise ValueError(f"n_bits must be >= 1, got {n_bits}")
+        if int(radius) < 0: raise InputValueError(f"radius must be >= 0, got {radius}")
+        if int(n_bits) < 1: raise InputValueError(f"n_bits must be >= 1, got {n_bits}")
         self.radius, self.n_bits, self.use_chirality, self.counts = int(radius), int(n_bits), bool(use_chirality), bool(counts)
         self.names = [f"morgan{'_count' if self.counts else ''}_{i}" for i in range(self.n_bits)]
         self._generator = None
@@ -148,9 +148,9 @@ class RDKit2DFeaturizer(Featurizer):
         names = [n for n, _ in Descriptors._descList] if names is None else list(names)
         known = _descriptor_functions()
         unknown = [n for n in names if n not in known]
-        if unknown: raise ValueError(f"Unknown RDKit descriptor(s) {unknown}; see rdkit.Chem.Descriptors._descList for valid names")
-        if len(set(names)) != len(names): raise ValueError(f"Descriptor names repeat: {sorted({n for n in names if names.count(n) > 1})}")
-        if not names: raise ValueError("names must not be empty")
+        if unknown: raise InputValueError(f"Unknown RDKit descriptor(s) {unknown}; see rdkit.Chem.Descriptors._descList for valid names")
+        if len(set(names)) != len(names): raise InputValueError(f"Descriptor names repeat: {sorted({n for n in names if names.count(n) > 1})}")
+        if not names: raise InputValueError("names must not be empty")
         self.names = names
 
     def params(self) -> dict: return {"names": list(self.names)}
@@ -166,9 +166,9 @@ class RDKit2DFeaturizer(Featurizer):
 class ConcatFeaturizer(Featurizer):
     "Concatenation of the vectors of several featurizers."
     def __init__(self, *featurizers: Featurizer): # featurizers whose outputs are joined, in this order
-        if not featurizers: raise ValueError("ConcatFeaturizer needs at least one featurizer")
+        if not featurizers: raise InputValueError("ConcatFeaturizer needs at least one featurizer")
         bad = [f for f in featurizers if not isinstance(f, Featurizer)]
-        if bad: raise TypeError(f"ConcatFeaturizer takes Featurizer instances, got {bad}")
+        if bad: raise InputTypeError(f"ConcatFeaturizer takes Featurizer instances, got {bad}")
         self.featurizers = list(featurizers)
         self.names = [f"{i}_{n}" for i, f in enumerate(self.featurizers) for n in f.names]
 
@@ -189,7 +189,7 @@ def _featurize_chunk(featurizer: Featurizer, smiles: list) -> tuple[np.ndarray, 
         except SmilesParseError:
             failed.append(i); continue
         if v.shape != (featurizer.n_features,):
-            raise ValueError(f"{featurizer!r} returned shape {v.shape} for {s!r}; expected ({featurizer.n_features},)")
+            raise InputValueError(f"{featurizer!r} returned shape {v.shape} for {s!r}; expected ({featurizer.n_features},)")
         out[i] = v
     return out, failed
 
@@ -214,7 +214,7 @@ def chunk_results(work,                 # function(featurizer, chunk of SMILES) 
                   chunk_size: int,      # SMILES per call
                  ):
     "(start, result) for consecutive chunks of `values`, in order, computed here or by joblib workers."
-    if chunk_size < 1: raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    if chunk_size < 1: raise InputValueError(f"chunk_size must be >= 1, got {chunk_size}")
     starts = range(0, len(values), chunk_size)
     chunks = (values[s:s + chunk_size] for s in starts)
     if n_jobs == 1: return zip(starts, map(partial(work, featurizer), chunks))
@@ -227,7 +227,7 @@ def featurize(smiles: list[str] | pd.Series, # SMILES to featurize; a Series' in
               chunk_size: int = 256          # SMILES per joblib task
              ) -> np.ndarray:
     "(N, F) float32 matrix of the featurized `smiles`; one `ValueError` listing every row that fails to parse."
-    if getattr(featurizer, "is_graph", False): raise TypeError(f"{featurizer!r} makes graphs, not vectors: use sol_trainer.graphs.featurize_graphs")
+    if getattr(featurizer, "is_graph", False): raise InputTypeError(f"{featurizer!r} makes graphs, not vectors: use sol_trainer.graphs.featurize_graphs")
     labels = smiles.index.tolist() if isinstance(smiles, pd.Series) else list(range(len(smiles)))
     values = list(smiles)
     out, failed = np.zeros((len(values), featurizer.n_features), dtype=np.float32), []
@@ -236,5 +236,5 @@ def featurize(smiles: list[str] | pd.Series, # SMILES to featurize; a Series' in
             out[start:start + len(x)] = x
             failed += [(labels[start + i], values[start + i]) for i in bad]
             bar.update(len(x))
-    if failed: raise ValueError(_parse_error_message(failed, len(values)))
+    if failed: raise InputValueError(_parse_error_message(failed, len(values)))
     return out

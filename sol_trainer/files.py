@@ -18,7 +18,7 @@ from .infer import DOMAIN_COLUMNS, REGRESSION_COLUMNS, predict
 from .load import load_ensemble
 from .recipes import train_recipe
 from .uncertainty import Calibration, proba_columns
-from .utils import atomic_write, get_logger, write_json
+from .utils import InputFileNotFoundError, InputImportError, InputIsADirectoryError, InputKeyError, InputValueError, atomic_write, get_logger, write_json
 
 # %% auto #0
 __all__ = ['TABLE_FORMATS', 'CHUNK_ROWS', 'MELTED_COLUMNS', 'table_format', 'check_table', 'check_folder', 'read_chunks',
@@ -31,12 +31,12 @@ CHUNK_ROWS = 10_000 # rows read, predicted and written at a time
 def table_format(path: str | Path) -> str: # a table's file name
     "'csv' or 'parquet', from the suffix of `path`."
     fmt = TABLE_FORMATS.get(Path(path).suffix.lower())
-    if fmt is None: raise ValueError(f"{path}: unknown table format {Path(path).suffix!r}; use one of {', '.join(TABLE_FORMATS)}")
+    if fmt is None: raise InputValueError(f"{path}: unknown table format {Path(path).suffix!r}; use one of {', '.join(TABLE_FORMATS)}")
     return fmt
 
 def _pyarrow_parquet():
     try: import pyarrow.parquet as pq
-    except ImportError: raise ImportError('Parquet files need pyarrow: pip install "sol_trainer[parquet]"') from None
+    except ImportError: raise InputImportError('Parquet files need pyarrow: pip install "sol_trainer[parquet]"') from None
     return pq
 
 def _header(path: Path, fmt: str) -> tuple[list[str], int]:
@@ -45,7 +45,7 @@ def _header(path: Path, fmt: str) -> tuple[list[str], int]:
         meta = _pyarrow_parquet().ParquetFile(path)
         return meta.schema_arrow.names, min(meta.metadata.num_rows, 1)
     try: head = pd.read_csv(path, nrows=1)
-    except pd.errors.EmptyDataError: raise ValueError(f"{path} is empty: it has no header line") from None
+    except pd.errors.EmptyDataError: raise InputValueError(f"{path} is empty: it has no header line") from None
     return list(head.columns), len(head)
 
 def check_table(path: str | Path, # CSV or Parquet file to read
@@ -53,20 +53,20 @@ def check_table(path: str | Path, # CSV or Parquet file to read
                ) -> list[str]:
     "The columns of the table `path`, after checking that it exists, is not empty, has data rows and has `columns`."
     path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"{path} does not exist")
-    if path.is_dir(): raise IsADirectoryError(f"{path} is a folder, not a table file")
+    if not path.exists(): raise InputFileNotFoundError(f"{path} does not exist")
+    if path.is_dir(): raise InputIsADirectoryError(f"{path} is a folder, not a table file")
     fmt = table_format(path)
-    if path.stat().st_size == 0: raise ValueError(f"{path} is empty (0 bytes)")
+    if path.stat().st_size == 0: raise InputValueError(f"{path} is empty (0 bytes)")
     names, rows = _header(path, fmt)
-    if not rows: raise ValueError(f"{path} has a header but no data rows")
+    if not rows: raise InputValueError(f"{path} has a header but no data rows")
     missing = [c for c in columns if c not in names]
-    if missing: raise KeyError(f"{path} has no column(s) {missing}; it has {names}")
+    if missing: raise InputKeyError(f"{path} has no column(s) {missing}; it has {names}")
     return names
 
 def check_folder(path: str | Path): # a file or folder about to be written
     "Raise unless the folder that will hold `path` exists."
     folder = Path(path).parent
-    if not folder.is_dir(): raise FileNotFoundError(f"The folder {folder} does not exist (to hold {Path(path).name}); create it first")
+    if not folder.is_dir(): raise InputFileNotFoundError(f"The folder {folder} does not exist (to hold {Path(path).name}); create it first")
 
 def read_chunks(path: str | Path,           # CSV or Parquet file
                 chunk_rows: int = CHUNK_ROWS, # rows per chunk
@@ -83,7 +83,7 @@ def read_chunks(path: str | Path,           # CSV or Parquet file
             yield chunk.set_axis(pd.RangeIndex(start, start + len(chunk)))
             start += len(chunk)
     except (pd.errors.ParserError, UnicodeDecodeError) as e: # a broken line, or a file that is not text
-        raise ValueError(f"{path} cannot be read as CSV: {e}") from None
+        raise InputValueError(f"{path} cannot be read as CSV: {e}") from None
 
 def read_table(path: str | Path) -> pd.DataFrame: # CSV or Parquet file
     "The whole table."
@@ -125,7 +125,7 @@ def check_numbers(values: pd.Series, # a property column (or a melted table's `v
     if numbers.all() or numbers.mean() < 0.5: return # numbers only, or class labels (`prepare_train` names any numbers among them)
     text = cells[~numbers]
     shown = ", ".join(f"row {r} {v!r}" for r, v in text.head(5).items()) + (f" and {len(text) - 5} more" if len(text) > 5 else "")
-    raise ValueError(f"Column {column!r} mixes numbers and text: {shown}; a property to regress holds numbers only (leave unmeasured cells empty)")
+    raise InputValueError(f"Column {column!r} mixes numbers and text: {shown}; a property to regress holds numbers only (leave unmeasured cells empty)")
 
 def melt_targets(table: pd.DataFrame,       # wide table
                  smiles_column: str,        # column of SMILES
@@ -133,12 +133,12 @@ def melt_targets(table: pd.DataFrame,       # wide table
                 ) -> pd.DataFrame:
     "One row per measured (molecule, property): `smiles_string`, `prop`, `value`."
     missing = [c for c in [smiles_column, *target_columns] if c not in table.columns]
-    if missing: raise KeyError(f"The table has no column(s) {missing}; it has {list(table.columns)}")
-    if not target_columns: raise ValueError(f"The table has no property column to train on, only {list(table.columns)}")
+    if missing: raise InputKeyError(f"The table has no column(s) {missing}; it has {list(table.columns)}")
+    if not target_columns: raise InputValueError(f"The table has no property column to train on, only {list(table.columns)}")
     for c in target_columns: check_numbers(table[c], c)
     melted = table[[smiles_column, *target_columns]].melt(id_vars=smiles_column, var_name="prop", value_name="value")
     melted = melted.dropna(subset=["value"]).rename(columns={smiles_column: "smiles_string"}).reset_index(drop=True)
-    if melted.empty: raise ValueError(f"The columns {target_columns} hold no values to train on")
+    if melted.empty: raise InputValueError(f"The columns {target_columns} hold no values to train on")
     return melted
 
 # %% ../nbs/08a_files.ipynb #0e1423b0
@@ -196,7 +196,7 @@ def predict_table(root_dir: str | Path,     # trained model root
                   progress: bool = True,    # show a progress bar
                  ) -> dict:
     "Predict every row of `data` into `out`, streaming; return the counts, the unreadable rows and the speed."
-    if not Path(root_dir).is_dir(): raise FileNotFoundError(f"{root_dir} does not exist")
+    if not Path(root_dir).is_dir(): raise InputFileNotFoundError(f"{root_dir} does not exist")
     check_table(data, [smiles_column])
     table_format(out); check_folder(out) # a wrong output path is named now, not after the loading and the first chunk
     ensemble = load_ensemble(root_dir, device=device)

@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from .datasets import rdkit_quiet
 from .featurize import (Featurizer, SmilesParseError, _parse_error_message, chunk_results, mol_from_smiles,
                                    register_featurizer, rows_message)
+from .utils import InputTypeError, InputValueError
 
 # %% auto #0
 __all__ = ['ELEMENTS', 'ATOM_FEATURES', 'BOND_FEATURES', 'POLYMER_MODES', 'atom_feature_names', 'bond_feature_names',
@@ -103,7 +104,7 @@ def _graph_data(x: np.ndarray, ends: np.ndarray, bond_x: np.ndarray) -> Data:
                 edge_attr=torch.from_numpy(np.repeat(bond_x, 2, axis=0)))
 
 # %% ../nbs/01b_graphs.ipynb #c017
-class RepeatUnitError(ValueError):
+class RepeatUnitError(InputValueError):
     "A SMILES whose `*` atoms do not make a polymer repeat unit."
 
 def _periodic_bond(mol: Chem.Mol, stars: list[int], smiles: str) -> tuple[int, int, int]:
@@ -133,7 +134,7 @@ class GraphFeaturizer(Featurizer):
     def __init__(self,
                  polymer: str = "periodic", # "periodic": join the atoms bonded to the two '*' and drop them; "dummy": keep '*' as atoms
                  keep_h: bool = True):      # keep hydrogens written as atoms ([H]) as graph atoms
-        if polymer not in POLYMER_MODES: raise ValueError(f"polymer must be one of {POLYMER_MODES}, got {polymer!r}")
+        if polymer not in POLYMER_MODES: raise InputValueError(f"polymer must be one of {POLYMER_MODES}, got {polymer!r}")
         self.polymer, self.keep_h = polymer, bool(keep_h)
 
     def params(self) -> dict: return {"polymer": self.polymer, "keep_h": self.keep_h}
@@ -208,13 +209,13 @@ class GraphStore:
                   and edge_attr.shape[0] == n_edges)
         if not ok:
             shapes = ", ".join(f"{k} {tuple(getattr(self, k).shape)}" for k in _FIELDS)
-            raise ValueError(f"Inconsistent GraphStore tensors ({shapes}, atom_ptr ends at {atom_ptr[-1:].tolist()}, "
+            raise InputValueError(f"Inconsistent GraphStore tensors ({shapes}, atom_ptr ends at {atom_ptr[-1:].tolist()}, "
                              f"edge_ptr at {edge_ptr[-1:].tolist()})")
 
     @classmethod
     def from_graphs(cls, graphs: list[Data]): # graphs with x, edge_index (local indices) and edge_attr
         "Store of `graphs`, in this order."
-        if not graphs: raise ValueError("GraphStore.from_graphs needs at least one graph; GraphStore.empty makes a store without graphs")
+        if not graphs: raise InputValueError("GraphStore.from_graphs needs at least one graph; GraphStore.empty makes a store without graphs")
         return cls(torch.cat([g.x for g in graphs]), torch.cat([g.edge_index for g in graphs], dim=1),
                    torch.cat([g.edge_attr for g in graphs]), _ptr(torch.tensor([g.x.shape[0] for g in graphs])),
                    _ptr(torch.tensor([g.edge_index.shape[1] for g in graphs])))
@@ -307,7 +308,7 @@ def featurize_graphs(smiles: list[str] | pd.Series, # SMILES to featurize; a Ser
                     ) -> GraphStore:
     "`GraphStore` of the graphs of `smiles`, in order; one `ValueError` listing every row that fails."
     if not getattr(featurizer, "is_graph", False):
-        raise TypeError(f"featurize_graphs needs a graph featurizer (is_graph=True), got {featurizer!r}; featurize takes vector featurizers")
+        raise InputTypeError(f"featurize_graphs needs a graph featurizer (is_graph=True), got {featurizer!r}; featurize takes vector featurizers")
     labels = smiles.index.tolist() if isinstance(smiles, pd.Series) else list(range(len(smiles)))
     values = list(smiles)
     stores, unparsed, bad_units = [], [], []
@@ -319,6 +320,6 @@ def featurize_graphs(smiles: list[str] | pd.Series, # SMILES to featurize; a Ser
                 else: bad_units.append((labels[start + i], e))
             bar.update(min(chunk_size, len(values) - start))
     if unparsed or bad_units:
-        raise ValueError("\n".join(([_parse_error_message(unparsed, len(values))] if unparsed else []) +
+        raise InputValueError("\n".join(([_parse_error_message(unparsed, len(values))] if unparsed else []) +
                                    ([rows_message(bad_units, len(values), "are not valid polymer repeat units")] if bad_units else [])))
     return GraphStore.cat(stores) if stores else GraphStore.empty(featurizer.atom_dim, featurizer.bond_dim)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .engine import Callback, ORDER
 from .root import HISTORY_FILE
-from .utils import get_logger
+from .utils import InputFileNotFoundError, InputValueError, get_logger
 
 # %% auto #0
 __all__ = ['read_history', 'format_epoch_line', 'parse_log', 'History']
@@ -27,14 +27,14 @@ def _as_history(records: list[dict], # one dict per epoch record
                 source: str,          # where the records came from, for error messages
                ) -> pd.DataFrame:
     "Build the typed history table from `records`."
-    if not records: raise ValueError(f"no epoch records in {source}")
+    if not records: raise InputValueError(f"no epoch records in {source}")
     df = pd.DataFrame.from_records(records)
     missing = [c for c in _REQUIRED if c not in df.columns]
-    if missing: raise ValueError(f"history records in {source} lack the keys {missing}")
+    if missing: raise InputValueError(f"history records in {source} lack the keys {missing}")
     for c in df.columns:
         if c in _INT_COLS:
             vals = pd.to_numeric(df[c], errors="coerce")
-            if vals.isna().any(): raise ValueError(f"column {c!r} in {source} has missing or non-integer values")
+            if vals.isna().any(): raise InputValueError(f"column {c!r} in {source} has missing or non-integer values")
             df[c] = vals.astype(int)
         elif c in _BOOL_COLS: df[c] = df[c].map(lambda v: bool(v) and not (isinstance(v, float) and math.isnan(v))).astype(bool)
         else:
@@ -47,7 +47,7 @@ def _history_path(path: str | Path) -> Path:
     "The history file for a model root folder or a `.jsonl` path."
     p = Path(path)
     if p.is_dir(): p = p / HISTORY_FILE
-    if not p.is_file(): raise FileNotFoundError(f"no training history at {p}")
+    if not p.is_file(): raise InputFileNotFoundError(f"no training history at {p}")
     return p
 
 def read_history(path: str | Path, # model root folder, or the history `.jsonl` file
@@ -58,8 +58,8 @@ def read_history(path: str | Path, # model root folder, or the history `.jsonl` 
     for i, line in enumerate(p.read_text().splitlines(), 1):
         if not line.strip(): continue
         try: rec = json.loads(line)
-        except json.JSONDecodeError as e: raise ValueError(f"{p}, line {i}: not valid JSON ({e.msg})") from None
-        if not isinstance(rec, dict): raise ValueError(f"{p}, line {i}: expected a JSON object, got {type(rec).__name__}")
+        except json.JSONDecodeError as e: raise InputValueError(f"{p}, line {i}: not valid JSON ({e.msg})") from None
+        if not isinstance(rec, dict): raise InputValueError(f"{p}, line {i}: expected a JSON object, got {type(rec).__name__}")
         records.append(rec)
     return _as_history(records, str(p))
 
@@ -106,7 +106,7 @@ def _log_text(text_or_path) -> tuple[str, str]:
     if isinstance(text_or_path, str) and ("\n" in text_or_path or _EPOCH_LINE_RE.search(text_or_path)):
         return text_or_path, "the log text"
     p = Path(text_or_path)
-    if not p.is_file(): raise FileNotFoundError(f"log file not found: {p}")
+    if not p.is_file(): raise InputFileNotFoundError(f"log file not found: {p}")
     return p.read_text(errors="replace"), f"log file {p}"
 
 def parse_log(text_or_path: str | Path | list, # log text, a log file path, or a list of log file paths
@@ -114,7 +114,7 @@ def parse_log(text_or_path: str | Path | list, # log text, a log file path, or a
     "Read the epoch records logged by training out of captured log text."
     text, source = _log_text(text_or_path)
     records = [r for r in map(_parse_line, text.splitlines()) if r is not None]
-    if not records: raise ValueError(f"no epoch lines (`epoch fold=... epoch=...`) found in {source}")
+    if not records: raise InputValueError(f"no epoch lines (`epoch fold=... epoch=...`) found in {source}")
     return _as_history(records, source)
 
 # %% ../nbs/03a_history.ipynb #xe29dc7

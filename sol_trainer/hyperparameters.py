@@ -13,7 +13,7 @@ from fastcore.basics import patch
 from torch import nn
 from torch.nn import functional as F
 
-from .utils import get_logger
+from .utils import InputKeyError, InputTypeError, InputValueError, get_logger
 
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'INITIALIZERS', 'NORMS', 'OPTIMIZERS', 'LEAKY_RELU_SLOPE', 'HpConfig', 'compute_batch_size_range',
@@ -36,7 +36,7 @@ def _registry_name(registry: dict, value, field: str) -> str:
     if isinstance(value, str) and value in registry: return value
     for obj, name in [(o, n) for n, o in registry.items()] + _ALIASES.get(field, []):
         if value is obj: return name
-    raise ValueError(f"{field}={value!r} is not supported; choose one of {list(registry)}")
+    raise InputValueError(f"{field}={value!r} is not supported; choose one of {list(registry)}")
 
 # %% ../nbs/02_hyperparameters.ipynb #c008
 class _Field(NamedTuple):
@@ -69,14 +69,14 @@ def _coerce(field: str, value):
     if spec.kind == "name": return _registry_name(spec.check, value, field)
     if spec.kind == "choice":
         if not (isinstance(value, str) and value in spec.check):
-            raise ValueError(f"{field}={value!r} is not supported; choose one of {list(spec.check)}")
+            raise InputValueError(f"{field}={value!r} is not supported; choose one of {list(spec.check)}")
         return str(value)
     if spec.kind == "optional_float" and value is None: return None
     want_int = spec.kind == "int"
     if isinstance(value, bool) or not isinstance(value, Integral if want_int else Real):
-        raise ValueError(f"{field} must be {'an integer' if want_int else 'a number'}, got {value!r} ({type(value).__name__})")
+        raise InputValueError(f"{field} must be {'an integer' if want_int else 'a number'}, got {value!r} ({type(value).__name__})")
     value = int(value) if want_int else float(value)
-    if not (math.isfinite(value) and spec.check(value)): raise ValueError(f"{field}={value!r} is out of range: must be {spec.rule}")
+    if not (math.isfinite(value) and spec.check(value)): raise InputValueError(f"{field}={value!r} is out of range: must be {spec.rule}")
     return value
 
 # %% ../nbs/02_hyperparameters.ipynb #c011
@@ -95,9 +95,9 @@ class HpConfig:
     def set_values(self, values: Mapping # {field: value}
                   ) -> HpConfig:
         "Check all of `values`, then set them; returns self."
-        if not isinstance(values, Mapping): raise TypeError(f"set_values expects a dict, got {type(values).__name__}")
+        if not isinstance(values, Mapping): raise InputTypeError(f"set_values expects a dict, got {type(values).__name__}")
         unknown = [k for k in values if k not in _FIELDS]
-        if unknown: raise KeyError(f"Unknown hyperparameter(s) {unknown}; valid: {sorted(_FIELDS)}")
+        if unknown: raise InputKeyError(f"Unknown hyperparameter(s) {unknown}; valid: {sorted(_FIELDS)}")
         for k, v in {k: _coerce(k, v) for k, v in values.items()}.items(): object.__setattr__(self, k, v)
         return self
 
@@ -158,7 +158,7 @@ def compute_batch_size_range(min_passes: int,     # least optimizer steps per ep
                             ) -> tuple[int, int]:
     "(low, high) bounds for a batch-size search."
     for name, v in [("min_passes", min_passes), ("max_batch_size", max_batch_size), ("n_data", n_data)]:
-        if isinstance(v, bool) or not isinstance(v, Integral) or v < 1: raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, Integral) or v < 1: raise InputValueError(f"{name} must be a positive integer, got {v!r}")
     hi = round(min(n_data / min_passes, max_batch_size))
     lo = max(round(0.25 * hi), 2)
     return lo, (lo + 1 if hi <= lo else hi)
@@ -166,15 +166,15 @@ def compute_batch_size_range(min_passes: int,     # least optimizer steps per ep
 # %% ../nbs/02_hyperparameters.ipynb #c029
 def _n_rows(data: Mapping) -> int:
     "The first dimension shared by all tensors (or row sources, such as the graphs of the rows) of `data`."
-    if not isinstance(data, Mapping) or not data: raise ValueError("data must be a non-empty dict of tensors")
+    if not isinstance(data, Mapping) or not data: raise InputValueError("data must be a non-empty dict of tensors")
     sizes = {}
     for k, v in data.items():
         if not (isinstance(v, torch.Tensor) or hasattr(v, "__getitem__") and hasattr(v, "__len__")):
-            raise TypeError(f"data[{k!r}] must be a tensor or a row source, got {type(v).__name__}")
+            raise InputTypeError(f"data[{k!r}] must be a tensor or a row source, got {type(v).__name__}")
         sizes[k] = len(v)
-    if len(set(sizes.values())) != 1: raise ValueError(f"All tensors in data must have the same number of rows, got {sizes}")
+    if len(set(sizes.values())) != 1: raise InputValueError(f"All tensors in data must have the same number of rows, got {sizes}")
     n = next(iter(sizes.values()))
-    if n < 1: raise ValueError("data has no rows")
+    if n < 1: raise InputValueError("data has no rows")
     return n
 
 def _pass_fits(model: nn.Module, data: Mapping, size: int, device: torch.device, backward: bool) -> bool:
@@ -198,7 +198,7 @@ def compute_max_batch(model: nn.Module,              # model called as `model(ba
     "Largest batch size, halving from `init_size`, whose pass fits in `device`'s memory."
     n = _n_rows(data)
     if isinstance(init_size, bool) or not isinstance(init_size, Integral) or init_size < 1:
-        raise ValueError(f"init_size must be a positive integer, got {init_size!r}")
+        raise InputValueError(f"init_size must be a positive integer, got {init_size!r}")
     device, was_training, log = torch.device(device), model.training, get_logger("hyperparameters")
     saved = {k: b.detach().to("cpu", copy=True) for k, b in model.named_buffers()}
     size = min(int(init_size), n)

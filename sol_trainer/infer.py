@@ -18,7 +18,7 @@ from .load import load_ensemble
 from .prepare import check_frame, frame_tensors, prepare_infer, scalers_fingerprint
 from .root import MANIFEST_FILE, MODELS_DIR, OOF_FILE, load_features_meta, load_scalers, read_oof, root_holds_model
 from .uncertainty import Calibration, check_level, domain_of, proba_columns
-from .utils import get_device
+from .utils import InputFileNotFoundError, InputTypeError, InputValueError, get_device
 
 # %% auto #0
 __all__ = ['REGRESSION_COLUMNS', 'DOMAIN_COLUMNS', 'eval_ensemble', 'predict']
@@ -32,28 +32,28 @@ def _saved_shapes(root_dir) -> dict[str, tuple] | None:
 
 def _check_root(ensemble, root_dir):
     "Raise a clear error unless `root_dir` is the trained root `ensemble` was loaded from (or one equal to it)."
-    if not isinstance(ensemble, LinearEnsemble): raise TypeError(f"ensemble must be a LinearEnsemble (from load_ensemble), got {type(ensemble).__name__}")
-    if not isinstance(root_dir, (str, os.PathLike)): raise TypeError(f"root_dir must be a path, got {type(root_dir).__name__}")
-    if not root_holds_model(root_dir): raise FileNotFoundError(f"{root_dir} holds no trained model ({MANIFEST_FILE} is missing): pass the root the ensemble was loaded from")
+    if not isinstance(ensemble, LinearEnsemble): raise InputTypeError(f"ensemble must be a LinearEnsemble (from load_ensemble), got {type(ensemble).__name__}")
+    if not isinstance(root_dir, (str, os.PathLike)): raise InputTypeError(f"root_dir must be a path, got {type(root_dir).__name__}")
+    if not root_holds_model(root_dir): raise InputFileNotFoundError(f"{root_dir} holds no trained model ({MANIFEST_FILE} is missing): pass the root the ensemble was loaded from")
     meta = load_features_meta(root_dir)
     if [ensemble.properties, ensemble.task, ensemble.class_labels] != [meta["properties"], meta["task"], meta["class_labels"]]:
-        raise ValueError(f"The ensemble predicts {ensemble.properties} ({ensemble.task}), but {root_dir} holds a model of {meta['properties']} "
+        raise InputValueError(f"The ensemble predicts {ensemble.properties} ({ensemble.task}), but {root_dir} holds a model of {meta['properties']} "
                          f"({meta['task']}): pass the root the ensemble was loaded from")
     if scalers_fingerprint(ensemble.scalers) != scalers_fingerprint(load_scalers(root_dir)):
-        raise ValueError(f"The ensemble's label scalers differ from those of {root_dir}: pass the root the ensemble was loaded from")
+        raise InputValueError(f"The ensemble's label scalers differ from those of {root_dir}: pass the root the ensemble was loaded from")
     saved = _saved_shapes(root_dir)
     if saved is not None and saved != {k: tuple(v.shape) for k, v in ensemble.submodels[0].state_dict().items()}:
-        raise ValueError(f"The ensemble's submodels do not have the shapes of those saved in {root_dir} (another featurizer or model size?): "
+        raise InputValueError(f"The ensemble's submodels do not have the shapes of those saved in {root_dir} (another featurizer or model size?): "
                          "pass the root the ensemble was loaded from")
 
 def _check_options(ensemble, device, ensemble_kwargs_dict, batch_size):
     "Raise a clear error for a device, forward arguments or batch size that `eval_ensemble` cannot use."
     if device is not None: get_device(device)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1: raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
-    if not isinstance(ensemble_kwargs_dict, (dict, type(None))): raise TypeError(f"ensemble_kwargs_dict must be a dict or None, got {type(ensemble_kwargs_dict).__name__}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1: raise InputValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    if not isinstance(ensemble_kwargs_dict, (dict, type(None))): raise InputTypeError(f"ensemble_kwargs_dict must be a dict or None, got {type(ensemble_kwargs_dict).__name__}")
     takes = [p for p in inspect.signature(ensemble.forward).parameters if p != "batch"]
     unknown = [k for k in ensemble_kwargs_dict or {} if k not in takes]
-    if unknown: raise TypeError(f"The ensemble's forward takes no argument {unknown}; it takes {takes}")
+    if unknown: raise InputTypeError(f"The ensemble's forward takes no argument {unknown}; it takes {takes}")
 
 def eval_ensemble(ensemble: LinearEnsemble,   # loaded with `load_ensemble`
                   root_dir: str | Path,       # its model root
@@ -118,7 +118,7 @@ def predict(root_dir: str | Path,       # trained model root
     _check_options(ensemble, device, None, batch_size)
     check_frame(dataframe, training=False)
     taken = [c for c in _output_columns(ensemble) if c in dataframe.columns]
-    if taken: raise ValueError(f"The frame already has the column(s) {taken} that predict adds: rename or drop them")
+    if taken: raise InputValueError(f"The frame already has the column(s) {taken} that predict adds: rename or drop them")
     calibration = (calibration or Calibration.from_root(root_dir)) if calibrate else None
     if calibration is not None and ensemble.task == "regression": calibration.check(dataframe["prop"], level)
     tensors = frame_tensors(prepare_infer(dataframe, featurizer, root_dir, n_jobs=n_jobs, progress=progress), with_y=False)

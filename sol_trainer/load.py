@@ -12,7 +12,7 @@ from .ensemble import LinearEnsemble
 from .models import model_class, model_name
 from .root import (MANIFEST_FILE, MODEL_FILE, REQUIRED_FILES, load_classlabels, load_features_meta, load_hps, load_scalers,
                               read_oof, submodel_paths, verify_root) # the readers are `st.load.*` too
-from .utils import accepts_argument, get_device, load_weights, read_json
+from .utils import InputValueError, accepts_argument, get_device, load_weights, read_json
 
 # %% auto #0
 __all__ = ['load_ensemble']
@@ -22,7 +22,7 @@ def _submodel_class(recorded: str, given: type | None) -> type:
     "The class to rebuild: the recorded one, after checking that `given` (if any) is that class."
     if given is None: return model_class(recorded)
     if recorded not in (model_name(given), f"{given.__module__}.{given.__qualname__}"):
-        raise ValueError(f"The root was trained with the model class {recorded!r}, not {model_name(given)!r}; "
+        raise InputValueError(f"The root was trained with the model class {recorded!r}, not {model_name(given)!r}; "
                          "pass the recorded class, or none to rebuild it")
     return given
 
@@ -35,7 +35,7 @@ def load_ensemble(root_dir: str | Path,     # complete model root
     device, root = get_device(device), Path(root_dir)
     manifest = verify_root(root)
     unlisted = [rel for rel in REQUIRED_FILES if rel not in manifest["files"]]
-    if unlisted: raise ValueError(f"{root / MANIFEST_FILE} does not list {', '.join(unlisted)}: the root is damaged or incomplete; retrain it")
+    if unlisted: raise InputValueError(f"{root / MANIFEST_FILE} does not list {', '.join(unlisted)}: the root is damaged or incomplete; retrain it")
     saved = read_json(root / MODEL_FILE)
     submodel_cls = _submodel_class(saved["class"], submodel_cls)
     kwargs = {**saved["kwargs"], **(submodel_kwargs_dict or {})}

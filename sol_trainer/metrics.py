@@ -12,6 +12,7 @@ import torch
 from scipy.integrate import trapezoid
 from scipy.stats import norm, pearsonr, spearmanr
 from sklearn.metrics import accuracy_score, f1_score, mean_absolute_error, mean_squared_error, r2_score, roc_auc_score
+from .utils import InputValueError
 
 # %% auto #0
 __all__ = ['regression_metrics', 'classification_metrics', 'task_metrics', 'spearman_abs_err_std', 'sklearn_metric', 'rmse',
@@ -61,7 +62,7 @@ def task_metrics(y: np.ndarray,      # true values (or labels)
                  proba: np.ndarray | None = None, # class probabilities, for classification
                 ) -> dict[str, float]:
     "`regression_metrics` or `classification_metrics` of the rows."
-    if task not in ("regression", "classification"): raise ValueError(f"task must be 'regression' or 'classification', got {task!r}")
+    if task not in ("regression", "classification"): raise InputValueError(f"task must be 'regression' or 'classification', got {task!r}")
     return classification_metrics(y, y_hat, proba) if task == "classification" else regression_metrics(y, y_hat)
 
 # %% ../nbs/03b_metrics.ipynb #xca381e
@@ -206,6 +207,6 @@ def classification_uncertainty_metrics(y: np.ndarray,      # true labels, values
                                       ) -> dict[str, float]:
     "Accuracy, macro F1, AUROC and expected calibration error of class probabilities."
     index = pd.Index(class_labels).get_indexer(np.asarray(y).ravel())
-    if (index < 0).any(): raise ValueError(f"labels {sorted(set(np.asarray(y).ravel()[index < 0]))} are not in class_labels")
+    if (index < 0).any(): raise InputValueError(f"labels {sorted(set(np.asarray(y).ravel()[index < 0]))} are not in class_labels")
     proba = np.asarray(proba, np.float64)
     return {**classification_metrics(index, proba.argmax(axis=1), proba), "ece": expected_calibration_error(index, proba)}

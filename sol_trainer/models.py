@@ -10,6 +10,7 @@ from torch import nn
 
 from .hyperparameters import HpConfig
 from .prepare import INPUT_KEYS
+from .utils import InputValueError
 
 # %% auto #0
 __all__ = ['MODELS', 'PACKAGE_MODEL_MODULES', 'get_unit_sequence', 'assemble_inputs', 'register_model', 'model_name',
@@ -64,7 +65,7 @@ def model_class(name: str) -> type: # name recorded in a model root
     for cls in MODELS.values():
         if f"{cls.__module__}.{cls.__qualname__}" == name: return cls
     if (cls := _package_class(name)) is not None: return cls
-    raise ValueError(f"The model class {name!r} is not registered, so it is not loaded (loading never imports what a file names); "
+    raise InputValueError(f"The model class {name!r} is not registered, so it is not loaded (loading never imports what a file names); "
                      f"registered: {sorted(MODELS)}. Decorate your class with sol_trainer.models.register_model before loading")
 
 # %% ../nbs/03e_models.ipynb #c011

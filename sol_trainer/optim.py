@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from .engine import Callback, ORDER
+from .utils import InputTypeError, InputValueError
 
 # %% auto #0
 __all__ = ['GOLDEN_FACTOR', 'OPTIMIZERS', 'linear_warmup', 'WarmupSchedule', 'golden_plateau', 'Lookahead', 'lookahead_radam',
@@ -21,7 +22,7 @@ def linear_warmup(optimizer: torch.optim.Optimizer, # optimizer whose learning r
                   warmup_steps: int = 1000,          # optimizer steps until the full learning rate
                  ) -> torch.optim.lr_scheduler.LambdaLR:
     "LambdaLR raising the learning rate linearly to its value over `warmup_steps` steps, then constant."
-    if warmup_steps < 1: raise ValueError(f"warmup_steps must be at least 1, got {warmup_steps}")
+    if warmup_steps < 1: raise InputValueError(f"warmup_steps must be at least 1, got {warmup_steps}")
     return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / warmup_steps))
 
 # %% ../nbs/03d_optim.ipynb #c030
@@ -29,7 +30,7 @@ class WarmupSchedule(Callback):
     "Linear learning-rate warmup over the first `warmup_steps` batches, repeated after every optimizer restart (`trainer.optimizer_restarts`)."
     order = ORDER["metrics"]
     def __init__(self, warmup_steps: int = 1000): # optimizer steps until the full learning rate
-        if warmup_steps < 1: raise ValueError(f"warmup_steps must be at least 1, got {warmup_steps}")
+        if warmup_steps < 1: raise InputValueError(f"warmup_steps must be at least 1, got {warmup_steps}")
         self.warmup_steps = warmup_steps
 
     def before_fit(self, trainer):
@@ -62,8 +63,8 @@ class Lookahead(torch.optim.Optimizer):
                  alpha: float = 0.5,               # fraction of the way the slow weights move at each sync
                  k: int = 6,                       # fast steps between syncs
                 ):
-        if not 0 < alpha <= 1: raise ValueError(f"alpha must be in (0, 1], got {alpha}")
-        if k < 1: raise ValueError(f"k must be at least 1, got {k}")
+        if not 0 < alpha <= 1: raise InputValueError(f"alpha must be in (0, 1], got {alpha}")
+        if k < 1: raise InputValueError(f"k must be at least 1, got {k}")
         self.optimizer, self.alpha, self.k, self.n_steps = optimizer, alpha, int(k), 0
         super().__init__(optimizer.param_groups, optimizer.defaults)
         self.param_groups = optimizer.param_groups  # the very same list: lr changes reach the inner optimizer
@@ -134,9 +135,9 @@ def build_optimizer(kind,          # optimizer class or callable, or a name in `
     "The optimizer `kind` over `params`."
     if isinstance(kind, str):
         if kind.lower() not in OPTIMIZERS:
-            raise ValueError(f"Unknown optimizer {kind!r}; valid names: {', '.join(OPTIMIZERS)}, or an optimizer class")
+            raise InputValueError(f"Unknown optimizer {kind!r}; valid names: {', '.join(OPTIMIZERS)}, or an optimizer class")
         kind = OPTIMIZERS[kind.lower()]
-    if not callable(kind): raise TypeError(f"optimizer must be a name or a callable, got {kind!r}")
+    if not callable(kind): raise InputTypeError(f"optimizer must be a name or a callable, got {kind!r}")
     if isinstance(params, nn.Module):
         model = params
         params = decay_groups(model, kwargs.pop("weight_decay", 0.0))

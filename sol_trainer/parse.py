@@ -11,6 +11,7 @@ import pandas as pd
 
 from .history import HISTORY_FILE, parse_log, read_history
 from .metrics import binned_rmv_rmse, coverage_curve, interval_coverage
+from .utils import InputValueError
 
 _all_ = ["HISTORY_FILE", "parse_log", "read_history"]  # re-exported
 
@@ -29,7 +30,7 @@ def best_epochs(history: pd.DataFrame, # history from `read_history` or `parse_l
     rows = []
     for fold, g in h.groupby("fold", sort=True):
         loss = g["val_loss"] if g["val_loss"].notna().any() else g["train_loss"]
-        if loss.isna().all(): raise ValueError(f"fold {fold} has neither val_loss nor train_loss values")
+        if loss.isna().all(): raise InputValueError(f"fold {fold} has neither val_loss nor train_loss values")
         rows.append(loss.idxmin())
     return h.loc[rows].reset_index(drop=True)
 
@@ -40,7 +41,7 @@ def summarize(history: pd.DataFrame, # history from `read_history` or `parse_log
     best = best_epochs(history)
     cols = {c: _METRIC_RE.match(c) for c in best.columns if isinstance(c, str)}
     cols = {c: (m["prop"], m["metric"]) for c, m in cols.items() if m}
-    if not cols: raise ValueError("the history has no per-property metric columns `val_<metric>:<property>`")
+    if not cols: raise InputValueError("the history has no per-property metric columns `val_<metric>:<property>`")
     props = list(dict.fromkeys(p for p, _ in cols.values()))
     metrics = list(dict.fromkeys(m for _, m in cols.values()))
     def values(metric, prop): return best[f"val_{metric}:{prop}"].astype(float) if f"val_{metric}:{prop}" in best else pd.Series([np.nan])

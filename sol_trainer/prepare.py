@@ -15,7 +15,7 @@ import torch
 from .featurize import ConcatFeaturizer, featurize, featurizer_from_dict
 from .root import FEATURES_FILE, FEATURES_TEXT_FILE, check_root_free, load_features_meta
 from .scale import Scaler, SequentialScaler, choose_feature_scaler, choose_label_scaler, scaler_from_dict
-from .utils import folder_lock, get_logger, write_json, write_text
+from .utils import InputKeyError, InputNotADirectoryError, InputTypeError, InputValueError, folder_lock, get_logger, write_json, write_text
 
 # %% auto #0
 __all__ = ['FEATURE_DICT_COLUMNS', 'INPUT_KEYS', 'log', 'DUPLICATES', 'check_frame', 'value_kind', 'task_of', 'real_values',
@@ -47,21 +47,21 @@ def check_frame(df: pd.DataFrame, # melted frame
                 training: bool = True, # `value` is required for training
                ):
     "Raise a clear error if `df` cannot be prepared: empty, missing columns, null values, or names and SMILES that are not strings."
-    if not isinstance(df, pd.DataFrame): raise TypeError(f"Expected a pandas DataFrame, got {type(df).__name__}")
-    if len(df) == 0: raise ValueError("The DataFrame is empty: there is nothing to prepare")
+    if not isinstance(df, pd.DataFrame): raise InputTypeError(f"Expected a pandas DataFrame, got {type(df).__name__}")
+    if len(df) == 0: raise InputValueError("The DataFrame is empty: there is nothing to prepare")
     required = ["prop"] + (["value"] if training else [])
     missing = [c for c in required if c not in df.columns]
-    if missing: raise KeyError(f"The DataFrame lacks the required column(s) {missing}; it has {list(df.columns)}")
+    if missing: raise InputKeyError(f"The DataFrame lacks the required column(s) {missing}; it has {list(df.columns)}")
     inputs = [c for c in ("smiles_string",) + FEATURE_DICT_COLUMNS if c in df.columns]
-    if not inputs: raise KeyError("The DataFrame needs at least one input column: smiles_string, graph_feats or node_feats")
-    if not df.index.is_unique: raise ValueError("The DataFrame index has duplicate labels; call .reset_index(drop=True) first")
+    if not inputs: raise InputKeyError("The DataFrame needs at least one input column: smiles_string, graph_feats or node_feats")
+    if not df.index.is_unique: raise InputValueError("The DataFrame index has duplicate labels; call .reset_index(drop=True) first")
     for col in required + inputs + (["value"] if "value" in df.columns and not training else []):
         bad = df.index[df[col].isna().to_numpy()]
-        if len(bad): raise ValueError(f"Column '{col}' has null values in rows {_rows(bad)}")
+        if len(bad): raise InputValueError(f"Column '{col}' has null values in rows {_rows(bad)}")
     for col, rule in _STRING_COLUMNS.items():
         if col not in df.columns: continue
         bad = df.index[~df[col].map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)]
-        if len(bad): raise TypeError(f"Column '{col}' holds non-strings in rows {_rows(bad)} ({_example(df[col], bad)}); {rule}")
+        if len(bad): raise InputTypeError(f"Column '{col}' holds non-strings in rows {_rows(bad)} ({_example(df[col], bad)}); {rule}")
 
 # %% ../nbs/01d_prepare.ipynb #c012
 def _reads_as_number(text: str) -> bool:
@@ -98,10 +98,10 @@ def task_of(values: pd.Series # the `value` column
     kinds = _value_kinds(values)
     for kind, (what, advice) in _REFUSED_KINDS.items():
         rows = values.index[kinds == kind]
-        if len(rows): raise TypeError(f"Column 'value' holds {what} in rows {_rows(rows)} ({_example(values, rows)}); {advice}")
+        if len(rows): raise InputTypeError(f"Column 'value' holds {what} in rows {_rows(rows)} ({_example(values, rows)}); {advice}")
     if (kinds == "number").all(): return "regression"
     if (kinds == "text").all(): return "classification"
-    raise TypeError(f"Column 'value' mixes class names (strings) and numbers; numbers in rows {_rows(values.index[kinds == 'number'])}")
+    raise InputTypeError(f"Column 'value' mixes class names (strings) and numbers; numbers in rows {_rows(values.index[kinds == 'number'])}")
 
 def _as_float(v) -> float:
     "float(v), or ±inf for a number beyond float64's range."
@@ -112,25 +112,25 @@ def real_values(values: pd.Series # the `value` column of a regression frame
                ) -> np.ndarray:
     "The labels as float64; entries that are not finite real numbers raise, naming the rows."
     bad = values.index[_value_kinds(values) != "number"]
-    if len(bad): raise TypeError(f"Column 'value' must hold numbers for a regression model, but rows {_rows(bad)} do not "
+    if len(bad): raise InputTypeError(f"Column 'value' must hold numbers for a regression model, but rows {_rows(bad)} do not "
                                  f"({_example(values, bad)}); convert the column with pd.to_numeric (to predict, `value` may also be left out)")
     y = np.fromiter(map(_as_float, values), np.float64, len(values)) if values.dtype == object else values.to_numpy(np.float64)
     bad = values.index[~np.isfinite(y)]
-    if len(bad): raise ValueError(f"Column 'value' has infinite values (or numbers beyond float64's range) in rows {_rows(bad)}")
+    if len(bad): raise InputValueError(f"Column 'value' has infinite values (or numbers beyond float64's range) in rows {_rows(bad)}")
     return y
 
 def prepared_task(df: pd.DataFrame) -> str: # a frame from `prepare_train`
     "The task of a prepared frame, from the type of its `y` column."
-    if "y" not in df.columns: raise KeyError("The frame has no 'y' column: pass it through prepare_train first")
+    if "y" not in df.columns: raise InputKeyError("The frame has no 'y' column: pass it through prepare_train first")
     return "classification" if df["y"].dtype.kind == "i" else "regression"
 
 # %% ../nbs/01d_prepare.ipynb #c015
 def feature_dict_keys(series: pd.Series) -> list[str]:
     "Sorted union of the dict keys in `series` (every row must be a dict, every key a string)."
     not_dict = series.index[~series.map(lambda d: isinstance(d, dict)).to_numpy(dtype=bool)]
-    if len(not_dict): raise TypeError(f"DataFrame does not contain a dictionary in following rows of {series.name}: {_rows(not_dict)}")
+    if len(not_dict): raise InputTypeError(f"DataFrame does not contain a dictionary in following rows of {series.name}: {_rows(not_dict)}")
     not_str = [(i, k) for i, d in series.items() for k in d if not isinstance(k, str)]
-    if not_str: raise TypeError(f"DataFrame contains non-string feature names in {series.name}: {_rows(not_str)}; feature names must be strings")
+    if not_str: raise InputTypeError(f"DataFrame contains non-string feature names in {series.name}: {_rows(not_str)}; feature names must be strings")
     return sorted(set().union(*series))
 
 def _is_real(v) -> bool: return isinstance(v, (numbers.Real, np.bool_))
@@ -145,12 +145,12 @@ def feature_dict_matrix(series: pd.Series, # column of dicts
     missing = [(i, k) for i, d in series.items() for k in keys if k not in d]
     if extra: problems.append(f"DataFrame contains extra values in {series.name}: {_rows(extra)}")
     if missing: problems.append(f"DataFrame contains missing values in {series.name}: {_rows(missing)}")
-    if problems: raise KeyError(". ".join(problems))
+    if problems: raise InputKeyError(". ".join(problems))
     not_real = [f"({i!r}, {k!r}): {reprlib.repr(d[k])}" for i, d in series.items() for k in keys if not _is_real(d[k])]
-    if not_real: raise TypeError(f"DataFrame contains non-numeric values in {series.name}: {_rows(not_real)}")
+    if not_real: raise InputTypeError(f"DataFrame contains non-numeric values in {series.name}: {_rows(not_real)}")
     mat = np.array([[_as_float(d[k]) for k in keys] for d in series], dtype=np.float64).reshape(len(series), len(keys))
     bad = np.argwhere(~np.isfinite(mat))
-    if len(bad): raise ValueError(f"Non-finite values in {series.name}: {_rows((series.index[r], keys[c]) for r, c in bad)}")
+    if len(bad): raise InputValueError(f"Non-finite values in {series.name}: {_rows((series.index[r], keys[c]) for r, c in bad)}")
     return mat
 
 # %% ../nbs/01d_prepare.ipynb #c018
@@ -161,7 +161,7 @@ def selector_matrix(props: pd.Series,       # property name of each row
     unknown = sorted(set(props) - set(properties))
     if unknown:
         rows = props.index[props.isin(unknown)]
-        raise KeyError(f"Unknown propert{'y' if len(unknown) == 1 else 'ies'} {unknown} in rows {_rows(rows)}; the model knows {properties}")
+        raise InputKeyError(f"Unknown propert{'y' if len(unknown) == 1 else 'ies'} {unknown} in rows {_rows(rows)}; the model knows {properties}")
     if len(properties) == 1: return np.zeros((len(props), 0), np.float32)
     pos = {p: i for i, p in enumerate(properties)}
     return np.eye(len(properties), dtype=np.float32)[props.map(pos).to_numpy(dtype=int)]
@@ -211,11 +211,11 @@ def split_featurizers(featurizer # None, one featurizer, or a list of them (at m
     "(graph featurizer, vector featurizer) of `featurizer`; several vector featurizers are concatenated."
     items = [] if featurizer is None else list(featurizer) if isinstance(featurizer, (list, tuple)) else [featurizer]
     bad = [f for f in items if not callable(getattr(f, "to_dict", None))]
-    if bad: raise TypeError(f"{bad[0]!r} is not a featurizer (an object with to_dict, see sol_trainer.featurize); "
+    if bad: raise InputTypeError(f"{bad[0]!r} is not a featurizer (an object with to_dict, see sol_trainer.featurize); "
                             "pass other arguments such as device by keyword")
     graphs = [f for f in items if getattr(f, "is_graph", False)]
     vectors = [f for f in items if not getattr(f, "is_graph", False)]
-    if len(graphs) > 1: raise ValueError(f"At most one graph featurizer can be used, got {graphs}")
+    if len(graphs) > 1: raise InputValueError(f"At most one graph featurizer can be used, got {graphs}")
     vector = None if not vectors else vectors[0] if len(vectors) == 1 else ConcatFeaturizer(*vectors)
     return (graphs[0] if graphs else None), vector
 
@@ -233,15 +233,15 @@ def _distinct_smiles(df: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
 def _features_spec(df, graph_fz, vector_fz) -> dict:
     "Describe the input blocks a training frame provides."
     if (graph_fz or vector_fz) is not None and "smiles_string" not in df.columns:
-        raise KeyError("A featurizer was given but the DataFrame has no 'smiles_string' column")
+        raise InputKeyError("A featurizer was given but the DataFrame has no 'smiles_string' column")
     spec = {"featurizer": vector_fz.to_dict() if vector_fz is not None else None,
             "n_x": vector_fz.n_features if vector_fz is not None else 0,
             "graph_featurizer": graph_fz.to_dict() if graph_fz is not None else None}
     for col in FEATURE_DICT_COLUMNS:
         spec[col] = feature_dict_keys(df[col]) if col in df.columns else None
-        if spec[col] == []: raise ValueError(f"Column '{col}' has no features: every dict in it is empty; fill the dicts or drop the column")
+        if spec[col] == []: raise InputValueError(f"Column '{col}' has no features: every dict in it is empty; fill the dicts or drop the column")
     if graph_fz is None and vector_fz is None and all(spec[c] is None for c in FEATURE_DICT_COLUMNS):
-        raise ValueError("No inputs: pass a featurizer for 'smiles_string', or provide graph_feats/node_feats")
+        raise InputValueError("No inputs: pass a featurizer for 'smiles_string', or provide graph_feats/node_feats")
     return spec
 
 def _featurized(df, graph_fz, vector_fz, spec, n_jobs, progress) -> tuple[dict[str, np.ndarray], object, np.ndarray | None]:
@@ -249,15 +249,15 @@ def _featurized(df, graph_fz, vector_fz, spec, n_jobs, progress) -> tuple[dict[s
     blocks, graphs, codes = {}, None, None
     for col in FEATURE_DICT_COLUMNS:
         if spec.get(col) is not None:
-            if col not in df.columns: raise KeyError(f"The model was trained with '{col}', which the DataFrame lacks")
+            if col not in df.columns: raise InputKeyError(f"The model was trained with '{col}', which the DataFrame lacks")
             blocks[col] = feature_dict_matrix(df[col], spec[col])
     if graph_fz is not None or vector_fz is not None:
-        if "smiles_string" not in df.columns: raise KeyError("The model was trained on SMILES features, but the DataFrame has no 'smiles_string' column")
+        if "smiles_string" not in df.columns: raise InputKeyError("The model was trained on SMILES features, but the DataFrame has no 'smiles_string' column")
         smiles, codes = _distinct_smiles(df)
     if vector_fz is not None:
         X = featurize(smiles, vector_fz, n_jobs=n_jobs, progress=progress)
         if X.shape[1] != spec["n_x"]:
-            raise ValueError(f"The featurizer gives {X.shape[1]} features; the model was trained on {spec['n_x']}")
+            raise InputValueError(f"The featurizer gives {X.shape[1]} features; the model was trained on {spec['n_x']}")
         blocks["x"] = X[codes]
     if graph_fz is not None:
         from sol_trainer.graphs import featurize_graphs # torch_geometric is imported only for graph models
@@ -302,9 +302,9 @@ def merge_duplicates(df: pd.DataFrame, # checked melted frame
                      how: str = "keep", # one of `DUPLICATES`
                     ) -> pd.DataFrame:
     "`df` with each molecule measured on several rows for one property kept, averaged or refused, as `how` says."
-    if how not in DUPLICATES: raise ValueError(f"duplicates must be one of {DUPLICATES}, got {how!r}")
+    if how not in DUPLICATES: raise InputValueError(f"duplicates must be one of {DUPLICATES}, got {how!r}")
     if how in ("mean", "median") and task != "regression":
-        raise ValueError(f"duplicates={how!r} needs numeric values, but 'value' holds class names; use 'keep' or 'error'")
+        raise InputValueError(f"duplicates={how!r} needs numeric values, but 'value' holds class names; use 'keep' or 'error'")
     if "smiles_string" not in df.columns: return df
     key = ["smiles_string", "prop"]
     repeated = df.duplicated(key, keep=False).to_numpy()
@@ -319,7 +319,7 @@ def merge_duplicates(df: pd.DataFrame, # checked melted frame
     conflicting = groups.transform("nunique").to_numpy() > 1
     if conflicting.any():
         message = _conflicts(df[repeated][conflicting])
-        if how == "error": raise ValueError(f"{message}; pass duplicates='keep', 'mean' or 'median' to accept them")
+        if how == "error": raise InputValueError(f"{message}; pass duplicates='keep', 'mean' or 'median' to accept them")
         log.warning("%s. Every row is kept (duplicates='keep'); pass duplicates='mean', 'median' or 'error' to change that", message)
     return df
 
@@ -327,11 +327,11 @@ def merge_duplicates(df: pd.DataFrame, # checked melted frame
 def check_root_dir(root_dir: str | os.PathLike # model root to prepare
                   ) -> Path:
     "`root_dir` as a Path, after checking it is a folder (or can be made one) that holds no trained model."
-    if not isinstance(root_dir, (str, os.PathLike)): raise TypeError(f"root_dir must be a path, got {type(root_dir).__name__}")
+    if not isinstance(root_dir, (str, os.PathLike)): raise InputTypeError(f"root_dir must be a path, got {type(root_dir).__name__}")
     root = Path(root_dir)
     blocker = next((p for p in (root, *root.parents) if p.exists() and not p.is_dir()), None)
-    if blocker == root: raise NotADirectoryError(f"root_dir {root} is an existing file, not a folder; choose another root_dir")
-    if blocker is not None: raise NotADirectoryError(f"root_dir {root} cannot be created: {blocker} is a file")
+    if blocker == root: raise InputNotADirectoryError(f"root_dir {root} is an existing file, not a folder; choose another root_dir")
+    if blocker is not None: raise InputNotADirectoryError(f"root_dir {root} cannot be created: {blocker} is a file")
     check_root_free(root)
     return root
 
@@ -429,38 +429,38 @@ def check_prepared(dataframe: pd.DataFrame, # the frame to train on: as `prepare
                    root_dir: str | Path = "the root", # the root, named in messages
                   ):
     "Raise a clear error unless `dataframe` and `scaler_dict` come from the `prepare_train` call that recorded `meta`."
-    if not isinstance(dataframe, pd.DataFrame): raise TypeError(f"Expected the frame returned by prepare_train, got {type(dataframe).__name__}")
+    if not isinstance(dataframe, pd.DataFrame): raise InputTypeError(f"Expected the frame returned by prepare_train, got {type(dataframe).__name__}")
     inputs = getattr(dataframe, "inputs", None)
     if not isinstance(inputs, ModelInputs) or "input_row" not in dataframe.columns:
-        raise TypeError(f"The frame is not a prepared frame: pass the frame returned by the prepare_train call that prepared {root_dir}, "
+        raise InputTypeError(f"The frame is not a prepared frame: pass the frame returned by the prepare_train call that prepared {root_dir}, "
                         "or rows of it (pd.concat drops the converted inputs)")
-    if inputs.fingerprint is None: raise TypeError("The frame was prepared by prepare_infer, for prediction: train on the frame returned by prepare_train")
-    if "y" not in dataframe.columns: raise KeyError("The frame has no 'y' column: pass the frame returned by prepare_train, with its targets")
-    if len(dataframe) == 0: raise ValueError("The frame has no rows to train on")
+    if inputs.fingerprint is None: raise InputTypeError("The frame was prepared by prepare_infer, for prediction: train on the frame returned by prepare_train")
+    if "y" not in dataframe.columns: raise InputKeyError("The frame has no 'y' column: pass the frame returned by prepare_train, with its targets")
+    if len(dataframe) == 0: raise InputValueError("The frame has no rows to train on")
     recorded = meta.get("fingerprint")
-    if recorded is None: raise ValueError(f"{root_dir} records no fingerprint of its prepared inputs (an older sol_trainer prepared it): prepare it again with prepare_train")
+    if recorded is None: raise InputValueError(f"{root_dir} records no fingerprint of its prepared inputs (an older sol_trainer prepared it): prepare it again with prepare_train")
     have, want = _widths(inputs), recorded_widths(meta)
-    if have != want: raise ValueError(f"The frame's inputs ({_described_widths(have)}) differ from those {root_dir} was prepared with "
+    if have != want: raise InputValueError(f"The frame's inputs ({_described_widths(have)}) differ from those {root_dir} was prepared with "
                                       f"({_described_widths(want)}): train the frame into the root its prepare_train call wrote")
     if inputs.fingerprint != recorded["inputs"]:
-        raise ValueError(f"The frame was not prepared by the prepare_train call that prepared {root_dir}: its inputs or targets differ from "
+        raise InputValueError(f"The frame was not prepared by the prepare_train call that prepared {root_dir}: its inputs or targets differ from "
                          "the ones recorded there; pass the frame that call returned (or rows of it)")
     same = f"pass the scaler_dict returned by the prepare_train call that prepared {root_dir}"
-    if not isinstance(scaler_dict, dict): raise TypeError(f"scaler_dict must be a dict of label scalers, got {type(scaler_dict).__name__}: {same}")
-    if set(scaler_dict) != set(meta["properties"]): raise KeyError(f"scaler_dict has the properties {list(scaler_dict)}; {root_dir} was prepared for {meta['properties']}: {same}")
+    if not isinstance(scaler_dict, dict): raise InputTypeError(f"scaler_dict must be a dict of label scalers, got {type(scaler_dict).__name__}: {same}")
+    if set(scaler_dict) != set(meta["properties"]): raise InputKeyError(f"scaler_dict has the properties {list(scaler_dict)}; {root_dir} was prepared for {meta['properties']}: {same}")
     not_scalers = [p for p, s in scaler_dict.items() if not isinstance(s, Scaler)]
-    if not_scalers: raise TypeError(f"scaler_dict holds non-scalers for {not_scalers}: {same}")
-    if scalers_fingerprint(scaler_dict) != recorded["scalers"]: raise ValueError(f"scaler_dict does not match the label scalers recorded in {root_dir}: {same}")
+    if not_scalers: raise InputTypeError(f"scaler_dict holds non-scalers for {not_scalers}: {same}")
+    if scalers_fingerprint(scaler_dict) != recorded["scalers"]: raise InputValueError(f"scaler_dict does not match the label scalers recorded in {root_dir}: {same}")
 
 # %% ../nbs/01d_prepare.ipynb #c030
 def _recorded_featurizer(given, recorded: dict | None, role: str):
     "The featurizer to use for `role`: `given` after checking it equals the recorded one, else the recorded one rebuilt."
     if recorded is None:
-        if given is not None: raise ValueError(f"A {role} featurizer was given, but the model was trained without one")
+        if given is not None: raise InputValueError(f"A {role} featurizer was given, but the model was trained without one")
         return None
     if given is None: return featurizer_from_dict(recorded)
     if _described(given) != {k: v for k, v in recorded.items() if k != "rdkit_version"}:
-        raise ValueError(f"The {role} featurizer {given!r} differs from the one the model was trained with: {recorded}")
+        raise InputValueError(f"The {role} featurizer {given!r} differs from the one the model was trained with: {recorded}")
     return given
 
 def prepare_infer(dataframe: pd.DataFrame, # melted frame to predict (`value` optional)
@@ -490,7 +490,7 @@ def frame_tensors(df: pd.DataFrame, # frame from `prepare_train` or `prepare_inf
     "The model inputs (and targets) of the rows of `df`."
     inputs = getattr(df, "inputs", None)
     if inputs is None or "input_row" not in df.columns:
-        raise TypeError("frame_tensors needs a frame returned by prepare_train or prepare_infer, or rows selected from one "
+        raise InputTypeError("frame_tensors needs a frame returned by prepare_train or prepare_infer, or rows selected from one "
                         "(pd.concat drops the converted inputs: prepare the joined frame again)")
     out = inputs.select(df["input_row"].to_numpy())
     if with_y and "y" in df.columns:

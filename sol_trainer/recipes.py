@@ -20,7 +20,7 @@ from .prepare import prepare_train
 from .search import bayes_search
 from .train import TrainConfig, train_kfold_ensemble
 from .tune import Hyperparameters
-from .utils import get_logger, read_json
+from .utils import InputValueError, get_logger, read_json
 
 # %% auto #0
 __all__ = ['RECIPES', 'Recipe', 'descriptors', 'vector_recipe', 'graph_recipe', 'train_recipe']
@@ -60,7 +60,7 @@ def _vector_space() -> Hyperparameters:
 def descriptors(exclude: tuple = ()) -> RDKit2DFeaturizer: # descriptor names to leave out
     "All RDKit 2D descriptors but `exclude`."
     unknown = sorted(set(exclude) - set(RDKit2DFeaturizer().names))
-    if unknown: raise ValueError(f"Unknown RDKit descriptor(s) to exclude: {unknown}")
+    if unknown: raise InputValueError(f"Unknown RDKit descriptor(s) to exclude: {unknown}")
     return RDKit2DFeaturizer([n for n in RDKit2DFeaturizer().names if n not in set(exclude)])
 
 def vector_recipe(exclude_descriptors: tuple = ()) -> Recipe: # RDKit descriptors to leave out

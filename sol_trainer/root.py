@@ -13,7 +13,7 @@ from fastcore.basics import patch
 import sol_trainer
 from .hyperparameters import HpConfig
 from .scale import scaler_from_dict
-from .utils import folder_lock, get_logger, read_json, write_json
+from .utils import InputFileExistsError, InputFileNotFoundError, InputKeyError, InputValueError, folder_lock, get_logger, read_json, write_json
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'METADATA_DIR', 'MODELS_DIR', 'MANIFEST_FILE', 'FEATURES_FILE', 'HISTORY_FILE', 'SCALERS_FILE',
@@ -44,12 +44,12 @@ def root_holds_model(root_dir: str | Path) -> bool:
 def check_root_free(root_dir: str | Path):
     "Raise `FileExistsError` if `root_dir` already holds a trained model."
     if root_holds_model(root_dir):
-        raise FileExistsError(f"{root_dir} already holds a trained model ({MANIFEST_FILE}); choose another root_dir or delete it")
+        raise InputFileExistsError(f"{root_dir} already holds a trained model ({MANIFEST_FILE}); choose another root_dir or delete it")
 
 def load_features_meta(root_dir: str | Path) -> dict:
     "Read the feature specification recorded by `prepare_train`."
     path = Path(root_dir) / FEATURES_FILE
-    if not path.exists(): raise FileNotFoundError(f"{path} not found: is {root_dir} a model root prepared by prepare_train?")
+    if not path.exists(): raise InputFileNotFoundError(f"{path} not found: is {root_dir} a model root prepared by prepare_train?")
     return read_json(path)
 
 # %% ../nbs/05a_root.ipynb #c007
@@ -98,7 +98,7 @@ def commit(self: RootWriter, info: dict | None = None): # extra fields for the m
     "Clear what an interrupted commit left, move the staged files into the root and write the manifest."
     files = sorted(p.relative_to(self.stage).as_posix() for p in self.stage.rglob("*") if p.is_file())
     for rel in [FEATURES_FILE] + files:
-        if not (self.stage / rel).exists() and not (self.root / rel).exists(): raise FileNotFoundError(f"{self.root / rel} is missing")
+        if not (self.stage / rel).exists() and not (self.root / rel).exists(): raise InputFileNotFoundError(f"{self.root / rel} is missing")
     for stale in _stale_files(self.root, set(files)):
         log.warning("Removing %s left by an interrupted run", stale); stale.unlink()
     for rel in files:
@@ -126,7 +126,7 @@ def write_metadata(writer: RootWriter,        # staging writer of the root
     "Stage every metadata file of a model root."
     meta = load_features_meta(writer.root)
     props = meta["properties"]
-    if sorted(scaler_dict) != props: raise KeyError(f"scaler_dict has properties {sorted(scaler_dict)}; the data has {props}")
+    if sorted(scaler_dict) != props: raise InputKeyError(f"scaler_dict has properties {sorted(scaler_dict)}; the data has {props}")
     write_json(writer.path(SCALERS_FILE), {p: scaler_dict[p].to_dict() for p in props})
     write_json(writer.path(SELECTORS_FILE), {p: ([float(i == j) for j in range(len(props))] if len(props) > 1 else []) for i, p in enumerate(props)})
     write_json(writer.path(HPS_FILE), hps.to_dict() if hps is not None else None)
@@ -155,20 +155,20 @@ def read_manifest(root_dir: str | Path) -> dict:
     root = Path(root_dir)
     path = root / MANIFEST_FILE
     if not path.exists():
-        raise FileNotFoundError(f"{root} is not a complete model root: {MANIFEST_FILE} is missing (training did not finish?)")
+        raise InputFileNotFoundError(f"{root} is not a complete model root: {MANIFEST_FILE} is missing (training did not finish?)")
     try: manifest = json.loads(path.read_bytes())
-    except (ValueError, UnicodeDecodeError) as e: raise ValueError(f"{path} is not valid JSON ({e}): the root is damaged; retrain it") from None
-    if (problem := _manifest_problem(manifest)) is not None: raise ValueError(f"{path} is malformed: {problem}; the root is damaged, retrain it")
+    except (ValueError, UnicodeDecodeError) as e: raise InputValueError(f"{path} is not valid JSON ({e}): the root is damaged; retrain it") from None
+    if (problem := _manifest_problem(manifest)) is not None: raise InputValueError(f"{path} is malformed: {problem}; the root is damaged, retrain it")
     if manifest["format_version"] > FORMAT_VERSION:
-        raise ValueError(f"{root} was written by a newer sol_trainer (format {manifest['format_version']}); upgrade the package")
+        raise InputValueError(f"{root} was written by a newer sol_trainer (format {manifest['format_version']}); upgrade the package")
     return manifest
 
 def verify_root(root_dir: str | Path) -> dict:
     "Check that `root_dir` is a complete model root whose files match their checksums; return the manifest."
     root, manifest = Path(root_dir), read_manifest(root_dir)
     for rel, digest in manifest["files"].items():
-        if not (root / rel).is_file(): raise FileNotFoundError(f"{root / rel} is listed in the manifest but missing")
-        if _sha256(root / rel) != digest: raise ValueError(f"{root / rel} does not match its checksum in {MANIFEST_FILE}: the file was changed or damaged")
+        if not (root / rel).is_file(): raise InputFileNotFoundError(f"{root / rel} is listed in the manifest but missing")
+        if _sha256(root / rel) != digest: raise InputValueError(f"{root / rel} does not match its checksum in {MANIFEST_FILE}: the file was changed or damaged")
     return manifest
 
 def load_scalers(root_dir) -> dict:
@@ -204,9 +204,9 @@ def submodel_paths(root_dir,            # a model root
               if (m := _submodel_re.match(rel.removeprefix(f"{MODELS_DIR}/"))) and rel.startswith(f"{MODELS_DIR}/")}
     n_models = manifest.get("n_models")
     if not isinstance(n_models, int) or isinstance(n_models, bool) or n_models < 1:
-        raise ValueError(f"{root / MANIFEST_FILE} is malformed: n_models is {n_models!r}, not a positive integer; the root is damaged, retrain it")
+        raise InputValueError(f"{root / MANIFEST_FILE} is malformed: n_models is {n_models!r}, not a positive integer; the root is damaged, retrain it")
     if sorted(listed) != list(range(n_models)):
-        raise ValueError(f"{root / MANIFEST_FILE} lists the submodels {sorted(listed)}; it says n_models={n_models}: the root is damaged, retrain it")
+        raise InputValueError(f"{root / MANIFEST_FILE} lists the submodels {sorted(listed)}; it says n_models={n_models}: the root is damaged, retrain it")
     unlisted = sorted({p.name for p in (root / MODELS_DIR).glob("*")} - {p.name for p in listed.values()})
     if unlisted: log.warning("Ignoring %s in %s: the manifest does not list them", ", ".join(unlisted), root / MODELS_DIR)
     return [listed[k] for k in range(n_models)]

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import torch
 
-from .utils import get_logger
+from .utils import InputValueError, get_logger
 
 # %% auto #0
 __all__ = ['LOG_THRESHOLD', 'log', 'Scaler', 'scaler_from_dict', 'IdentityScaler', 'StandardScaler', 'MinMaxScaler',
@@ -73,7 +73,7 @@ class Scaler:
 def scaler_from_dict(d: dict) -> Scaler: # output of `Scaler.to_dict`
     "Rebuild a scaler from its `to_dict` description (no eval, no pickle)."
     cls = _REGISTRY.get(d.get("type"))
-    if cls is None: raise ValueError(f"Unknown scaler type {d.get('type')!r}; known: {sorted(_REGISTRY)}")
+    if cls is None: raise InputValueError(f"Unknown scaler type {d.get('type')!r}; known: {sorted(_REGISTRY)}")
     return cls._from_params({k: v for k, v in d.items() if k != "type"})
 
 # %% ../nbs/01c_scale.ipynb #c009
@@ -90,7 +90,7 @@ def _check_statistics(scaler: Scaler, x: np.ndarray, *stats: np.ndarray):
     if not len(bad): return
     where = "" if x.ndim == 1 else f" of columns {bad.tolist()}"
     cause = "the values are not all finite" if not np.isfinite(x).all() else f"the values reach {np.abs(x).max():.3g}"
-    raise ValueError(f"{type(scaler).__name__}: the fitted statistics{where} are not finite ({cause}); rescale the values, e.g. change their units")
+    raise InputValueError(f"{type(scaler).__name__}: the fitted statistics{where} are not finite ({cause}); rescale the values, e.g. change their units")
 
 class IdentityScaler(Scaler):
     "Leaves values unchanged."
@@ -130,7 +130,7 @@ class LogTenDeltaScaler(Scaler):
     def _from_params(cls, d): return cls(**d)
     def _check(self, x):
         bad = (x + self.delta <= 0)
-        if bad.any(): raise ValueError(f"LogTenDeltaScaler: {int(bad.sum())} values have x + {self.delta} <= 0 (minimum {float(x.min())})")
+        if bad.any(): raise InputValueError(f"LogTenDeltaScaler: {int(bad.sum())} values have x + {self.delta} <= 0 (minimum {float(x.min())})")
     def _fit(self, x): self._check(x)
     def _forward(self, x):
         self._check(x); return _lib(x).log10(x + self.delta)
@@ -186,11 +186,11 @@ def choose_label_scaler(values,         # the labels of one property
                        ) -> SequentialScaler:
     "Fitted label scaler: log10(y+1) for non-negative values spanning decades, then standardisation."
     v = _as_numpy(values).ravel()
-    if not np.isfinite(v).all(): raise ValueError(f"Property {name!r} has non-finite values")
+    if not np.isfinite(v).all(): raise InputValueError(f"Property {name!r} has non-finite values")
     use_log = v.min() >= 0 and v.max() - v.min() > LOG_THRESHOLD
     scaler = SequentialScaler(*([LogTenDeltaScaler(1.0)] if use_log else []), StandardScaler())
     try: scaler.fit(v)
-    except ValueError as e: raise ValueError(f"Property {name!r}: {e}") from None
+    except ValueError as e: raise InputValueError(f"Property {name!r}: {e}") from None
     log.info("Property %s: %s", name, "log10(y+1) then standardisation" if use_log else "standardisation")
     return scaler
 
@@ -211,7 +211,7 @@ def choose_feature_scaler(X,                       # (N, F) feature matrix
     "Fitted column-wise feature scaler that leaves binary columns alone."
     X = _as_numpy(X)
     bad = np.flatnonzero(~np.isfinite(X).all(0))
-    if len(bad): raise ValueError(f"Feature block {name!r} has non-finite values in columns {bad.tolist()}")
+    if len(bad): raise InputValueError(f"Feature block {name!r} has non-finite values in columns {bad.tolist()}")
     binary = np.isin(X, (0.0, 1.0)).all(0)
     heavy = np.flatnonzero(~binary & (np.abs(X).max(0) > LOG_THRESHOLD))
     steps = [SignedLogScaler(heavy.tolist())] if len(heavy) else []

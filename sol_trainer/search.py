@@ -15,7 +15,7 @@ from .hyperparameters import HpConfig, compute_batch_size_range
 from .ensemble import fold_splits, submodel_kwargs
 from .train import TrainConfig, train_submodel
 from .tune import STRATEGIES, Hyperparameters
-from .utils import get_logger, seed_everything, write_text
+from .utils import InputKeyError, InputValueError, get_logger, seed_everything, write_text
 
 # %% auto #0
 __all__ = ['default_space', 'check_space', 'kfold_objective', 'bayes_search']
@@ -36,7 +36,7 @@ def check_space(space: Hyperparameters): # the search space
     "Raise if a name of `space` is not an HpConfig field."
     fields = set(HpConfig().to_dict())
     for name in space.names:
-        if name not in fields: raise KeyError(f"Search parameter {name!r} is not an HpConfig field; valid: {sorted(fields)}")
+        if name not in fields: raise InputKeyError(f"Search parameter {name!r} is not an HpConfig field; valid: {sorted(fields)}")
 
 # %% ../nbs/02b_search.ipynb #c008
 def kfold_objective(dataframe: pd.DataFrame, # prepared frame (from `prepare_train`)
@@ -85,7 +85,7 @@ def bayes_search(dataframe: pd.DataFrame,  # prepared frame (from `prepare_train
                  progress: bool = False,   # show a bar of finished trials
                 ) -> HpConfig:
     "Search the hyperparameters by Gaussian-process optimisation (or another strategy of `STRATEGIES`) of the k-fold validation loss."
-    if strategy not in STRATEGIES: raise ValueError(f"strategy must be one of {', '.join(sorted(STRATEGIES))}, got {strategy!r}")
+    if strategy not in STRATEGIES: raise InputValueError(f"strategy must be one of {', '.join(sorted(STRATEGIES))}, got {strategy!r}")
     tc = train_config or TrainConfig(epochs=12, patience=4, progress=False)
     objective = kfold_objective(dataframe, scaler_dict, submodel_cls, tc, n_fold, random_seed, submodel_kwargs_dict)
     space = space or default_space(objective.n_rows)

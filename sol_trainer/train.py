@@ -19,7 +19,7 @@ from .hyperparameters import HpConfig
 from .metrics import task_metrics
 from .optim import build_optimizer
 from .prepare import frame_tensors, prepare_infer, prepare_train, prepared_task
-from .utils import get_device, save_weights, seed_everything
+from .utils import InputValueError, get_device, save_weights, seed_everything
 
 # %% auto #0
 __all__ = ['TrainConfig', 'submodel_optimizer', 'PropertyMetrics', 'fit_submodel', 'train_submodel']
@@ -64,7 +64,7 @@ class TrainConfig:
                          "None or a number in (0, 1]"),
         }
         bad = [f"{name} must be {rule}, got {getattr(self, name)!r}" for name, (ok, rule) in rules.items() if not ok]
-        if bad: raise ValueError("TrainConfig: " + "; ".join(bad))
+        if bad: raise InputValueError("TrainConfig: " + "; ".join(bad))
 
 def _is_int(v) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 

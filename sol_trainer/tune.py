@@ -19,7 +19,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from tqdm.auto import tqdm
 
 from .engine import write_hparams
-from .utils import available, folder_lock, get_logger, read_json, write_text
+from .utils import InputKeyError, InputTypeError, InputValueError, available, folder_lock, get_logger, read_json, write_text
 
 # %% auto #0
 __all__ = ['HYP_TYPES', 'STRATEGIES', 'Hyperparameters', 'InProcessExecutor', 'score_of', 'make_sampler', 'trial_id',
@@ -61,7 +61,7 @@ class Hyperparameters:
     def names(self) -> list[str]: return list(self._entries)
 
     def _entry(self, name: str) -> _Entry:
-        if name not in self._entries: raise KeyError(f"Unknown hyperparameter {name!r}; registered: {self.names}")
+        if name not in self._entries: raise InputKeyError(f"Unknown hyperparameter {name!r}; registered: {self.names}")
         return self._entries[name]
 
     def register(self, names: str | list[str],   # one name or several
@@ -70,39 +70,39 @@ class Hyperparameters:
         "Add active entries that still need a range (or choices)."
         names, types = _as_list(names), _as_list(hyp_type)
         if len(types) == 1: types = types * len(names)
-        if len(types) != len(names): raise ValueError(f"register: {len(names)} names but {len(types)} types")
+        if len(types) != len(names): raise InputValueError(f"register: {len(names)} names but {len(types)} types")
         for name, t in zip(names, types):
-            if t not in HYP_TYPES: raise ValueError(f"Hyperparameter {name!r}: unknown type {t!r}; use one of {HYP_TYPES}")
-            if name in self._entries: raise ValueError(f"Hyperparameter {name!r} is already registered")
+            if t not in HYP_TYPES: raise InputValueError(f"Hyperparameter {name!r}: unknown type {t!r}; use one of {HYP_TYPES}")
+            if name in self._entries: raise InputValueError(f"Hyperparameter {name!r} is already registered")
             self._entries[name] = _Entry(t)
         return self
 
     def set_range(self, name: str, low, high) -> Hyperparameters: # exponents for decimal, bounds otherwise
         "Set the sampling range of `name`."
         e = self._entry(name)
-        if e.hyp_type == "categorical": raise ValueError(f"Hyperparameter {name!r} is categorical: use set_choices, not set_range")
+        if e.hyp_type == "categorical": raise InputValueError(f"Hyperparameter {name!r} is categorical: use set_choices, not set_range")
         if e.hyp_type == "integer":
             if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in (low, high)):
-                raise ValueError(f"Hyperparameter {name!r} is an integer: its range needs integer bounds, got ({low!r}, {high!r})")
-            if low > high: raise ValueError(f"Hyperparameter {name!r}: empty integer range [{low}, {high}] (low > high)")
+                raise InputValueError(f"Hyperparameter {name!r} is an integer: its range needs integer bounds, got ({low!r}, {high!r})")
+            if low > high: raise InputValueError(f"Hyperparameter {name!r}: empty integer range [{low}, {high}] (low > high)")
         elif not (math.isfinite(low) and math.isfinite(high) and low < high):
-            raise ValueError(f"Hyperparameter {name!r}: empty or inverted {e.hyp_type} range ({low}, {high}); need finite low < high")
+            raise InputValueError(f"Hyperparameter {name!r}: empty or inverted {e.hyp_type} range ({low}, {high}); need finite low < high")
         e.low, e.high = low, high
         return self
 
     def set_choices(self, name: str, values: list) -> Hyperparameters: # non-empty list of choices
         "Set the choices of the categorical `name`."
         e = self._entry(name)
-        if e.hyp_type != "categorical": raise ValueError(f"Hyperparameter {name!r} is {e.hyp_type}: register it as categorical to give choices")
-        if len(values) == 0: raise ValueError(f"Hyperparameter {name!r}: empty list of choices")
+        if e.hyp_type != "categorical": raise InputValueError(f"Hyperparameter {name!r} is {e.hyp_type}: register it as categorical to give choices")
+        if len(values) == 0: raise InputValueError(f"Hyperparameter {name!r}: empty list of choices")
         e.choices = list(values)
         return self
 
     def set_base(self, name: str, base: float) -> Hyperparameters: # base of the exponent, > 1
         "Set the base of the decimal `name` (sampled as `base ** U(low, high)`)."
         e = self._entry(name)
-        if e.hyp_type != "decimal": raise ValueError(f"Hyperparameter {name!r} is {e.hyp_type}: only decimal entries have a base")
-        if not base > 1: raise ValueError(f"Hyperparameter {name!r}: base must be > 1, got {base}")
+        if e.hyp_type != "decimal": raise InputValueError(f"Hyperparameter {name!r} is {e.hyp_type}: only decimal entries have a base")
+        if not base > 1: raise InputValueError(f"Hyperparameter {name!r}: base must be > 1, got {base}")
         e.base = base
         return self
 
@@ -120,14 +120,14 @@ class Hyperparameters:
     def deactivate(self, name: str) -> Hyperparameters:
         "Stop sampling `name`; it keeps the value given by `set_value`."
         e = self._entry(name)
-        if e.value is _UNSET: raise ValueError(f"Hyperparameter {name!r} has no value to fall back on: use set_value")
+        if e.value is _UNSET: raise InputValueError(f"Hyperparameter {name!r} has no value to fall back on: use set_value")
         e.active = False
         return self
 
     def check(self):
         "Raise if an active entry has no range or choices yet."
         missing = [n for n, e in self._entries.items() if e.active and e.low is None and e.choices is None]
-        if missing: raise ValueError(f"Hyperparameters {missing} are active but have no range: call set_range (or set_choices)")
+        if missing: raise InputValueError(f"Hyperparameters {missing} are active but have no range: call set_range (or set_choices)")
 
     def sample(self, rng: np.random.Generator # the only source of randomness
               ) -> dict:
@@ -180,7 +180,7 @@ def score_of(metrics: dict # an objective's result
     "The score of `metrics` (higher is better): its `reward`, else minus its `loss`."
     if "reward" in metrics: return float(metrics["reward"])
     if "loss" in metrics: return -float(metrics["loss"])
-    raise KeyError(f"Objective metrics need a 'reward' or a 'loss'; got {sorted(metrics)}")
+    raise InputKeyError(f"Objective metrics need a 'reward' or a 'loss'; got {sorted(metrics)}")
 
 def _draw_seed(seed: int, index: int) -> int:
     "A 32-bit seed for draw `index` of a search seeded with `seed`."
@@ -191,16 +191,16 @@ def make_sampler(space,        # a `Hyperparameters`, or a zero-argument functio
                 ) -> Callable[[int], dict]:
     "A function `index -> params`; the same seed and index give the same draw."
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        raise InputValueError(f"seed must be a non-negative integer, got {seed!r}")
     if isinstance(space, Hyperparameters):
         space.check()
         return lambda index: space.sample(np.random.default_rng([seed, index]))
-    if not callable(space): raise TypeError(f"space must be a Hyperparameters or a function returning a dict, got {type(space).__name__}")
+    if not callable(space): raise InputTypeError(f"space must be a Hyperparameters or a function returning a dict, got {type(space).__name__}")
     def draw(index: int) -> dict:
         draw_seed = _draw_seed(seed, index)
         random.seed(draw_seed); np.random.seed(draw_seed)
         params = space()
-        if not isinstance(params, dict): raise TypeError(f"space() must return a dict of parameters, got {type(params).__name__}")
+        if not isinstance(params, dict): raise InputTypeError(f"space() must return a dict of parameters, got {type(params).__name__}")
         return dict(params)
     return draw
 
@@ -208,11 +208,11 @@ def make_sampler(space,        # a `Hyperparameters`, or a zero-argument functio
 def _json_default(value):
     if isinstance(value, np.generic): return value.item()
     if isinstance(value, (np.ndarray, torch.Tensor)): return value.tolist()
-    raise TypeError(f"{value!r} of type {type(value).__name__} cannot be stored as JSON; use numbers, strings or lists")
+    raise InputTypeError(f"{value!r} of type {type(value).__name__} cannot be stored as JSON; use numbers, strings or lists")
 
 def _to_json(obj, what: str) -> str:
     try: return json.dumps(obj, indent=2, default=_json_default)
-    except (TypeError, ValueError) as e: raise TypeError(f"{what}: {e}") from None
+    except (TypeError, ValueError) as e: raise InputTypeError(f"{what}: {e}") from None
 
 def _jsonable(obj, what: str): # a dict of parameters or metrics, and what it is, for errors
     "`obj` as it reads back from JSON (NumPy and tensor values become Python ones)."
@@ -234,7 +234,7 @@ def prepare_trial(folder: Path, # search folder
     params, path = _jsonable(params, f"parameters of {tid}"), Path(folder) / tid / "params.json"
     if path.exists():
         stored = read_json(path)
-        if stored != params: raise ValueError(f"{path} holds other parameters ({stored}) than this search's {tid} ({params}); "
+        if stored != params: raise InputValueError(f"{path} holds other parameters ({stored}) than this search's {tid} ({params}); "
                                               "use a new folder for a different search")
     else: _write_json(path, params, f"parameters of {tid}")
     return params
@@ -251,7 +251,7 @@ def run_trial(objective: Callable, # objective(params, budget, trial_dir) -> met
     start = time.perf_counter()
     metrics = objective(dict(params), budget, Path(trial_dir))
     seconds = time.perf_counter() - start
-    if not isinstance(metrics, dict): raise TypeError(f"The objective must return a dict of metrics, got {type(metrics).__name__}")
+    if not isinstance(metrics, dict): raise InputTypeError(f"The objective must return a dict of metrics, got {type(metrics).__name__}")
     metrics = _jsonable(metrics, f"metrics of {Path(trial_dir).name}")
     score_of(metrics)  # refuse metrics without a score before caching them
     rungs[str(budget)] = {"metrics": metrics, "seconds": seconds}
@@ -324,7 +324,7 @@ def finish_search(folder: Path,     # search folder
 # %% ../nbs/02a_tune.ipynb #c032
 def _check_positive(**values):
     for name, v in values.items():
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1: raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1: raise InputValueError(f"{name} must be a positive integer, got {v!r}")
 
 def hyp_opt(space,                   # `Hyperparameters`, or a function returning one random dict
             objective: Callable,     # objective(params, budget, trial_dir) -> metrics
@@ -348,7 +348,7 @@ def hyp_opt(space,                   # `Hyperparameters`, or a function returnin
 # %% ../nbs/02a_tune.ipynb #c039
 def _check_hyperband(max_iter, eta):
     _check_positive(max_iter=max_iter)
-    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or not eta >= 2: raise ValueError(f"eta must be a number >= 2, got {eta!r}")
+    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or not eta >= 2: raise InputValueError(f"eta must be a number >= 2, got {eta!r}")
 
 def hyperband_schedule(max_iter: int, # most epochs any configuration gets
                        eta: float = 3, # elimination factor (>= 2)
@@ -371,7 +371,7 @@ def _hyperband_state(folder: Path, draw: Callable, schedule: list, max_iter: int
     if path.exists():
         state = read_json(path)
         if {k: state[k] for k in settings} != settings:
-            raise ValueError(f"{path} was written with {({k: state[k] for k in settings})}, not {settings}; use a new folder")
+            raise InputValueError(f"{path} was written with {({k: state[k] for k in settings})}, not {settings}; use a new folder")
         return state
     n_trials = sum(bracket[0][0] for bracket in schedule)
     brackets = [b for b, bracket in enumerate(schedule) for _ in range(bracket[0][0])]
@@ -430,15 +430,15 @@ def bayes_opt(space: Hyperparameters, # the space; active entries are searched, 
               progress: bool = False, # show a bar of finished trials
              ) -> pd.DataFrame:
     "Gaussian-process search of `space` with scikit-optimize, `n_points` trials at a time; returns the results table."
-    if not isinstance(space, Hyperparameters): raise TypeError(f"bayes_opt needs a Hyperparameters space, got {type(space).__name__}")
+    if not isinstance(space, Hyperparameters): raise InputTypeError(f"bayes_opt needs a Hyperparameters space, got {type(space).__name__}")
     _check_positive(n_calls=n_calls, budget=budget, n_initial_points=n_initial_points, n_points=n_points)
     dims, fixed, folder = space.dimensions(), space.fixed(), Path(folder)
-    if not dims: raise ValueError("bayes_opt: the space has no active hyperparameter to search")
+    if not dims: raise InputValueError("bayes_opt: the space has no active hyperparameter to search")
     names = [d.name for d in dims]
     starts = [[point[n] for n in names] for point in (x0 or [])]
     outside = [p for p in starts if not all(v in d for v, d in zip(p, dims))]
-    if outside: raise ValueError(f"bayes_opt: x0 point {dict(zip(names, outside[0]))} lies outside the space")
-    if len(starts) > n_calls: raise ValueError(f"bayes_opt: {len(starts)} x0 points but only {n_calls} calls")
+    if outside: raise InputValueError(f"bayes_opt: x0 point {dict(zip(names, outside[0]))} lies outside the space")
+    if len(starts) > n_calls: raise InputValueError(f"bayes_opt: {len(starts)} x0 points but only {n_calls} calls")
     with folder_lock(folder, "search folder"): # one search per folder at a time
         executor, rows, start = executor or InProcessExecutor(), [], time.monotonic()
         user_blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]

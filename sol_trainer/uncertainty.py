@@ -19,7 +19,7 @@ from scipy.special import log_softmax, softmax
 
 from .metrics import ence, expected_calibration_error, gaussian_nll, spearman_abs_err_std
 from .root import CALIBRATION_FILE, OOF_FILE, RootWriter, read_oof, verify_root
-from .utils import get_logger, read_json, write_json
+from .utils import InputFileNotFoundError, InputValueError, get_logger, read_json, write_json
 
 # %% auto #0
 __all__ = ['MORGAN_RADIUS', 'MORGAN_BITS', 'DOMAIN_QUANTILE', 'TERMS', 'MIN_CALIBRATION_ROWS', 'SELECTION_LEVEL', 'MIN_NLL_GAIN',
@@ -134,7 +134,7 @@ def fit_sigma(residuals: np.ndarray, # out-of-fold residuals (measured − predi
 def check_level(level) -> float: # the requested interval level, e.g. 0.9
     "`level` as a float, or a clear error unless it lies strictly between 0 and 1."
     if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
-        raise ValueError(f"The interval level must be a number strictly between 0 and 1 (0.9 for 90 %), got {level!r}")
+        raise InputValueError(f"The interval level must be a number strictly between 0 and 1 (0.9 for 90 %), got {level!r}")
     return float(level)
 
 def rows_needed(level: float) -> int: # interval level
@@ -255,7 +255,7 @@ class Calibration:
         "Read the calibration of `root_dir` (checked against the manifest), with a clear error for a root that has none."
         root = Path(root_dir)
         if not {CALIBRATION_FILE, OOF_FILE} <= set(verify_root(root)["files"]):
-            raise FileNotFoundError(f"{root} has no out-of-fold calibration ({CALIBRATION_FILE}): it was trained by an older sol_trainer "
+            raise InputFileNotFoundError(f"{root} has no out-of-fold calibration ({CALIBRATION_FILE}): it was trained by an older sol_trainer "
                                     "or without out-of-fold predictions. Retrain it, or pass calibrate=False for the raw ensemble spread")
         return cls(read_json(root / CALIBRATION_FILE), read_oof(root))
 
@@ -267,10 +267,10 @@ def check(self: Calibration, props, level: float): # properties to predict, inte
         spec = self.spec["properties"].get(p)
         if spec is None: continue  # an unknown property is refused by the data preparation, naming it
         if "terms" not in spec:
-            raise ValueError(f"Property {p!r} has only {spec['n']} out-of-fold rows; calibration needs at least {MIN_CALIBRATION_ROWS}. "
+            raise InputValueError(f"Property {p!r} has only {spec['n']} out-of-fold rows; calibration needs at least {MIN_CALIBRATION_ROWS}. "
                              "Add measurements and retrain, or pass calibrate=False")
         if spec["n"] < rows_needed(level):
-            raise ValueError(f"A {level * 100:g} % interval needs at least {rows_needed(level)} out-of-fold rows; property {p!r} has {spec['n']}. "
+            raise InputValueError(f"A {level * 100:g} % interval needs at least {rows_needed(level)} out-of-fold rows; property {p!r} has {spec['n']}. "
                              "Ask for a lower level")
 
 @patch

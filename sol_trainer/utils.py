@@ -15,7 +15,9 @@ from torch import nn
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['QUIET_LOGGERS', 'LOCK_FILE', 'get_logger', 'DefaultHandler', 'seed_everything', 'get_device', 'GpuWait',
+__all__ = ['QUIET_LOGGERS', 'LOCK_FILE', 'get_logger', 'DefaultHandler', 'InputError', 'InputValueError', 'InputTypeError',
+           'InputFileNotFoundError', 'InputFileExistsError', 'InputNotADirectoryError', 'InputIsADirectoryError',
+           'InputImportError', 'InputConnectionError', 'InputKeyError', 'seed_everything', 'get_device', 'GpuWait',
            'accepts_argument', 'split_batch', 'dataset_attr', 'atomic_write', 'remove_leftovers', 'write_text',
            'write_json', 'read_json', 'FolderBusyError', 'folder_lock', 'save_weights', 'load_weights', 'check_config',
            'require', 'available', 'command_parser', 'parse_command']
@@ -54,6 +56,23 @@ def _log_by_default(logger: logging.Logger): # the `sol_trainer` logger
 
 _log_by_default(get_logger())
 
+# %% ../nbs/00_utils.ipynb #28917aae
+class InputError(Exception):
+    "Base of the exceptions bad input raises; the command line prints them as one line."
+
+class InputValueError(InputError, ValueError): "A value the package cannot use."
+class InputTypeError(InputError, TypeError): "An argument or entry of the wrong type."
+class InputFileNotFoundError(InputError, FileNotFoundError): "A file or folder that should be there and is not."
+class InputFileExistsError(InputError, FileExistsError): "A file or folder that is there and should not be."
+class InputNotADirectoryError(InputError, NotADirectoryError): "A file where a folder is needed."
+class InputIsADirectoryError(InputError, IsADirectoryError): "A folder where a file is needed."
+class InputImportError(InputError, ImportError): "An optional package that is not installed."
+class InputConnectionError(InputError, ConnectionError): "A server (a Dask scheduler) that does not answer."
+
+class InputKeyError(InputError, KeyError):
+    "A column, property or key that is missing; printed as its message, without `KeyError`'s quotes."
+    def __str__(self): return str(self.args[0]) if len(self.args) == 1 else super().__str__()
+
 # %% ../nbs/00_utils.ipynb #c008
 def seed_everything(seed: int): # seed for Python's, NumPy's and PyTorch's generators
     "Seed `random`, `numpy` and `torch` (CPU and every CUDA device)."
@@ -67,8 +86,8 @@ def get_device(device: str | torch.device | None = None # None picks CUDA when a
     "Resolve `device` to a `torch.device`; a `ValueError` for a name torch does not know, or CUDA where there is none."
     if device is None: return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try: resolved = torch.device(device)
-    except (RuntimeError, TypeError, ValueError): raise ValueError(f"device {device!r} is not a torch device: use 'cpu', 'cuda' or 'cuda:N'") from None
-    if resolved.type == "cuda" and not torch.cuda.is_available(): raise ValueError(f"device {device!r} asks for CUDA, which is not available here")
+    except (RuntimeError, TypeError, ValueError): raise InputValueError(f"device {device!r} is not a torch device: use 'cpu', 'cuda' or 'cuda:N'") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available(): raise InputValueError(f"device {device!r} asks for CUDA, which is not available here")
     return resolved
 
 # %% ../nbs/00_utils.ipynb #c014
@@ -99,8 +118,8 @@ class GpuWait:
                  max_load: float = 0.5,    # highest acceptable utilisation and memory fraction, in [0, 1]
                  on_timeout: str = "proceed", # "proceed" (warn and run the body) or "raise" (TimeoutError)
                  probe=_gpu_loads):        # callable returning [(utilisation, memory_fraction), ...] per GPU
-        if on_timeout not in ("proceed", "raise"): raise ValueError(f"on_timeout must be 'proceed' or 'raise', got {on_timeout!r}")
-        if not 0 <= max_load <= 1: raise ValueError(f"max_load must lie in [0, 1], got {max_load}")
+        if on_timeout not in ("proceed", "raise"): raise InputValueError(f"on_timeout must be 'proceed' or 'raise', got {on_timeout!r}")
+        if not 0 <= max_load <= 1: raise InputValueError(f"max_load must lie in [0, 1], got {max_load}")
         self.patience, self.max_wait, self.max_load, self.on_timeout, self.probe = patience, max_wait, max_load, on_timeout, probe
         self.gpu_index, self.timed_out, self.waited = None, False, 0.0
 
@@ -146,7 +165,7 @@ def split_batch(batch) -> tuple:
     if isinstance(batch, (tuple, list)):
         if len(batch) == 2: return batch[0], None, batch[1]
         if len(batch) == 3: return batch[0], batch[1], batch[2]
-        raise ValueError(f"A sequence batch must be (x, y) or (x, w, y); got a sequence of length {len(batch)}")
+        raise InputValueError(f"A sequence batch must be (x, y) or (x, w, y); got a sequence of length {len(batch)}")
     return batch, None, None
 
 def dataset_attr(dataset,            # a dataset, possibly wrapped (e.g. in a `Subset`)
@@ -211,7 +230,7 @@ def read_json(path: str | Path): # a JSON file
 LOCK_FILE = ".sol_trainer.lock"
 _held: dict[tuple[str, int], list] = {} # (lock file, thread) -> [FileLock, how many blocks hold it]
 
-class FolderBusyError(RuntimeError):
+class FolderBusyError(InputError, RuntimeError):
     "Another writer holds the folder's lock."
 
 def _holder(info: Path) -> str:
@@ -258,10 +277,10 @@ def save_weights(model: nn.Module, path: str | Path): # model and target `.safet
 def load_weights(model: nn.Module, path: str | Path, device: str | torch.device = "cpu") -> nn.Module:
     "Load safetensors weights from `path` into `model` (strictly) and move it to `device`."
     try: state = safetensors.torch.load_file(str(path), device=str(device))
-    except FileNotFoundError: raise FileNotFoundError(f"Weights file {path} not found") from None
-    except Exception as e: raise ValueError(f"{path} is not a readable safetensors weights file: {e}") from None
+    except FileNotFoundError: raise InputFileNotFoundError(f"Weights file {path} not found") from None
+    except Exception as e: raise InputValueError(f"{path} is not a readable safetensors weights file: {e}") from None
     try: model.load_state_dict(state)
-    except RuntimeError as e: raise ValueError(f"Weights in {path} do not fit {type(model).__name__}: {e}") from None
+    except RuntimeError as e: raise InputValueError(f"Weights in {path} do not fit {type(model).__name__}: {e}") from None
     return model.to(device)
 
 # %% ../nbs/00_utils.ipynb #c033
@@ -276,7 +295,7 @@ def check_config(cfg,          # configuration (dicts, lists and scalars)
     error = jsonschema.exceptions.best_match(validator.iter_errors(cfg))
     if error is None: return
     path = ".".join(str(p) for p in error.absolute_path) or "<top level>"
-    raise ValueError(f"{where}: {path}: {error.message}")
+    raise InputValueError(f"{where}: {path}: {error.message}")
 
 # %% ../nbs/00_utils.ipynb #xfe1a7c
 def require(module: str,  # module to import, e.g. "h5py"
@@ -287,7 +306,7 @@ def require(module: str,  # module to import, e.g. "h5py"
     try: return importlib.import_module(module)
     except ImportError as e:
         if e.name != module.split(".")[0]: raise
-        raise ImportError(f"{feature} needs {module}, which is not installed: pip install 'sol_trainer[{extra}]'") from None
+        raise InputImportError(f"{feature} needs {module}, which is not installed: pip install 'sol_trainer[{extra}]'") from None
 
 def available(module: str) -> bool: # a top-level module name
     "Whether `module` can be imported."
