@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_ensemble.ipynb #x35313f
 from __future__ import annotations
-import dataclasses, tempfile
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -28,7 +28,7 @@ from .root import (MODELS_DIR, OOF_FILE, OOF_METRICS_FILE, RootWriter, check_roo
 from .scale import SequentialScaler, scaler_from_dict
 from .uncertainty import fold_similarity, proba_columns, write_calibration
 if TYPE_CHECKING: from sol_trainer.train import TrainConfig # imported on use: the training chapter imports this one
-from .utils import InputKeyError, InputValueError, accepts_argument, get_logger, save_weights, seed_everything, write_json, write_text
+from .utils import InputKeyError, InputValueError, accepts_argument, get_logger, save_weights, scratch_folder, seed_everything, write_json, write_text
 
 # %% auto #0
 __all__ = ['MC_PASSES', 'LinearEnsemble', 'predict_tensors', 'has_dropout', 'submodel_spread', 'FoldJob', 'train_fold',
@@ -155,8 +155,8 @@ def train_fold(job: FoldJob,      # one fold's work
     use_worker_threads()
     train, valid = data.iloc[job.train_rows], data.iloc[job.valid_rows]
     get_logger("train").info("Fold %d: %d training rows, %d validation rows", job.fold, len(train), len(valid))
-    with tempfile.TemporaryDirectory(prefix="sol_trainer_fold_") as scratch:
-        history = Path(scratch) / "history.jsonl"
+    with scratch_folder("fold") as scratch:
+        history = scratch / "history.jsonl"
         tc = dataclasses.replace(job.train_config, fold_index=job.fold, random_seed=job.seed, model_save_path=None, history_path=str(history))
         seed_everything(job.seed)
         model = job.submodel_cls(**job.kwargs)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02b_search.ipynb #c002
 from __future__ import annotations
-import contextlib, dataclasses, tempfile
+import contextlib, dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +15,7 @@ from .hyperparameters import HpConfig, compute_batch_size_range
 from .ensemble import fold_splits, submodel_kwargs
 from .train import TrainConfig, train_submodel
 from .tune import STRATEGIES, Hyperparameters
-from .utils import InputKeyError, InputValueError, get_logger, seed_everything, write_text
+from .utils import InputKeyError, InputValueError, get_logger, scratch_folder, seed_everything, write_text
 
 # %% auto #0
 __all__ = ['default_space', 'check_space', 'kfold_objective', 'bayes_search']
@@ -91,7 +91,7 @@ def bayes_search(dataframe: pd.DataFrame,  # prepared frame (from `prepare_train
     space = space or default_space(objective.n_rows)
     check_space(space)
     start = {d.name: getattr(tc.hps, d.name) for d in space.dimensions()}  # the base configuration is tried first
-    scratch = tempfile.TemporaryDirectory(prefix="sol_trainer_search_") if folder is None else contextlib.nullcontext(folder)
+    scratch = scratch_folder("search") if folder is None else contextlib.nullcontext(folder)
     with scratch as trial_folder, resolve_executor(executor) as pool:
         results = STRATEGIES[strategy](space, share(pool, objective), n_calls, tc.epochs, Path(trial_folder), random_seed, start=start,
                                        n_initial_points=n_initial_points, time_budget=time_budget, executor=pool,

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_utils.ipynb #c002
 from __future__ import annotations
-import argparse, contextlib, importlib, inspect, json, logging, os, random, re, socket, stat, sys, tempfile, threading, time
+import argparse, contextlib, importlib, inspect, json, logging, os, random, re, shutil, socket, stat, sys, tempfile, threading, time
 from pathlib import Path
 
 import filelock
@@ -19,8 +19,8 @@ __all__ = ['QUIET_LOGGERS', 'LOCK_FILE', 'get_logger', 'DefaultHandler', 'InputE
            'InputFileNotFoundError', 'InputFileExistsError', 'InputNotADirectoryError', 'InputIsADirectoryError',
            'InputImportError', 'InputConnectionError', 'InputKeyError', 'seed_everything', 'get_device', 'GpuWait',
            'accepts_argument', 'split_batch', 'dataset_attr', 'atomic_write', 'remove_leftovers', 'write_text',
-           'write_json', 'read_json', 'FolderBusyError', 'folder_lock', 'save_weights', 'load_weights', 'check_config',
-           'require', 'available', 'command_parser', 'parse_command']
+           'write_json', 'read_json', 'scratch_folder', 'FolderBusyError', 'folder_lock', 'save_weights',
+           'load_weights', 'check_config', 'require', 'available', 'command_parser', 'parse_command']
 
 # %% ../nbs/00_utils.ipynb #c005
 def get_logger(name: str = "") -> logging.Logger: # dotted suffix below `sol_trainer`, e.g. "train"
@@ -223,8 +223,34 @@ def write_json(path: str | Path, obj): # file and a JSON-serialisable object
     with atomic_write(path) as f: json.dump(obj, f, indent=2, sort_keys=True)
 
 def read_json(path: str | Path): # a JSON file
-    "Read a JSON file."
-    with open(path, encoding="utf-8") as f: return json.load(f)
+    "Read a JSON file; `InputValueError` naming it when it is not JSON (or nests too deep to read)."
+    try:
+        with open(path, encoding="utf-8") as f: return json.load(f)
+    except (ValueError, RecursionError) as e: # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise InputValueError(f"{path} is not valid JSON: {str(e) if isinstance(e, ValueError) else 'it nests too deep'}") from None
+
+# %% ../nbs/00_utils.ipynb #e8b610a6
+def _process_alive(pid: int) -> bool:
+    "Whether a process with this id runs on this machine."
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True # someone else's process
+    return True
+
+def _remove_dead_scratch(kind: str):
+    "Remove the scratch folders of `kind` left on this host by processes that are gone."
+    host = socket.gethostname()
+    for old in Path(tempfile.gettempdir()).glob(f"sol_trainer_{kind}_*"):
+        found = re.fullmatch(rf"sol_trainer_{re.escape(kind)}_(.+)_(\d+)-.*", old.name)
+        if old.is_dir() and found and found.group(1) == host and not _process_alive(int(found.group(2))):
+            shutil.rmtree(old, ignore_errors=True)
+            get_logger("utils").info("Removed %s, left by a run that was killed", old)
+
+@contextlib.contextmanager
+def scratch_folder(kind: str): # what it holds, e.g. "fold" or "search"
+    "A temporary folder `sol_trainer_<kind>_<host>_<pid>-*` for the block, removed after it; killed runs' folders of `kind` go first."
+    _remove_dead_scratch(kind)
+    with tempfile.TemporaryDirectory(prefix=f"sol_trainer_{kind}_{socket.gethostname()}_{os.getpid()}-") as folder: yield Path(folder)
 
 # %% ../nbs/00_utils.ipynb #dc77f1ec
 LOCK_FILE = ".sol_trainer.lock"
