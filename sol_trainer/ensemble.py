@@ -23,7 +23,7 @@ from .history import HISTORY_FILE
 from .metrics import task_metrics
 from .models import model_name
 from .prepare import check_prepared, frame_tensors, model_dims
-from .root import (MODELS_DIR, OOF_FILE, OOF_METRICS_FILE, RootWriter, check_root_free, load_features_meta,
+from .root import (FEATURES_FILE, MODELS_DIR, OOF_FILE, OOF_METRICS_FILE, RootWriter, check_root_free, load_features_meta,
                               write_metadata)
 from .scale import SequentialScaler, scaler_from_dict
 from .uncertainty import fold_similarity, proba_columns, write_calibration
@@ -229,6 +229,8 @@ def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + vali
                     dataclasses.replace(train_config, callbacks=list(train_config.callbacks) + _augmenter(df.iloc[tr], augmented_featurizer, meta)))
             for k, (tr, va) in enumerate(splits)]
     with RootWriter(root_dir) as writer, resolve_executor(executor) as pool: # the root's lock is held from the first fold to the commit
+        if load_features_meta(root_dir) != meta: raise InputValueError(f"{Path(root_dir) / FEATURES_FILE} changed after this training read it: another "
+                                                                       f"prepare_train wrote into {root_dir}; prepare and train in one root at a time")
         with tqdm(total=len(jobs), desc="folds", disable=not train_config.progress) as bar: # advances as each fold finishes, wherever it runs
             futures, data = [], share(pool, df) # a Dask executor sends the frame to each worker once
             for job in jobs: # in process, each fold runs inside `submit`, so the bar's callback goes on at once

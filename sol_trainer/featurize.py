@@ -19,19 +19,36 @@ from .datasets import parse_smiles, rdkit_quiet
 from .utils import InputTypeError, InputValueError, get_logger
 
 # %% auto #0
-__all__ = ['FEATURIZERS', 'PACKAGE_FEATURIZER_MODULES', 'SmilesParseError', 'mol_from_smiles', 'register_featurizer',
-           'Featurizer', 'featurizer_from_dict', 'MorganFeaturizer', 'clean_features', 'RDKit2DFeaturizer',
-           'ConcatFeaturizer', 'rows_message', 'chunk_results', 'featurize']
+__all__ = ['MAX_ATOMS', 'FEATURIZERS', 'PACKAGE_FEATURIZER_MODULES', 'SmilesParseError', 'parse_molecule', 'mol_from_smiles',
+           'register_featurizer', 'Featurizer', 'featurizer_from_dict', 'MorganFeaturizer', 'clean_features',
+           'RDKit2DFeaturizer', 'ConcatFeaturizer', 'rows_message', 'check_n_jobs', 'chunk_results', 'featurize',
+           'smiles_problems']
 
 # %% ../nbs/01a_featurize.ipynb #c005
-class SmilesParseError(InputValueError):
-    "A SMILES that RDKit cannot parse."
+MAX_ATOMS = 300 # most heavy atoms of a molecule to featurize: some RDKit descriptors take minutes beyond a few hundred
 
-def mol_from_smiles(smiles: str # a SMILES string
+class SmilesParseError(InputValueError):
+    "A SMILES that gives no usable molecule: empty, with whitespace inside, not parsed by RDKit, or too large."
+
+def parse_molecule(smiles,              # a SMILES string (anything else is "no SMILES")
+                   keep_h: bool = False, # keep hydrogens written as atoms ([H])
+                  ) -> tuple[Chem.Mol | None, str]:
+    "(molecule, '') for a usable SMILES, else (None, why not); nothing is logged."
+    if not isinstance(smiles, str) or not smiles.strip(): return None, "no SMILES"
+    if any(c.isspace() for c in smiles.strip()): return None, "whitespace inside the SMILES (RDKit would read only the part before it)"
+    params = Chem.SmilesParserParams()
+    params.removeHs = not keep_h
+    with rdkit_quiet(): mol = Chem.MolFromSmiles(smiles.strip(), params)
+    if mol is None: return None, "RDKit cannot parse the SMILES"
+    if mol.GetNumHeavyAtoms() > MAX_ATOMS: return None, f"{mol.GetNumHeavyAtoms()} heavy atoms, more than MAX_ATOMS = {MAX_ATOMS}"
+    return mol, ""
+
+def mol_from_smiles(smiles: str,         # a SMILES string
+                    keep_h: bool = False, # keep hydrogens written as atoms ([H])
                    ) -> Chem.Mol:
-    "RDKit molecule of `smiles`; `SmilesParseError` naming it when it does not parse (nothing is logged)."
-    mol = parse_smiles(smiles)
-    if mol is None: raise SmilesParseError(f"RDKit cannot parse the SMILES {smiles!r}")
+    "RDKit molecule of `smiles`; `SmilesParseError` naming it and the reason when there is none."
+    mol, problem = parse_molecule(smiles, keep_h)
+    if mol is None: raise SmilesParseError(f"{problem}: {smiles!r}")
     return mol
 
 # %% ../nbs/01a_featurize.ipynb #c008
@@ -56,6 +73,10 @@ class Featurizer:
     def featurize_mol(self, mol: Chem.Mol) -> np.ndarray:
         "Feature vector of a parsed molecule."
         raise NotImplementedError
+
+    def check_mol(self, mol: Chem.Mol) -> str:
+        "Why this featurizer cannot use a parsed molecule, or '' (the default: it can use any)."
+        return ""
 
     def params(self) -> dict:
         "JSON-able constructor arguments."
@@ -180,14 +201,16 @@ class ConcatFeaturizer(Featurizer):
     def featurize_mol(self, mol: Chem.Mol) -> np.ndarray:
         return np.concatenate([f.featurize_mol(mol) for f in self.featurizers])
 
+    def check_mol(self, mol: Chem.Mol) -> str: return next((p for f in self.featurizers if (p := f.check_mol(mol))), "")
+
 # %% ../nbs/01a_featurize.ipynb #c031
-def _featurize_chunk(featurizer: Featurizer, smiles: list) -> tuple[np.ndarray, list[int]]:
-    "Vectors of a chunk of SMILES (zeros for failures) and the positions that failed to parse."
+def _featurize_chunk(featurizer: Featurizer, smiles: list) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    "Vectors of a chunk of SMILES (zeros for failures) and the (position, reason) of those without a usable molecule."
     out, failed = np.zeros((len(smiles), featurizer.n_features), dtype=np.float32), []
     for i, s in enumerate(smiles):
         try: v = np.asarray(featurizer(s), dtype=np.float32)
-        except SmilesParseError:
-            failed.append(i); continue
+        except SmilesParseError as e:
+            failed.append((i, str(e))); continue
         if v.shape != (featurizer.n_features,):
             raise InputValueError(f"{featurizer!r} returned shape {v.shape} for {s!r}; expected ({featurizer.n_features},)")
         out[i] = v
@@ -203,9 +226,11 @@ def rows_message(failed: list,  # (row label, what is wrong) pairs
     more = f"; ... and {len(failed) - max_listed} more" if len(failed) > max_listed else ""
     return f"{len(failed)} of {n_rows} SMILES {what}: {listed}{more}"
 
-def _parse_error_message(failed: list, n_rows: int) -> str:
-    "Message listing (label, SMILES) pairs that failed to parse."
-    return rows_message([(label, repr(s)) for label, s in failed], n_rows, "could not be parsed by RDKit")
+def check_n_jobs(n_jobs) -> int: # number of worker processes asked for
+    "`n_jobs` after checking joblib can use it: a non-zero integer (-1 uses every core)."
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+        raise InputValueError(f"n_jobs (--jobs) must be a non-zero integer: 1 works in this process, -1 uses every core; got {n_jobs!r}")
+    return int(n_jobs)
 
 def chunk_results(work,                 # function(featurizer, chunk of SMILES) -> result
                   featurizer,           # sent to every call (and to joblib workers)
@@ -215,6 +240,7 @@ def chunk_results(work,                 # function(featurizer, chunk of SMILES) 
                  ):
     "(start, result) for consecutive chunks of `values`, in order, computed here or by joblib workers."
     if chunk_size < 1: raise InputValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    n_jobs = check_n_jobs(n_jobs)
     starts = range(0, len(values), chunk_size)
     chunks = (values[s:s + chunk_size] for s in starts)
     if n_jobs == 1: return zip(starts, map(partial(work, featurizer), chunks))
@@ -226,7 +252,7 @@ def featurize(smiles: list[str] | pd.Series, # SMILES to featurize; a Series' in
               progress: bool = True,         # show a tqdm progress bar
               chunk_size: int = 256          # SMILES per joblib task
              ) -> np.ndarray:
-    "(N, F) float32 matrix of the featurized `smiles`; one `ValueError` listing every row that fails to parse."
+    "(N, F) float32 matrix of the featurized `smiles`; one `ValueError` listing every row without a usable molecule."
     if getattr(featurizer, "is_graph", False): raise InputTypeError(f"{featurizer!r} makes graphs, not vectors: use sol_trainer.graphs.featurize_graphs")
     labels = smiles.index.tolist() if isinstance(smiles, pd.Series) else list(range(len(smiles)))
     values = list(smiles)
@@ -234,7 +260,19 @@ def featurize(smiles: list[str] | pd.Series, # SMILES to featurize; a Series' in
     with tqdm(total=len(values), disable=not progress, unit="mol", desc=f"Featurizing ({type(featurizer).__name__})") as bar:
         for start, (x, bad) in chunk_results(_featurize_chunk, featurizer, values, n_jobs, chunk_size):
             out[start:start + len(x)] = x
-            failed += [(labels[start + i], values[start + i]) for i in bad]
+            failed += [(labels[start + i], why) for i, why in bad]
             bar.update(len(x))
-    if failed: raise InputValueError(_parse_error_message(failed, len(values)))
+    if failed: raise InputValueError(rows_message(failed, len(values), "give no usable molecule"))
     return out
+
+# %% ../nbs/01a_featurize.ipynb #ca58dbf8
+def smiles_problems(smiles: pd.Series,  # SMILES of some rows
+                    featurizers=(),     # the featurizers that will make the inputs; their `check_mol` may refuse a molecule
+                   ) -> pd.Series:
+    "Why each row's SMILES cannot be featurized, or '' where it can; each distinct SMILES is parsed once."
+    def problem(s) -> str:
+        mol, why = parse_molecule(s)
+        return why or next((p for f in featurizers if (p := f.check_mol(mol))), "")
+    codes, uniques = pd.factorize(pd.Series(smiles, dtype=object), use_na_sentinel=False)
+    found = np.array([problem(s) for s in uniques] or [""], dtype=object)
+    return pd.Series(found[codes], index=getattr(smiles, "index", None), dtype=object)

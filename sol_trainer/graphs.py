@@ -13,14 +13,13 @@ from rdkit import Chem
 from torch_geometric.data import Batch, Data
 from tqdm.auto import tqdm
 
-from .datasets import rdkit_quiet
-from .featurize import (Featurizer, SmilesParseError, _parse_error_message, chunk_results, mol_from_smiles,
-                                   register_featurizer, rows_message)
+from .featurize import Featurizer, SmilesParseError, chunk_results, mol_from_smiles, register_featurizer, rows_message
 from .utils import InputTypeError, InputValueError
 
 # %% auto #0
 __all__ = ['ELEMENTS', 'ATOM_FEATURES', 'BOND_FEATURES', 'POLYMER_MODES', 'atom_feature_names', 'bond_feature_names',
-           'atom_features', 'bond_features', 'RepeatUnitError', 'GraphFeaturizer', 'GraphStore', 'featurize_graphs']
+           'atom_features', 'bond_features', 'RepeatUnitError', 'repeat_unit_problem', 'GraphFeaturizer', 'GraphStore',
+           'featurize_graphs']
 
 # %% ../nbs/01b_graphs.ipynb #c005
 class _FeatureTable:
@@ -87,16 +86,6 @@ def bond_features(mol: Chem.Mol # an RDKit molecule
     return BOND_FEATURES(mol.GetBonds())
 
 # %% ../nbs/01b_graphs.ipynb #c014
-def _parse(smiles: str, keep_h: bool) -> Chem.Mol:
-    "RDKit molecule of `smiles`, its written [H] atoms kept when `keep_h`; `SmilesParseError` naming it when it does not parse."
-    if not keep_h: return mol_from_smiles(smiles)
-    params, mol = Chem.SmilesParserParams(), None
-    params.removeHs = False
-    if isinstance(smiles, str) and smiles.strip():
-        with rdkit_quiet(): mol = Chem.MolFromSmiles(smiles, params)
-    if mol is None: raise SmilesParseError(f"RDKit cannot parse the SMILES {smiles!r}")
-    return mol
-
 def _graph_data(x: np.ndarray, ends: np.ndarray, bond_x: np.ndarray) -> Data:
     "Graph of atom features `x` and bonds (`ends` (n_bonds, 2), features `bond_x`): bond k gives edges 2k (u->v) and 2k+1 (v->u)."
     pairs = np.stack([ends, ends[:, ::-1]], axis=1).reshape(-1, 2)
@@ -107,18 +96,24 @@ def _graph_data(x: np.ndarray, ends: np.ndarray, bond_x: np.ndarray) -> Data:
 class RepeatUnitError(InputValueError):
     "A SMILES whose `*` atoms do not make a polymer repeat unit."
 
-def _periodic_bond(mol: Chem.Mol, stars: list[int], smiles: str) -> tuple[int, int, int]:
-    "End atoms (u, v) bonded to the two `*` atoms of a repeat unit, and the index of the bond to the first `*`."
-    bonds = []
-    for s in stars:
-        star = mol.GetAtomWithIdx(s)
+def repeat_unit_problem(mol: Chem.Mol,           # a parsed molecule
+                        polymer: str = "periodic", # the `GraphFeaturizer` mode its graph is made in
+                       ) -> str:
+    "Why the `*` atoms of `mol` make no polymer repeat unit in the `polymer` mode, or ''."
+    stars = [a for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
+    if len(stars) not in (0, 2): return f"not a polymer repeat unit: {len(stars)} '*' atom{'s' * (len(stars) > 1)} (a repeat unit has 0 or 2)"
+    if not stars or polymer == "dummy": return ""
+    for star in stars:
         if star.GetDegree() != 1 or star.GetNeighbors()[0].GetAtomicNum() == 0:
-            raise RepeatUnitError(f"In the SMILES {smiles!r} a '*' atom has {star.GetDegree()} bonded atoms, but in a polymer repeat unit "
-                                  f"each '*' is bonded to exactly one atom that is not '*'")
-        bonds.append(star.GetBonds()[0])
-    if bonds[0].GetBondType() != bonds[1].GetBondType():
-        raise RepeatUnitError(f"The two '*' of the SMILES {smiles!r} have different bond types ({bonds[0].GetBondType()} and "
-                              f"{bonds[1].GetBondType()}), so they cannot make one periodic bond")
+            return (f"not a polymer repeat unit: a '*' atom has {star.GetDegree()} bonded atoms (each '*' is bonded to exactly one atom "
+                    "that is not '*')")
+    kinds = [star.GetBonds()[0].GetBondType() for star in stars]
+    if kinds[0] != kinds[1]: return f"not a polymer repeat unit: the two '*' have different bond types ({kinds[0]} and {kinds[1]})"
+    return ""
+
+def _periodic_bond(mol: Chem.Mol, stars: list[int]) -> tuple[int, int, int]:
+    "End atoms (u, v) bonded to the two `*` atoms of a repeat unit (checked by `repeat_unit_problem`), and the index of the bond to the first `*`."
+    bonds = [mol.GetAtomWithIdx(s).GetBonds()[0] for s in stars]
     u, v = (b.GetOtherAtomIdx(s) for b, s in zip(bonds, stars))
     return u, v, bonds[0].GetIdx()
 
@@ -150,8 +145,10 @@ class GraphFeaturizer(Featurizer):
         return len(BOND_FEATURES.names)
 
     def __call__(self, smiles: str) -> Data:
-        "Graph of `smiles`; `SmilesParseError` when it does not parse, `RepeatUnitError` when its '*' atoms are not a repeat unit."
-        return self.featurize_mol(_parse(smiles, self.keep_h), smiles)
+        "Graph of `smiles`; `SmilesParseError` when it gives no molecule, `RepeatUnitError` when its '*' atoms are not a repeat unit."
+        return self.featurize_mol(mol_from_smiles(smiles, self.keep_h), smiles)
+
+    def check_mol(self, mol: Chem.Mol) -> str: return repeat_unit_problem(mol, self.polymer)
 
 # %% ../nbs/01b_graphs.ipynb #c021
 @patch
@@ -164,12 +161,9 @@ def featurize_mol(self: GraphFeaturizer,
     bond_x = BOND_FEATURES(bonds)
     ends = np.array([(b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in bonds], dtype=np.int64).reshape(-1, 2)
     stars = np.flatnonzero(x[:, _STAR]).tolist()
-    if not stars: return _graph_data(x, ends, bond_x)
-    name = Chem.MolToSmiles(mol) if smiles is None else smiles
-    if len(stars) != 2:
-        raise RepeatUnitError(f"The SMILES {name!r} has {len(stars)} '*' atom{'s' * (len(stars) > 1)}, but a polymer repeat unit has 0 or 2")
-    if self.polymer == "dummy": return _graph_data(x, ends, bond_x)
-    u, v, first = _periodic_bond(mol, stars, name)
+    if problem := self.check_mol(mol): raise RepeatUnitError(f"{problem}: {Chem.MolToSmiles(mol) if smiles is None else smiles!r}")
+    if not stars or self.polymer == "dummy": return _graph_data(x, ends, bond_x)
+    u, v, first = _periodic_bond(mol, stars)
     keep_bond = ~np.isin(ends, stars).any(axis=1)
     keep_atom = np.ones(len(x), dtype=bool)
     keep_atom[stars] = False
@@ -311,15 +305,11 @@ def featurize_graphs(smiles: list[str] | pd.Series, # SMILES to featurize; a Ser
         raise InputTypeError(f"featurize_graphs needs a graph featurizer (is_graph=True), got {featurizer!r}; featurize takes vector featurizers")
     labels = smiles.index.tolist() if isinstance(smiles, pd.Series) else list(range(len(smiles)))
     values = list(smiles)
-    stores, unparsed, bad_units = [], [], []
+    stores, failures = [], []
     with tqdm(total=len(values), disable=not progress, unit="mol", desc=f"Featurizing ({type(featurizer).__name__})") as bar:
         for start, (store, failed) in chunk_results(_graph_chunk, featurizer, values, n_jobs, chunk_size):
             stores.append(store)
-            for i, e in failed:
-                if isinstance(e, SmilesParseError): unparsed.append((labels[start + i], values[start + i]))
-                else: bad_units.append((labels[start + i], e))
+            failures += [(labels[start + i], str(e)) for i, e in failed]
             bar.update(min(chunk_size, len(values) - start))
-    if unparsed or bad_units:
-        raise InputValueError("\n".join(([_parse_error_message(unparsed, len(values))] if unparsed else []) +
-                                   ([rows_message(bad_units, len(values), "are not valid polymer repeat units")] if bad_units else [])))
+    if failures: raise InputValueError(rows_message(failures, len(values), "give no usable graph"))
     return GraphStore.cat(stores) if stores else GraphStore.empty(featurizer.atom_dim, featurizer.bond_dim)

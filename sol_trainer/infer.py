@@ -16,12 +16,12 @@ from scipy.stats import norm
 from .ensemble import LinearEnsemble, predict_tensors, submodel_spread
 from .load import load_ensemble
 from .prepare import check_frame, frame_tensors, prepare_infer, scalers_fingerprint
-from .root import MANIFEST_FILE, MODELS_DIR, OOF_FILE, load_features_meta, load_scalers, read_oof, root_holds_model
+from .root import MANIFEST_FILE, MODELS_DIR, OOF_FILE, load_features_meta, load_scalers, read_manifest, read_oof, root_holds_model
 from .uncertainty import Calibration, check_level, domain_of, proba_columns
 from .utils import InputFileNotFoundError, InputTypeError, InputValueError, get_device
 
 # %% auto #0
-__all__ = ['REGRESSION_COLUMNS', 'DOMAIN_COLUMNS', 'eval_ensemble', 'predict']
+__all__ = ['REGRESSION_COLUMNS', 'DOMAIN_COLUMNS', 'eval_ensemble', 'nonfinite_rows', 'predict']
 
 # %% ../nbs/06_infer.ipynb #c005
 def _saved_shapes(root_dir) -> dict[str, tuple] | None:
@@ -71,6 +71,8 @@ def eval_ensemble(ensemble: LinearEnsemble,   # loaded with `load_ensemble`
     prepared = prepare_infer(dataframe, featurizer, root_dir, n_jobs=n_jobs, progress=progress)
     tensors = frame_tensors(prepared, with_y=False)
     mean, std = predict_tensors(ensemble, tensors, device, batch_size, **(ensemble_kwargs_dict or {}))
+    finite = np.isfinite(mean.reshape(len(mean), -1)).all(axis=1) & np.isfinite(std.reshape(len(std), -1)).all(axis=1)
+    if not finite.all(): raise InputValueError(_nonfinite_message(dataframe.index[~finite], len(dataframe)))
     if ensemble.task == "classification":
         cls = mean.argmax(1)
         mean, std = np.asarray(ensemble.class_labels, dtype=object)[cls], std[np.arange(len(cls)), cls]
@@ -95,8 +97,24 @@ def _domain_columns(domain, dataframe: pd.DataFrame) -> tuple[dict, np.ndarray]:
     return {"similarity": found["similarity"].to_numpy(), "in_domain": domain.in_domain(fold_similarity, dataframe["prop"])}, fold_similarity
 
 def _root_domain(root_dir, calibration):
+    "The applicability domain: the calibration's, else from the out-of-fold table if the manifest lists one, else None."
     if calibration is not None: return calibration.domain
-    return domain_of(read_oof(root_dir)) if (Path(root_dir) / OOF_FILE).exists() else None
+    return domain_of(read_oof(root_dir)) if OOF_FILE in read_manifest(root_dir)["files"] else None
+
+def nonfinite_rows(predictions: pd.DataFrame, # rows with prediction columns
+                   columns: list[str],        # the numeric prediction columns
+                  ) -> pd.Index:
+    "Index labels of the rows where a prediction column holds NaN or an infinity."
+    values = predictions[columns].to_numpy(dtype=float)
+    return predictions.index[~np.isfinite(values).all(axis=1)]
+
+def _numeric_columns(ensemble: LinearEnsemble) -> list[str]:
+    "The prediction columns that hold numbers."
+    return proba_columns(ensemble.class_labels) if ensemble.task == "classification" else list(REGRESSION_COLUMNS)
+
+def _nonfinite_message(rows: pd.Index, n_rows: int) -> str:
+    return (f"The model gave NaN or infinite predictions for {len(rows)} of {n_rows} rows ({', '.join(map(str, rows[:20]))}"
+            f"{' ...' if len(rows) > 20 else ''}): the model root is damaged, or these inputs are far outside anything it was trained on")
 
 # %% ../nbs/06_infer.ipynb #d1645986
 def predict(root_dir: str | Path,       # trained model root
@@ -110,15 +128,24 @@ def predict(root_dir: str | Path,       # trained model root
             batch_size: int = 2048,     # rows per forward pass
             n_jobs: int = 1,            # parallel featurization workers
             progress: bool = False,     # show a featurization progress bar
+            finite: bool = True,        # raise, naming the rows, when a prediction is NaN or infinite (False: leave them, see `nonfinite_rows`)
            ) -> pd.DataFrame:
     "The frame with each row's prediction, calibrated uncertainty, interval and applicability domain added."
     level = check_level(interval)
     ensemble = load_ensemble(root_dir, device=device) if ensemble is None else ensemble
+    predicted = _predicted(root_dir, dataframe, level, calibrate, ensemble, calibration, featurizer, device, batch_size, n_jobs, progress)
+    bad = nonfinite_rows(predicted, _numeric_columns(ensemble))
+    if finite and len(bad): raise InputValueError(_nonfinite_message(bad, len(predicted)))
+    return predicted
+
+def _predicted(root_dir, dataframe, level, calibrate, ensemble, calibration, featurizer, device, batch_size, n_jobs, progress) -> pd.DataFrame:
+    "`predict`'s frame, non-finite predictions included."
     _check_root(ensemble, root_dir)
     _check_options(ensemble, device, None, batch_size)
     check_frame(dataframe, training=False)
     taken = [c for c in _output_columns(ensemble) if c in dataframe.columns]
     if taken: raise InputValueError(f"The frame already has the column(s) {taken} that predict adds: rename or drop them")
+    if not isinstance(calibration, (Calibration, type(None))): raise InputTypeError(f"calibration must be a Calibration (Calibration.from_root) or None, got {type(calibration).__name__}")
     calibration = (calibration or Calibration.from_root(root_dir)) if calibrate else None
     if calibration is not None and ensemble.task == "regression": calibration.check(dataframe["prop"], level)
     tensors = frame_tensors(prepare_infer(dataframe, featurizer, root_dir, n_jobs=n_jobs, progress=progress), with_y=False)

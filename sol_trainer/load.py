@@ -10,8 +10,8 @@ import torch
 
 from .ensemble import LinearEnsemble
 from .models import model_class, model_name
-from .root import (MANIFEST_FILE, MODEL_FILE, REQUIRED_FILES, load_classlabels, load_features_meta, load_hps, load_scalers,
-                              read_oof, submodel_paths, verify_root) # the readers are `st.load.*` too
+from .root import (MANIFEST_FILE, MODEL_FILE, REQUIRED_FILES, SCALERS_FILE, built_from, load_classlabels, load_features_meta,
+                              load_hps, load_scalers, read_metadata, read_oof, submodel_paths, verify_root) # the readers are `st.load.*` too
 from .utils import InputValueError, accepts_argument, get_device, load_weights, read_json
 
 # %% auto #0
@@ -36,11 +36,14 @@ def load_ensemble(root_dir: str | Path,     # complete model root
     manifest = verify_root(root)
     unlisted = [rel for rel in REQUIRED_FILES if rel not in manifest["files"]]
     if unlisted: raise InputValueError(f"{root / MANIFEST_FILE} does not list {', '.join(unlisted)}: the root is damaged or incomplete; retrain it")
-    saved = read_json(root / MODEL_FILE)
+    saved = read_metadata(root, MODEL_FILE)
     submodel_cls = _submodel_class(saved["class"], submodel_cls)
     kwargs = {**saved["kwargs"], **(submodel_kwargs_dict or {})}
     hps = load_hps(root)
     if hps is not None and "hps" not in kwargs and accepts_argument(submodel_cls, "hps"): kwargs["hps"] = hps
+    with built_from(root / MODEL_FILE): submodel_cls(**kwargs) # arguments the class does not take are named here
     submodels = [load_weights(submodel_cls(**kwargs), p, device) for p in submodel_paths(root, manifest)]
-    meta = load_features_meta(root)
-    return LinearEnsemble(submodels, load_scalers(root), meta["properties"], meta["task"], load_classlabels(root)).to(device).eval()
+    meta, scalers = load_features_meta(root), load_scalers(root)
+    if sorted(scalers) != meta["properties"]:
+        raise InputValueError(f"{root / SCALERS_FILE} has scalers of {sorted(scalers)}, but the root predicts {meta['properties']}: the root is damaged; retrain it")
+    return LinearEnsemble(submodels, scalers, meta["properties"], meta["task"], meta["class_labels"]).to(device).eval()

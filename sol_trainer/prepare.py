@@ -12,17 +12,17 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .featurize import ConcatFeaturizer, featurize, featurizer_from_dict
-from .root import FEATURES_FILE, FEATURES_TEXT_FILE, check_root_free, load_features_meta
+from .featurize import ConcatFeaturizer, check_n_jobs, featurize, featurizer_from_dict, rows_message, smiles_problems
+from .root import FEATURES_FILE, FEATURES_TEXT_FILE, built_from, check_root_clean, check_root_free, load_features_meta
 from .scale import Scaler, SequentialScaler, choose_feature_scaler, choose_label_scaler, scaler_from_dict
-from .utils import InputKeyError, InputNotADirectoryError, InputTypeError, InputValueError, folder_lock, get_logger, write_json, write_text
+from .utils import InputKeyError, InputNotADirectoryError, InputTypeError, InputValueError, check_writable, folder_lock, get_logger, write_json, write_text
 
 # %% auto #0
 __all__ = ['FEATURE_DICT_COLUMNS', 'INPUT_KEYS', 'log', 'DUPLICATES', 'check_frame', 'value_kind', 'task_of', 'real_values',
            'prepared_task', 'feature_dict_keys', 'feature_dict_matrix', 'selector_matrix', 'GraphRows', 'ModelInputs',
-           'PreparedFrame', 'split_featurizers', 'merge_duplicates', 'check_root_dir', 'inputs_fingerprint',
-           'scalers_fingerprint', 'prepare_train', 'describe_features', 'recorded_widths', 'check_prepared',
-           'prepare_infer', 'frame_tensors', 'model_dims']
+           'PreparedFrame', 'split_featurizers', 'merge_duplicates', 'usable_rows', 'check_root_dir',
+           'inputs_fingerprint', 'scalers_fingerprint', 'prepare_train', 'describe_features', 'recorded_widths',
+           'check_prepared', 'prepare_infer', 'frame_tensors', 'model_dims']
 
 # %% ../nbs/01d_prepare.ipynb #c005
 FEATURE_DICT_COLUMNS = ("graph_feats", "node_feats")
@@ -46,7 +46,7 @@ _STRING_COLUMNS = {"prop": "property names must be strings: convert them with df
 def check_frame(df: pd.DataFrame, # melted frame
                 training: bool = True, # `value` is required for training
                ):
-    "Raise a clear error if `df` cannot be prepared: empty, missing columns, null values, or names and SMILES that are not strings."
+    "Raise a clear error if `df` cannot be prepared: empty, missing columns, null values, names and SMILES that are not strings, empty names."
     if not isinstance(df, pd.DataFrame): raise InputTypeError(f"Expected a pandas DataFrame, got {type(df).__name__}")
     if len(df) == 0: raise InputValueError("The DataFrame is empty: there is nothing to prepare")
     required = ["prop"] + (["value"] if training else [])
@@ -62,6 +62,8 @@ def check_frame(df: pd.DataFrame, # melted frame
         if col not in df.columns: continue
         bad = df.index[~df[col].map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)]
         if len(bad): raise InputTypeError(f"Column '{col}' holds non-strings in rows {_rows(bad)} ({_example(df[col], bad)}); {rule}")
+    blank = df.index[(df["prop"].str.strip() == "").to_numpy()]
+    if len(blank): raise InputValueError(f"Column 'prop' holds empty property names in rows {_rows(blank)}; every property needs a name")
 
 # %% ../nbs/01d_prepare.ipynb #c012
 def _reads_as_number(text: str) -> bool:
@@ -273,8 +275,17 @@ def _prepared_frame(df, blocks, scalers, selectors, graphs, graph_rows) -> Prepa
     out.inputs = ModelInputs(tensors, graphs, None if graph_rows is None else torch.from_numpy(np.asarray(graph_rows, dtype=np.int64)))
     return out
 
+def _check_learnable(df: pd.DataFrame, task: str):
+    "Raise naming the properties whose rows all hold one value (regression) or one class: a model of them learns nothing."
+    distinct = df.groupby("prop", sort=True)["value"].agg(["nunique", "first", "size"])
+    one = distinct[distinct["nunique"] < 2]
+    if len(one): raise InputValueError("; ".join(f"Property {p!r} has {'the one class' if task == 'classification' else 'the same value'} "
+                                                 f"{v!r} in all its {n} rows" for p, _, v, n in one.itertuples())
+                                       + ": there is nothing to learn; measure more varied molecules or leave the property out")
+
 def _targets(df: pd.DataFrame, task: str, properties: list[str]) -> tuple[np.ndarray, dict, list[str] | None]:
     "Training targets (scaled labels, or class indices), the label scaler of each property and the class names."
+    _check_learnable(df, task)
     if task == "classification":
         class_labels = sorted(df["value"].unique())
         y = df["value"].map({c: i for i, c in enumerate(class_labels)}).to_numpy(np.int64)
@@ -323,6 +334,22 @@ def merge_duplicates(df: pd.DataFrame, # checked melted frame
         log.warning("%s. Every row is kept (duplicates='keep'); pass duplicates='mean', 'median' or 'error' to change that", message)
     return df
 
+# %% ../nbs/01d_prepare.ipynb #b78abea6
+def usable_rows(df: pd.DataFrame,  # checked melted frame
+                featurizers: list, # the featurizers of `smiles_string` that will run on it
+                drop: bool = False, # drop the rows without a usable molecule instead of refusing them
+               ) -> pd.DataFrame:
+    "`df` after checking that every row's SMILES can be featurized; the others raise, naming each row, or are dropped with a warning."
+    if not featurizers or "smiles_string" not in df.columns: return df
+    problems = smiles_problems(df["smiles_string"], featurizers)
+    bad = (problems != "").to_numpy()
+    if not bad.any(): return df
+    message = rows_message([(r, f"{problems[r]}: {df.at[r, 'smiles_string']!r}") for r in df.index[bad]], len(df), "give no usable molecule")
+    if not drop: raise InputValueError(f"{message}. Fix or remove these rows, or pass drop_invalid=True (--drop-invalid) to train without them")
+    if bad.all(): raise InputValueError(f"{message}: no row is left to train on")
+    log.warning("Dropped %d rows: %s", bad.sum(), message)
+    return df[~bad]
+
 # %% ../nbs/01d_prepare.ipynb #b0123b39
 def check_root_dir(root_dir: str | os.PathLike # model root to prepare
                   ) -> Path:
@@ -333,6 +360,8 @@ def check_root_dir(root_dir: str | os.PathLike # model root to prepare
     if blocker == root: raise InputNotADirectoryError(f"root_dir {root} is an existing file, not a folder; choose another root_dir")
     if blocker is not None: raise InputNotADirectoryError(f"root_dir {root} cannot be created: {blocker} is a file")
     check_root_free(root)
+    check_root_clean(root)
+    check_writable(root)
     return root
 
 # %% ../nbs/01d_prepare.ipynb #0d7565f7
@@ -368,15 +397,18 @@ def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) fram
                   progress: bool = True,   # show a featurization progress bar
                   clip: float | None = None, # limit standardised features to ±clip (see `choose_feature_scaler`)
                   duplicates: str = "keep", # a molecule measured several times for one property: "keep", "mean", "median" or "error"
+                  drop_invalid: bool = False, # drop rows whose SMILES gives no usable molecule (logged) instead of refusing them
                  ) -> tuple[PreparedFrame, dict[str, SequentialScaler]]:
     "Featurize and scale a training frame; return it with one label scaler per property."
     check_frame(dataframe, training=True)
+    check_n_jobs(n_jobs)
     if root_dir is not None: check_root_dir(root_dir)
+    graph_fz, vector_fz = split_featurizers(featurizer)
+    dataframe = usable_rows(dataframe, [f for f in (graph_fz, vector_fz) if f is not None], drop_invalid)
     task = task_of(dataframe["value"])
     dataframe = merge_duplicates(dataframe, task, duplicates)
     properties = sorted(dataframe["prop"].unique())
     y, scaler_dict, class_labels = _targets(dataframe, task, properties)
-    graph_fz, vector_fz = split_featurizers(featurizer)
     spec = _features_spec(dataframe, graph_fz, vector_fz)
     blocks, graphs, graph_rows = _featurized(dataframe, graph_fz, vector_fz, spec, n_jobs, progress)
     if graphs is not None: spec.update(atom_dim=graphs.atom_dim, bond_dim=graphs.bond_dim)
@@ -458,7 +490,8 @@ def _recorded_featurizer(given, recorded: dict | None, role: str):
     if recorded is None:
         if given is not None: raise InputValueError(f"A {role} featurizer was given, but the model was trained without one")
         return None
-    if given is None: return featurizer_from_dict(recorded)
+    if given is None:
+        with built_from(FEATURES_FILE): return featurizer_from_dict(recorded)
     if _described(given) != {k: v for k, v in recorded.items() if k != "rdkit_version"}:
         raise InputValueError(f"The {role} featurizer {given!r} differs from the one the model was trained with: {recorded}")
     return given
@@ -478,7 +511,7 @@ def prepare_infer(dataframe: pd.DataFrame, # melted frame to predict (`value` op
     graph_fz = _recorded_featurizer(given_graph, meta.get("graph_featurizer"), "graph")
     vector_fz = _recorded_featurizer(given_vector, meta["featurizer"], "vector")
     blocks, graphs, graph_rows = _featurized(dataframe, graph_fz, vector_fz, meta, n_jobs, progress)
-    scalers = {k: scaler_from_dict(d) for k, d in meta["feature_scalers"].items()}
+    with built_from(Path(root_dir) / FEATURES_FILE): scalers = {k: scaler_from_dict(d) for k, d in meta["feature_scalers"].items()}
     out = _prepared_frame(dataframe, blocks, scalers, selectors, graphs, graph_rows)
     if y is not None: out["y"] = y
     return out

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_recipes.ipynb #c002
 from __future__ import annotations
-import dataclasses, math, time
+import dataclasses, math, numbers, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -16,16 +16,19 @@ from .featurize import MorganFeaturizer, RDKit2DFeaturizer
 from .hyperparameters import HpConfig
 from .root import OOF_METRICS_FILE
 from .models import Mlp
-from .prepare import prepare_train
+from .featurize import check_n_jobs
+from .prepare import check_frame, check_root_dir, prepare_train
 from .search import bayes_search
 from .train import TrainConfig, train_kfold_ensemble
 from .tune import Hyperparameters
-from .utils import InputValueError, get_logger, read_json
+from .utils import InputTypeError, InputValueError, folder_lock, get_device, get_logger, read_json
 
 # %% auto #0
-__all__ = ['RECIPES', 'Recipe', 'descriptors', 'vector_recipe', 'graph_recipe', 'train_recipe']
+__all__ = ['RECIPES', 'Recipe', 'descriptors', 'vector_recipe', 'graph_recipe', 'recipe_with', 'check_run', 'train_recipe']
 
 # %% ../nbs/08_recipes.ipynb #c005
+def _is_count(v, least: int) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= least
+
 @dataclass(frozen=True)
 class Recipe:
     "A complete default pipeline: featurizers, model, search and ensemble sizes."
@@ -43,6 +46,13 @@ class Recipe:
     epochs: int = 60                            # most epochs per submodel
     patience: int = 10                          # early-stopping patience of trials and submodels
     lr_decay: float | None = None               # learning-rate decay of trials and submodels (see `TrainConfig`)
+
+    def __post_init__(self):
+        "Check the sizes, so that a bad one fails before any work."
+        least = {"search_calls": 0, "search_folds": 2, "search_epochs": 1, "n_fold": 2, "epochs": 1, "patience": 1} # field: smallest value
+        flags = {"n_fold": " (--folds)", "epochs": " (--epochs)"}
+        bad = [f"{k}{flags.get(k, '')} must be an integer >= {n}, got {getattr(self, k)!r}" for k, n in least.items() if not _is_count(getattr(self, k), n)]
+        if bad: raise InputValueError(f"Recipe {self.name!r}: " + "; ".join(bad))
 
     def make_featurizers(self) -> list:
         "The featurizers to prepare the data with."
@@ -93,6 +103,28 @@ def _searched_hps(r: Recipe, df, scalers, seed, time_budget, trials_path, folder
                         n_fold=r.search_folds, random_seed=seed, trials_path=trials_path, time_budget=time_budget,
                         folder=folder, submodel_kwargs_dict=r.model_kwargs, executor=executor, progress=progress)
 
+def recipe_with(recipe: str | Recipe, # a name in `RECIPES`, or a `Recipe`
+                changes: dict,          # fields to change
+               ) -> Recipe:
+    "The recipe `recipe` with `changes`, checked."
+    if isinstance(recipe, str) and recipe not in RECIPES: raise InputValueError(f"Unknown recipe {recipe!r}: choose one of {', '.join(RECIPES)}")
+    r = RECIPES[recipe]() if isinstance(recipe, str) else recipe
+    unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(Recipe)})
+    if unknown: raise InputTypeError(f"A recipe has no field {unknown}; it has {[f.name for f in dataclasses.fields(Recipe)]}")
+    return dataclasses.replace(r, **changes) if changes else r
+
+def check_run(r: Recipe, data: pd.DataFrame, root_dir, seed, time_budget, device, n_jobs): # `train_recipe`'s arguments
+    "Raise a clear error for any argument of `train_recipe` that would fail later, before any work."
+    check_frame(data, training=True)
+    if not _is_count(seed, 0) or seed >= 2**32 - r.n_fold: raise InputValueError(f"seed (--seed) must be an integer in [0, 2**32 - {r.n_fold}), got {seed!r}")
+    if time_budget is not None and not (isinstance(time_budget, numbers.Real) and time_budget > 0):
+        raise InputValueError(f"time_budget (--time-budget) must be a positive number of seconds or None, got {time_budget!r}")
+    get_device(device); check_n_jobs(n_jobs)
+    molecules = data["smiles_string"].nunique() if "smiles_string" in data.columns else len(data)
+    folds = max(r.n_fold, r.search_folds if r.space is not None and r.search_calls else 0)
+    if molecules < folds: raise InputValueError(f"The data hold {molecules} distinct molecule(s), fewer than the {folds} folds it is split into (--folds)")
+    check_root_dir(root_dir)
+
 def train_recipe(data: pd.DataFrame,          # melted training frame
                  root_dir: str | Path,        # model root to create
                  recipe: str | Recipe = "vector", # a name in `RECIPES`, or a `Recipe`
@@ -104,15 +136,17 @@ def train_recipe(data: pd.DataFrame,          # melted training frame
                  search_folder: str | Path | None = None, # folder of the search's trials (None: a temporary one)
                  executor=None,               # where the search's trials and the ensemble's folds run (see the cluster chapter); None: here, in turn
                  device: str | None = None,   # torch device of the trials and submodels, e.g. 'cpu' or 'cuda:0' (None: CUDA when available)
+                 drop_invalid: bool = False,  # drop rows whose SMILES gives no usable molecule (logged) instead of refusing them
                  **changes,                   # recipe fields to change for this run, e.g. `epochs=20`
                 ) -> dict:
     "Prepare, search and train the recipe's k-fold ensemble into `root_dir`; return hyperparameters, out-of-fold metrics and timings."
-    r = RECIPES[recipe]() if isinstance(recipe, str) else recipe
-    if changes: r = dataclasses.replace(r, **changes)
+    r = recipe_with(recipe, changes)
+    check_run(r, data, root_dir, seed, time_budget, device, n_jobs)
     start = time.monotonic()
-    df, scalers = prepare_train(data, r.make_featurizers(), root_dir=root_dir, n_jobs=n_jobs, progress=progress, clip=r.clip)
-    prepared = time.monotonic()
-    with resolve_executor(executor) as pool: # one cluster for the search and the ensemble
+    with folder_lock(root_dir, "model root"), resolve_executor(executor) as pool: # the root is ours from preparing to the commit
+        df, scalers = prepare_train(data, r.make_featurizers(), root_dir=root_dir, n_jobs=n_jobs, progress=progress, clip=r.clip,
+                                    drop_invalid=drop_invalid)
+        prepared = time.monotonic()
         hps = _searched_hps(r, df, scalers, seed, time_budget, trials_path, search_folder, pool, progress, device)
         searched = time.monotonic()
         tc = TrainConfig(hps=hps, epochs=r.epochs, patience=r.patience, progress=progress, lr_decay=r.lr_decay, device=device)

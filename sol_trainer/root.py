@@ -13,14 +13,17 @@ from fastcore.basics import patch
 import sol_trainer
 from .hyperparameters import HpConfig
 from .scale import scaler_from_dict
-from .utils import InputFileExistsError, InputFileNotFoundError, InputKeyError, InputValueError, folder_lock, get_logger, read_json, write_json
+from .utils import (LOCK_FILE, InputError, InputFileExistsError, InputFileNotFoundError, InputKeyError, InputValueError, check_config,
+                               folder_lock, get_logger, read_json, write_json)
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'METADATA_DIR', 'MODELS_DIR', 'MANIFEST_FILE', 'FEATURES_FILE', 'HISTORY_FILE', 'SCALERS_FILE',
            'SELECTORS_FILE', 'HPS_FILE', 'MODEL_FILE', 'FEATURES_TEXT_FILE', 'OOF_FILE', 'OOF_METRICS_FILE',
-           'CALIBRATION_FILE', 'PREPARED_FILES', 'REQUIRED_FILES', 'log', 'OOF_TEXT_COLUMNS', 'root_holds_model',
-           'check_root_free', 'load_features_meta', 'RootWriter', 'write_metadata', 'read_manifest', 'verify_root',
-           'load_scalers', 'load_hps', 'load_classlabels', 'read_oof', 'submodel_paths']
+           'CALIBRATION_FILE', 'PREPARED_FILES', 'COMMIT_JOURNAL', 'REQUIRED_FILES', 'log', 'METADATA_SCHEMAS',
+           'OOF_TEXT_COLUMNS', 'read_metadata', 'built_from', 'root_holds_model', 'check_root_free',
+           'load_features_meta', 'journal_files', 'foreign_files', 'check_root_clean', 'remove_interrupted_writes',
+           'RootWriter', 'write_metadata', 'read_manifest', 'verify_root', 'load_scalers', 'load_hps',
+           'load_classlabels', 'read_oof', 'submodel_paths']
 
 # %% ../nbs/05a_root.ipynb #x1b17b5
 FORMAT_VERSION = 1
@@ -32,9 +35,49 @@ FEATURES_TEXT_FILE = f"{METADATA_DIR}/features.txt"
 OOF_FILE, OOF_METRICS_FILE = f"{METADATA_DIR}/oof_predictions.csv", f"{METADATA_DIR}/oof_metrics.json"
 CALIBRATION_FILE = f"{METADATA_DIR}/calibration.json" # fitted on the out-of-fold table (uncertainty chapter)
 PREPARED_FILES = (FEATURES_FILE, FEATURES_TEXT_FILE) # written by prepare_train, before training
+COMMIT_JOURNAL = ".commit.json" # the files a commit is moving into the root, until its manifest is written
 REQUIRED_FILES = (FEATURES_FILE, SCALERS_FILE, HPS_FILE, MODEL_FILE) # what `load_ensemble` reads besides the weights
 _submodel_re = re.compile(r"^model_(\d+)\.safetensors$")
 log = get_logger("root")
+
+# %% ../nbs/05a_root.ipynb #a4063cb6
+_NAMES = {"type": ["array", "null"], "items": {"type": "string"}}
+_DESCRIBED = {"type": "object", "required": ["type"], "properties": {"type": {"type": "string"}}} # a featurizer's or scaler's description
+_COUNT = {"type": "integer", "minimum": 0}
+METADATA_SCHEMAS = { # the shape of each metadata file that loading builds objects from
+    FEATURES_FILE: {"type": "object", "required": ["task", "properties", "class_labels", "featurizer", "n_x", "feature_scalers"],
+                    "properties": {"task": {"enum": ["regression", "classification"]}, "class_labels": _NAMES,
+                                   "properties": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "uniqueItems": True},
+                                   "featurizer": {"oneOf": [{"type": "null"}, _DESCRIBED]}, "graph_featurizer": {"oneOf": [{"type": "null"}, _DESCRIBED]},
+                                   "n_x": _COUNT, "atom_dim": _COUNT, "bond_dim": _COUNT, "graph_feats": _NAMES, "node_feats": _NAMES,
+                                   "feature_scalers": {"type": "object", "additionalProperties": _DESCRIBED}}},
+    SCALERS_FILE: {"type": "object", "additionalProperties": _DESCRIBED},
+    MODEL_FILE: {"type": "object", "required": ["class", "kwargs"], "properties": {"class": {"type": "string"}, "kwargs": {"type": "object"}}},
+    HPS_FILE: {"type": ["object", "null"]},
+    CALIBRATION_FILE: {"type": "object", "required": ["task"],
+                       "properties": {"task": {"enum": ["regression", "classification"]}, "temperature": {"type": "number", "exclusiveMinimum": 0},
+                                      "properties": {"type": "object", "additionalProperties": {
+                                          "type": "object", "required": ["n"], "dependencies": {"terms": ["weights"]},
+                                          "properties": {"n": _COUNT, "terms": {"type": "array", "items": {"type": "string"}},
+                                                         "weights": {"type": "object", "additionalProperties": {"type": "number"}}}}}}},
+}
+
+def read_metadata(root_dir: str | Path, # a model root
+                  rel: str,             # a file of `METADATA_SCHEMAS`
+                  finite: bool = True,  # refuse NaN and infinities (calibration.json's scores may be NaN: its reader checks its weights)
+                 ):
+    "The metadata file `rel` of `root_dir`, after checking its shape and that its numbers are finite; `InputValueError` naming it otherwise."
+    path = Path(root_dir) / rel
+    data = read_json(path, finite=finite)
+    check_config(data, METADATA_SCHEMAS[rel], where=f"{path} is damaged (retrain the root)")
+    return data
+
+@contextlib.contextmanager
+def built_from(path: str | Path): # the metadata file objects are built from in the block
+    "Report what goes wrong while building objects from `path` (a missing key, a wrong type or value) as an `InputValueError` naming it."
+    try: yield
+    except (InputError, KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+        raise InputValueError(f"{path} is damaged ({e}); retrain the root") from None
 
 # %% ../nbs/05a_root.ipynb #x865627
 def root_holds_model(root_dir: str | Path) -> bool:
@@ -47,10 +90,42 @@ def check_root_free(root_dir: str | Path):
         raise InputFileExistsError(f"{root_dir} already holds a trained model ({MANIFEST_FILE}); choose another root_dir or delete it")
 
 def load_features_meta(root_dir: str | Path) -> dict:
-    "Read the feature specification recorded by `prepare_train`."
+    "Read the feature specification recorded by `prepare_train`, checked against `FEATURES_SCHEMA`."
     path = Path(root_dir) / FEATURES_FILE
     if not path.exists(): raise InputFileNotFoundError(f"{path} not found: is {root_dir} a model root prepared by prepare_train?")
-    return read_json(path)
+    return read_metadata(root_dir, FEATURES_FILE)
+
+# %% ../nbs/05a_root.ipynb #7e2985bf
+def _is_temporary(path: Path) -> bool: return path.name.startswith(".") and path.name.endswith(".tmp") # `atomic_write`'s names
+
+def journal_files(root_dir: str | Path) -> list[str]:
+    "The root-relative files an interrupted commit was moving in (from its journal), or none."
+    path = Path(root_dir) / COMMIT_JOURNAL
+    if not path.is_file(): return []
+    files = read_json(path).get("files", [])
+    return [rel for rel in files if isinstance(rel, str) and not Path(rel).is_absolute() and ".." not in Path(rel).parts]
+
+def foreign_files(root_dir: str | Path) -> list[Path]:
+    "Files under `root_dir` that sol_trainer did not write there."
+    root = Path(root_dir)
+    if not root.is_dir(): return []
+    ours = {MANIFEST_FILE, COMMIT_JOURNAL, LOCK_FILE, f"{LOCK_FILE}.json", *PREPARED_FILES, *journal_files(root)}
+    return [p for p in sorted(root.rglob("*")) if (p.is_file() or p.is_symlink()) and p.relative_to(root).as_posix() not in ours
+            and not p.relative_to(root).parts[0].startswith(".staging-") and not _is_temporary(p)]
+
+def check_root_clean(root_dir: str | Path):
+    "Raise `FileExistsError` if `root_dir` holds files sol_trainer did not write."
+    found = foreign_files(root_dir)
+    if found: raise InputFileExistsError(f"{root_dir} holds files sol_trainer did not write ({', '.join(str(p) for p in found[:3])}"
+                                         f"{f' and {len(found) - 3} more' if len(found) > 3 else ''}): a model root must be a new or empty "
+                                         "folder; choose another root_dir or move them out")
+
+def remove_interrupted_writes(root_dir: str | Path):
+    "Delete the temporary files that killed `atomic_write`s left under `root_dir` (outside staging folders)."
+    root = Path(root_dir)
+    for p in sorted(root.rglob(".*.tmp")) if root.is_dir() else []:
+        if p.is_file() and not p.relative_to(root).parts[0].startswith(".staging-"):
+            p.unlink(missing_ok=True); log.info("Removed %s, left by an interrupted write", p)
 
 # %% ../nbs/05a_root.ipynb #c007
 def _sha256(path: Path) -> str:
@@ -70,6 +145,8 @@ class RootWriter:
         self._lock.enter_context(folder_lock(self.root, "model root"))
         try:
             check_root_free(self.root) # again, now that no one else can write
+            check_root_clean(self.root)
+            remove_interrupted_writes(self.root)
             for old in self.root.glob(".staging-*"):
                 log.warning("Removing %s left by an interrupted run", old); shutil.rmtree(old, ignore_errors=True)
             self.stage = Path(tempfile.mkdtemp(dir=self.root, prefix=".staging-"))
@@ -88,10 +165,8 @@ class RootWriter:
 
 # %% ../nbs/05a_root.ipynb #7c78ed08
 def _stale_files(root: Path, keep: set[str]) -> list[Path]:
-    "Files under the root's models, metadata and logs folders that are neither in `keep` nor written by prepare_train."
-    folders = {MODELS_DIR, METADATA_DIR, Path(HISTORY_FILE).parent.as_posix()}
-    return [p for folder in sorted(folders) if (root / folder).is_dir() for p in sorted((root / folder).rglob("*"))
-            if p.is_file() and p.relative_to(root).as_posix() not in keep | set(PREPARED_FILES)]
+    "Files an interrupted commit moved into the root (its journal lists them) that this commit does not write again."
+    return [root / rel for rel in journal_files(root) if rel not in keep and (root / rel).is_file()]
 
 @patch
 def commit(self: RootWriter, info: dict | None = None): # extra fields for the manifest
@@ -101,6 +176,7 @@ def commit(self: RootWriter, info: dict | None = None): # extra fields for the m
         if not (self.stage / rel).exists() and not (self.root / rel).exists(): raise InputFileNotFoundError(f"{self.root / rel} is missing")
     for stale in _stale_files(self.root, set(files)):
         log.warning("Removing %s left by an interrupted run", stale); stale.unlink()
+    write_json(self.root / COMMIT_JOURNAL, {"files": sorted(set(files) | set(journal_files(self.root)))})
     for rel in files:
         (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
         os.replace(self.stage / rel, self.root / rel)
@@ -109,6 +185,7 @@ def commit(self: RootWriter, info: dict | None = None): # extra fields for the m
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **(info or {}),
                 "files": {rel: _sha256(self.root / rel) for rel in all_files if (self.root / rel).exists()}}
     write_json(self.root / MANIFEST_FILE, manifest)
+    (self.root / COMMIT_JOURNAL).unlink()
 
 # %% ../nbs/05a_root.ipynb #c009
 def _json_able(value) -> bool:
@@ -157,7 +234,8 @@ def read_manifest(root_dir: str | Path) -> dict:
     if not path.exists():
         raise InputFileNotFoundError(f"{root} is not a complete model root: {MANIFEST_FILE} is missing (training did not finish?)")
     try: manifest = json.loads(path.read_bytes())
-    except (ValueError, UnicodeDecodeError) as e: raise InputValueError(f"{path} is not valid JSON ({e}): the root is damaged; retrain it") from None
+    except (ValueError, RecursionError) as e: # a JSONDecodeError, UnicodeDecodeError, or nesting too deep to read
+        raise InputValueError(f"{path} is not valid JSON ({e if isinstance(e, ValueError) else 'it nests too deep'}): the root is damaged; retrain it") from None
     if (problem := _manifest_problem(manifest)) is not None: raise InputValueError(f"{path} is malformed: {problem}; the root is damaged, retrain it")
     if manifest["format_version"] > FORMAT_VERSION:
         raise InputValueError(f"{root} was written by a newer sol_trainer (format {manifest['format_version']}); upgrade the package")
@@ -173,12 +251,12 @@ def verify_root(root_dir: str | Path) -> dict:
 
 def load_scalers(root_dir) -> dict:
     "Label scaler of each property."
-    return {p: scaler_from_dict(d) for p, d in read_json(Path(root_dir) / SCALERS_FILE).items()}
+    with built_from(Path(root_dir) / SCALERS_FILE): return {p: scaler_from_dict(d) for p, d in read_metadata(root_dir, SCALERS_FILE).items()}
 
 def load_hps(root_dir) -> HpConfig | None:
     "The saved hyperparameters (None if the model was trained without an HpConfig)."
-    d = read_json(Path(root_dir) / HPS_FILE)
-    return None if d is None else HpConfig.from_dict(d)
+    d = read_metadata(root_dir, HPS_FILE)
+    with built_from(Path(root_dir) / HPS_FILE): return None if d is None else HpConfig.from_dict(d)
 
 def load_classlabels(root_dir) -> list[str] | None:
     "Class names in index order, or None for regression."

@@ -18,15 +18,15 @@ from scipy.optimize import minimize, minimize_scalar
 from scipy.special import log_softmax, softmax
 
 from .metrics import ence, expected_calibration_error, gaussian_nll, spearman_abs_err_std
-from .root import CALIBRATION_FILE, OOF_FILE, RootWriter, read_oof, verify_root
+from .root import CALIBRATION_FILE, OOF_FILE, RootWriter, built_from, read_metadata, read_oof, verify_root
 from .utils import InputFileNotFoundError, InputValueError, get_logger, read_json, write_json
 
 # %% auto #0
-__all__ = ['MORGAN_RADIUS', 'MORGAN_BITS', 'DOMAIN_QUANTILE', 'TERMS', 'MIN_CALIBRATION_ROWS', 'SELECTION_LEVEL', 'MIN_NLL_GAIN',
-           'NEGLIGIBLE', 'CANDIDATE_TERMS', 'morgan_bits', 'nearest_similarity', 'Domain', 'fold_similarity',
-           'difficulty_terms', 'sigma_of', 'fit_sigma', 'check_level', 'rows_needed', 'conformal_intervals',
-           'usable_terms', 'fit_property', 'ensemble_sigma', 'apply_temperature', 'fit_temperature', 'proba_columns',
-           'fit_calibration', 'write_calibration', 'domain_of', 'Calibration']
+__all__ = ['MORGAN_RADIUS', 'MORGAN_BITS', 'DOMAIN_QUANTILE', 'TERMS', 'MIN_CALIBRATION_ROWS', 'UNCALIBRATED', 'SELECTION_LEVEL',
+           'MIN_NLL_GAIN', 'NEGLIGIBLE', 'CANDIDATE_TERMS', 'morgan_bits', 'nearest_similarity', 'Domain',
+           'fold_similarity', 'difficulty_terms', 'sigma_of', 'fit_sigma', 'check_level', 'rows_needed',
+           'conformal_intervals', 'usable_terms', 'fit_property', 'ensemble_sigma', 'apply_temperature',
+           'fit_temperature', 'proba_columns', 'fit_calibration', 'write_calibration', 'domain_of', 'Calibration']
 
 # %% ../nbs/04a_uncertainty.ipynb #d55bf76d
 MORGAN_RADIUS, MORGAN_BITS = 2, 2048
@@ -153,6 +153,7 @@ def conformal_intervals(residuals: np.ndarray, # calibration residuals (measured
 
 # %% ../nbs/04a_uncertainty.ipynb #dc4ee403
 MIN_CALIBRATION_ROWS = 30 # fewest out-of-fold rows a property is calibrated on
+UNCALIBRATED = "calibrate=False, or --uncalibrated on the command line" # how to ask for the raw spread, as the errors say
 SELECTION_LEVEL = 0.9      # the interval level the difficulty terms are chosen at
 MIN_NLL_GAIN = 0.005       # nats per row by which a term must lower the out-of-fold NLL to be kept
 NEGLIGIBLE = 1e-3          # a term adding less than this share to the mean σ is dropped
@@ -256,8 +257,12 @@ class Calibration:
         root = Path(root_dir)
         if not {CALIBRATION_FILE, OOF_FILE} <= set(verify_root(root)["files"]):
             raise InputFileNotFoundError(f"{root} has no out-of-fold calibration ({CALIBRATION_FILE}): it was trained by an older sol_trainer "
-                                    "or without out-of-fold predictions. Retrain it, or pass calibrate=False for the raw ensemble spread")
-        return cls(read_json(root / CALIBRATION_FILE), read_oof(root))
+                                         f"or without out-of-fold predictions. Retrain it, or predict without calibration ({UNCALIBRATED})")
+        spec = read_metadata(root, CALIBRATION_FILE, finite=False) # its scores may be NaN; its weights and temperature may not
+        fitted = [spec.get("temperature", 1.0), *(w for p in spec.get("properties", {}).values() for w in p.get("weights", {}).values())]
+        if not all(map(math.isfinite, fitted)): raise InputValueError(f"{root / CALIBRATION_FILE} holds a weight or temperature that is not finite: "
+                                                                      "the root is damaged; retrain it")
+        with built_from(root / OOF_FILE): return cls(spec, read_oof(root))
 
 # %% ../nbs/04a_uncertainty.ipynb #a6a29e53
 @patch
@@ -268,7 +273,7 @@ def check(self: Calibration, props, level: float): # properties to predict, inte
         if spec is None: continue  # an unknown property is refused by the data preparation, naming it
         if "terms" not in spec:
             raise InputValueError(f"Property {p!r} has only {spec['n']} out-of-fold rows; calibration needs at least {MIN_CALIBRATION_ROWS}. "
-                             "Add measurements and retrain, or pass calibrate=False")
+                             f"Add measurements and retrain, or predict without calibration ({UNCALIBRATED})")
         if spec["n"] < rows_needed(level):
             raise InputValueError(f"A {level * 100:g} % interval needs at least {rows_needed(level)} out-of-fold rows; property {p!r} has {spec['n']}. "
                              "Ask for a lower level")

@@ -17,10 +17,11 @@ from tqdm.auto import tqdm
 # %% auto #0
 __all__ = ['QUIET_LOGGERS', 'LOCK_FILE', 'get_logger', 'DefaultHandler', 'InputError', 'InputValueError', 'InputTypeError',
            'InputFileNotFoundError', 'InputFileExistsError', 'InputNotADirectoryError', 'InputIsADirectoryError',
-           'InputImportError', 'InputConnectionError', 'InputKeyError', 'seed_everything', 'get_device', 'GpuWait',
-           'accepts_argument', 'split_batch', 'dataset_attr', 'atomic_write', 'remove_leftovers', 'write_text',
-           'write_json', 'read_json', 'scratch_folder', 'FolderBusyError', 'folder_lock', 'save_weights',
-           'load_weights', 'check_config', 'require', 'available', 'command_parser', 'parse_command']
+           'InputImportError', 'InputConnectionError', 'InputPermissionError', 'InputKeyError', 'seed_everything',
+           'get_device', 'GpuWait', 'accepts_argument', 'split_batch', 'dataset_attr', 'atomic_write', 'check_writable',
+           'remove_leftovers', 'write_text', 'write_json', 'read_json', 'scratch_folder', 'FolderBusyError',
+           'folder_lock', 'save_weights', 'load_weights', 'check_config', 'require', 'available', 'command_parser',
+           'parse_command']
 
 # %% ../nbs/00_utils.ipynb #c005
 def get_logger(name: str = "") -> logging.Logger: # dotted suffix below `sol_trainer`, e.g. "train"
@@ -68,6 +69,7 @@ class InputNotADirectoryError(InputError, NotADirectoryError): "A file where a f
 class InputIsADirectoryError(InputError, IsADirectoryError): "A folder where a file is needed."
 class InputImportError(InputError, ImportError): "An optional package that is not installed."
 class InputConnectionError(InputError, ConnectionError): "A server (a Dask scheduler) that does not answer."
+class InputPermissionError(InputError, PermissionError): "A folder the process may not write into."
 
 class InputKeyError(InputError, KeyError):
     "A column, property or key that is missing; printed as its message, without `KeyError`'s quotes."
@@ -207,6 +209,13 @@ def atomic_write(path: str | Path, # file to create or replace
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
         raise
 
+def check_writable(folder: str | Path): # a folder to write into (it may not exist yet)
+    "Raise `PermissionError` naming the folder unless a file can be made in it, or in the nearest existing folder above it; nothing is left behind."
+    folder = Path(folder)
+    existing = next((p for p in (folder, *folder.absolute().parents) if p.is_dir()), None)
+    try: tempfile.TemporaryFile(dir=existing).close()
+    except OSError as e: raise InputPermissionError(f"Cannot write into {existing} (to make {folder}): {e.strerror}") from None
+
 def remove_leftovers(path: str | Path): # a file written with `atomic_write`; its name may be a pattern such as `epoch_*.pt`
     "Delete the temporary files that interrupted `atomic_write`s of `path` left next to it."
     path = Path(path)
@@ -222,10 +231,17 @@ def write_json(path: str | Path, obj): # file and a JSON-serialisable object
     "Atomically write `obj` as indented JSON to `path`."
     with atomic_write(path) as f: json.dump(obj, f, indent=2, sort_keys=True)
 
-def read_json(path: str | Path): # a JSON file
-    "Read a JSON file; `InputValueError` naming it when it is not JSON (or nests too deep to read)."
+class _NotFinite(Exception): "NaN or an infinity where `read_json(..., finite=True)` allows none."
+
+def _refuse_constant(name: str): raise _NotFinite(name)
+
+def read_json(path: str | Path,    # a JSON file
+              finite: bool = False, # refuse NaN and infinities (Python writes them as NaN, Infinity, -Infinity)
+             ):
+    "Read a JSON file; `InputValueError` naming it when it is not JSON, nests too deep to read or, with `finite`, holds NaN or an infinity."
     try:
-        with open(path, encoding="utf-8") as f: return json.load(f)
+        with open(path, encoding="utf-8") as f: return json.load(f, **({"parse_constant": _refuse_constant} if finite else {}))
+    except _NotFinite as e: raise InputValueError(f"{path} holds {e}, but each of its numbers must be finite") from None
     except (ValueError, RecursionError) as e: # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise InputValueError(f"{path} is not valid JSON: {str(e) if isinstance(e, ValueError) else 'it nests too deep'}") from None
 
@@ -305,6 +321,8 @@ def load_weights(model: nn.Module, path: str | Path, device: str | torch.device 
     try: state = safetensors.torch.load_file(str(path), device=str(device))
     except FileNotFoundError: raise InputFileNotFoundError(f"Weights file {path} not found") from None
     except Exception as e: raise InputValueError(f"{path} is not a readable safetensors weights file: {e}") from None
+    broken = [k for k, t in state.items() if t.is_floating_point() and not torch.isfinite(t).all()]
+    if broken: raise InputValueError(f"{path} holds NaN or infinite weights (in {', '.join(broken[:3])}): the model is damaged")
     try: model.load_state_dict(state)
     except RuntimeError as e: raise InputValueError(f"Weights in {path} do not fit {type(model).__name__}: {e}") from None
     return model.to(device)
