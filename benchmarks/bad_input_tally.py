@@ -1,14 +1,17 @@
 """Tally how the workflow's entry points treat bad input.
 
-Each case feeds one kind of bad (or unusual) input to `prepare_train`, `check_prepared`, `train_kfold_ensemble` or
-`eval_ensemble`, on a few rows of the bundled pIC50 data with tiny models (16-bit Morgan fingerprints,
-`HpConfig(capacity=1)`, one epoch, two folds), and sorts the outcome into:
+Each case feeds one kind of bad (or unusual) input to `prepare_train`, `check_prepared`, `train_kfold_ensemble`,
+`eval_ensemble`, `load_ensemble`, or the `sol_trainer train` and `predict` commands, on a few rows of the bundled pIC50
+data with tiny models (16- or 32-bit Morgan fingerprints, `HpConfig(capacity=1)`, one epoch, two folds), and sorts the
+outcome into:
 
-- clear: a ValueError, KeyError or TypeError (or FileExistsError, FileNotFoundError, NotADirectoryError) raised by a
-  `raise` statement in sol_trainer's own code, before anything was written to the model root;
-- deep: any other exception (raised inside a library, of another type, or after files were written);
+- clear: an `InputError` (the package's class for bad input) raised by a `raise` statement in sol_trainer's own code,
+  before anything was written to the watched folder; for a command, exit status 2 with one line on stderr;
+- deep: any other exception (raised inside a library, of another type, or after files were written); for a command,
+  exit status 3 (a bug) or a traceback;
 - silent: accepted, although the input is wrong;
-- ok: accepted, and the behaviour is documented (a case that expects a warning also needs one logged).
+- ok: accepted, and the behaviour is documented (a case that expects a warning also needs one logged; a prediction
+  case that expects row errors needs exit status 1, the reason in the `error` column and no number for those rows).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bad_input_tally.py [--verbose] [--only SUBSTRING]
 """
@@ -28,7 +31,8 @@ from sol_trainer.models import Mlp
 from sol_trainer.train import TrainConfig, prepare_train, train_kfold_ensemble
 
 PACKAGE = Path(st.__file__).resolve().parent
-OURS = (ValueError, KeyError, TypeError, FileExistsError, FileNotFoundError, NotADirectoryError)
+OURS = (st.utils.InputError,) if hasattr(st.utils, "InputError") else (ValueError, KeyError, TypeError, FileExistsError, FileNotFoundError,
+                                                                      NotADirectoryError)  # a version before the package had its own class
 FZ = MorganFeaturizer(n_bits=16)
 
 
@@ -135,6 +139,13 @@ prepare_case("feature column not dicts", with_feats([{"a": 1}, 3, {"a": 2}]), fe
 prepare_case("all feature dicts empty", with_feats([{}, {}, {}]), featurizer=None)
 prepare_case("no featurizer and no dicts", lambda d: d, featurizer=None)
 prepare_case("featurizer given as 'cpu'", lambda d: d, featurizer="cpu")
+prepare_case("n_jobs=0", lambda d: d, n_jobs=0)
+prepare_case("empty property name", lambda d: d.assign(prop=[""] + ["pIC50"] * (len(d) - 1)))
+prepare_case("SMILES with words after it", with_column("smiles_string", ["CCO", "CCO extra words", "CCN"]))
+prepare_case("SMILES with a space inside", with_column("smiles_string", ["CCO", "C C", "CCN"]))
+prepare_case("a 2,001-atom SMILES", with_column("smiles_string", ["CCO", "C" * 2001, "CCN"]))
+prepare_case("one class only", lambda d: d.assign(value="active"))
+prepare_case("the same value in every row", lambda d: d.assign(value=5.0))
 
 
 @case("prepare_train")
@@ -344,6 +355,200 @@ eval_case("ensemble_kwargs_dict not a dict", ensemble_kwargs_dict=["n_passes", 2
 eval_case("unknown ensemble argument", ensemble_kwargs_dict={"passes": 2})
 
 
+# loading a damaged root --------------------------------------------------------------------------------------------
+
+def damaged(rel: str, content: Callable) -> Callable:
+    "A case: a copy of the trained root with `rel` replaced by `content(old bytes)` and re-hashed in the manifest."
+    def setup(tmp):
+        import hashlib, json, shutil
+        root = tmp / "copy"
+        shutil.copytree(trained_root()[1], root, ignore=shutil.ignore_patterns(".sol_trainer.lock*"))
+        new = content((root / rel).read_bytes()); (root / rel).write_bytes(new)
+        manifest = json.loads((root / "manifest.json").read_text()); manifest["files"][rel] = hashlib.sha256(new).hexdigest()
+        (root / "manifest.json").write_text(json.dumps(manifest))
+        return (lambda: st.load.load_ensemble(root)), root
+    return setup
+
+
+def _nan_weights(old: bytes) -> bytes:
+    from safetensors.torch import load, save
+    weights = load(old); next(iter(weights.values()))[...] = float("nan")
+    return save(weights)
+
+
+for name, rel, content in [("NaN weights", "models/model_0.safetensors", _nan_weights),
+                           ("NaN label scaler", "metadata/scalers.json", lambda b: b.replace(b'"std": ', b'"std": NaN, "x": ', 1)),
+                           ("model.json without its class", "metadata/model.json", lambda b: b'{"kwargs": {}}'),
+                           ("model.json with unknown arguments", "metadata/model.json", lambda b: b'{"class": "Mlp", "kwargs": {"depth": 3}}'),
+                           ("features.json of another shape", "metadata/features.json", lambda b: b'{"task": 3}'),
+                           ("hyperparams.json of another shape", "metadata/hyperparams.json", lambda b: b'[1, 2]')]:
+    CASES.append(Case("load_ensemble", name, "error", damaged(rel, content)))
+
+
+@case("load_ensemble")
+def manifest_nested_100k_deep(tmp):
+    import shutil
+    root = tmp / "copy"
+    shutil.copytree(trained_root()[1], root, ignore=shutil.ignore_patterns(".sol_trainer.lock*"))
+    (root / "manifest.json").write_text("[" * 100_000 + "]" * 100_000)
+    return (lambda: st.load.load_ensemble(root)), root
+
+
+# the commands -------------------------------------------------------------------------------------------------------
+
+def command(argv: list, cwd: Path | None = None) -> tuple[int, str]:
+    "Exit status and stderr of `sol_trainer ARGV`, run in this process."
+    import contextlib, io, os
+    from sol_trainer.cli import main as cli_main
+    err, old = io.StringIO(), os.getcwd()
+    try:
+        if cwd: os.chdir(cwd)
+        with contextlib.redirect_stderr(err): cli_main([str(a) for a in argv])
+        return 0, err.getvalue()
+    except SystemExit as e: return e.code, err.getvalue()
+    finally: os.chdir(old)
+
+
+_TABLES = {}
+
+
+def table_root() -> tuple[Path, Path]:
+    "(wide CSV of 60 pIC50 rows, a root trained on it with calibration), made once."
+    if not _TABLES:
+        folder = Path(tempfile.mkdtemp())
+        rows(60).rename(columns={"smiles_string": "smiles", "value": "pIC50"})[["smiles", "pIC50"]].to_csv(folder / "train.csv", index=False)
+        st.files.train_table(folder / "train.csv", folder / "model", progress=False, search_calls=0, n_fold=2, epochs=1)
+        _TABLES.update(csv=folder / "train.csv", root=folder / "model")
+    return _TABLES["csv"], _TABLES["root"]
+
+
+@dataclass
+class CommandCase:
+    target: str
+    name: str
+    expect: str  # "error" (exit 2, one line, nothing written) or "rows" (exit 1, the bad rows have an error and no numbers)
+    setup: Callable  # setup(tmp) -> (argv, cwd, the folder that must stay unchanged, the output table or None)
+
+
+COMMAND_CASES: list[CommandCase] = []
+
+
+def train_command(name: str, make_table: Callable, *options, root: Callable = lambda tmp: tmp / "m"):
+    "A `sol_trainer train` case on the table `make_table(tmp)` returns."
+    def setup(tmp):
+        watched = root(tmp)
+        return ["train", make_table(tmp), watched, *options], None, watched if watched.exists() else tmp, None
+    COMMAND_CASES.append(CommandCase("sol_trainer train", name, "error", setup))
+
+
+def csv_of(text: str, encoding: str = "utf-8") -> Callable:
+    def make(tmp):
+        (tmp / "data.csv").write_bytes(text.encode(encoding)); return tmp / "data.csv"
+    return make
+
+
+def good_table(tmp): return table_root()[0]
+
+
+def changed_table(**cells) -> Callable:
+    "The good table with some cells replaced: column -> {row: value}."
+    def make(tmp):
+        df = pd.read_csv(table_root()[0])
+        for column, values in cells.items():
+            df[column] = df[column].astype(object) if column in df else None
+            for r, v in values.items(): df.loc[r, column] = v
+        df.to_csv(tmp / "data.csv", index=False); return tmp / "data.csv"
+    return make
+
+
+for name, options in [("--folds 0", ["--folds", "0"]), ("--folds 1", ["--folds", "1"]), ("--folds 1000", ["--folds", "1000"]),
+                      ("--epochs 0", ["--epochs", "0"]), ("--seed -1", ["--seed", "-1"]), ("--recipe bogus", ["--recipe", "bogus"]),
+                      ("--jobs 0", ["--jobs", "0"]), ("--executor local:0", ["--executor", "local:0"]),
+                      ("--executor tcp://127.0.0.1:9 (nothing there)", ["--executor", "tcp://127.0.0.1:9"]),
+                      ("--time-budget -5", ["--time-budget", "-5"]), ("--device tpu", ["--device", "tpu"])]:
+    train_command(name, good_table, *options)
+train_command("an empty target column", changed_table(X={0: None}), "--target-columns", "pIC50", "X")
+train_command("an unparsable SMILES ([NH++])", changed_table(smiles={3: "C[NH++](C)C"}))
+train_command("a SMILES with words after it", changed_table(smiles={3: "CCO extra words"}))
+train_command("an empty SMILES cell", changed_table(smiles={3: None}))
+train_command("an infinite value", changed_table(pIC50={3: float("inf")}))
+train_command("text among the values", changed_table(pIC50={3: ">10"}))
+train_command("one class only", changed_table(pIC50={r: "active" for r in range(60)}))
+train_command("the same value in every row", changed_table(pIC50={r: 5.0 for r in range(60)}))
+train_command("a one-row table", csv_of("smiles,logS\nCCO,0.5\n"))
+train_command("repeated column names", csv_of("smiles,TPSA,TPSA\nCCO,20.2,20.3\nCCN,26.0,26.1\n"))
+train_command("a latin-1 file", csv_of("smiles,name,logS\nCCO,\xe9thanol,0.5\nCCN,amine,0.3\n", "latin-1"))
+
+
+def _root_with_users_file(tmp):
+    (tmp / "P" / "models").mkdir(parents=True); (tmp / "P" / "models" / "mine.pt").write_text("x")
+    return tmp / "P"
+
+
+train_command("a root holding the user's files", good_table, root=_root_with_users_file)
+
+
+def _into_the_data_folder(tmp):
+    (tmp / "data.csv").write_bytes(table_root()[0].read_bytes())
+    return ["train", "data.csv", "."], tmp, tmp, None
+
+
+COMMAND_CASES.append(CommandCase("sol_trainer train", "into '.', the folder of the data", "error", _into_the_data_folder))
+
+
+def predict_command(name: str, smiles: list | None = None, expect: str = "rows", *options, table: Callable | None = None,
+                    out: Callable = lambda tmp: tmp / "out.csv"):
+    "A `sol_trainer predict` case on a table of `smiles` (or `table(tmp)`), written to `out(tmp)`."
+    def setup(tmp):
+        if table is None: pd.DataFrame({"smiles": smiles}).to_csv(tmp / "in.csv", index=False)
+        data = tmp / "in.csv" if table is None else table(tmp)
+        return ["predict", table_root()[1], data, out(tmp), *options], None, tmp, out(tmp)
+    COMMAND_CASES.append(CommandCase("sol_trainer predict", name, expect, setup))
+
+
+predict_command("a SMILES with words after it", ["CCO", "CCO extra words", "CCN"])
+predict_command("a SMILES with a space inside", ["CCO", "C C", "CCN"])
+predict_command("a 2,001-atom SMILES", ["CCO", "C" * 2001, "CCN"])
+predict_command("an unparsable SMILES", ["CCO", "C1CC", "CCN"])
+predict_command("output = input", ["CCO"], "error", out=lambda tmp: tmp / "in.csv")
+predict_command("output = input, --overwrite", ["CCO"], "error", "--overwrite", out=lambda tmp: tmp / "in.csv")
+
+
+def _existing_output(tmp):
+    (tmp / "out.csv").write_text("precious,results\n1,2\n"); return tmp / "out.csv"
+
+
+predict_command("an existing output", ["CCO"], "error", out=_existing_output)
+predict_command("--chunk-rows 0", ["CCO"], "error", "--chunk-rows", "0")
+predict_command("--jobs 0", ["CCO"], "error", "--jobs", "0")
+predict_command("input column named like an output", None, "error", table=csv_of("smiles,pIC50_mean\nCCO,1\n"))
+predict_command("input column 'error'", None, "error", table=csv_of("smiles,error\nCCO,none\n"))
+predict_command("two SMILES columns", None, "error", table=csv_of("smiles,smiles\nCCO,CCN\n"))
+predict_command("a latin-1 file", None, "error", table=csv_of("smiles,name\nCCO,\xe9thanol\n", "latin-1"))
+
+
+def run_command_case(c: CommandCase) -> tuple[str, str]:
+    "(verdict, detail) of one command case."
+    tmp = Path(tempfile.mkdtemp())
+    argv, cwd, watched, out = c.setup(tmp)
+    before = {p: b for p, b in snapshot(watched).items() if ".sol_trainer.lock" not in p.name}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code, err = command(argv, cwd)
+    after = {p: b for p, b in snapshot(watched).items() if ".sol_trainer.lock" not in p.name}
+    last = err.strip().splitlines()[-1] if err.strip() else ""
+    if code == 3 or "Traceback" in err: return "deep", f"exit {code}: {last}"
+    if c.expect == "error":
+        if code == 2 and after == before: return "clear", last
+        if code == 2: return "deep", f"exit 2 after writing files: {last}"
+        return "silent", f"exit {code}: {last or 'accepted'}"
+    table = pd.read_csv(out) if out is not None and out.exists() else None
+    bad = table[table["error"].fillna("") != ""] if table is not None else None
+    if code == 1 and bad is not None and len(bad) and bad.filter(like="_mean").isna().all().all():
+        return "ok", f"exit 1, error column: {bad['error'].iloc[0]}"
+    return ("silent" if code == 0 else "deep"), f"exit {code}: {last or 'accepted'}"
+
+
 # running ------------------------------------------------------------------------------------------------------------
 
 def snapshot(folder: Path) -> dict:
@@ -389,9 +594,9 @@ def main():
     logging.getLogger("sol_trainer").setLevel(logging.WARNING)
     logging.getLogger("sol_trainer").propagate = False
     tally: dict[str, Counter] = {}
-    for c in CASES:
+    for c in [*CASES, *COMMAND_CASES]:
         if args.only and args.only not in f"{c.target} {c.name}": continue
-        verdict, detail = run(c)
+        verdict, detail = run(c) if isinstance(c, Case) else run_command_case(c)
         tally.setdefault(c.target, Counter())[verdict] += 1
         print(f"{verdict:6} {c.target:20} {c.name:52} {detail if args.verbose else detail[:100]}")
     print()

@@ -16,7 +16,7 @@ from . import __version__
 
 from .datasets import load_multitask
 from .defpy import DEFPY_FLAGS, run_defpy
-from .files import CHUNK_ROWS, predict_table, train_table
+from .files import CHUNK_ROWS, predict_table, report_path, train_table
 from . import infer # `infer.predict`: this chapter's own `predict` is the command
 from .load import load_ensemble
 from .metrics import uncertainty_metrics
@@ -121,13 +121,14 @@ def _format_report(metrics: dict) -> str:
 def run_config(config: str | Path,       # YAML configuration (with `resume`, a run folder's config.yaml)
                epochs: int | None = None,  # override `training.num_epochs` (not with `resume`)
                resume: bool = False,       # continue that run from its newest checkpoint
+               trusted: bool = False,      # with `resume`: build every class and function the run folder's config.yaml names
               ) -> dict:
     "Train (and test, given a test split) from a configuration; return the run folder and the last metrics."
     from sol_trainer.config import ConfigTrainer, load_config
     if resume and epochs is not None: raise InputValueError("--epochs cannot change a resumed run; edit its config.yaml instead")
     cfg = config
     if epochs is not None: cfg = load_config(config); cfg["training"]["num_epochs"] = epochs
-    trainer = ConfigTrainer.from_config(cfg, resume=resume)
+    trainer = ConfigTrainer.from_config(cfg, resume=resume, trusted=trusted)
     history, _ = trainer.run_training()
     result = {"run_dir": str(trainer.run_dir), "epochs": len(history), "last_epoch": history.iloc[-1].to_dict()}
     if trainer.test_dl is not None: result["test"] = trainer.run_test().iloc[-1].to_dict()
@@ -146,12 +147,14 @@ def demo(out: str | None = None, # run folder (default: runs/demo-<timestamp>)
     print(_format_report(metrics))
     print(f"Finished in {metrics['seconds']} s; results in {out}")
 
+# %% ../nbs/09_cli.ipynb #19020cbb
 def fit(config: str,              # YAML file (with --resume: a run folder's config.yaml)
         epochs: int | None = None, # override training.num_epochs
         resume: bool = False,     # continue the run from its newest checkpoint
+        trusted: bool = False,    # with --resume: also build classes and functions outside the safe list that the run folder's config.yaml names (only for run folders you trust)
        ):
-    "Train from a YAML configuration."
-    result = run_config(config, epochs, resume)
+    "Train from a YAML configuration; the file runs the Python objects it names, so run only configurations you trust."
+    result = run_config(config, epochs, resume, trusted)
     if "test" in result: print("test: " + ", ".join(f"{k}={v:.4g}" for k, v in result["test"].items()))
     print(f"Trained {result['epochs']} epochs; results in {result['run_dir']}")
 
@@ -169,11 +172,14 @@ def examples(dest: str = EXAMPLES_DEST): # folder to copy them into (created whe
     print(f"Next: sol_trainer fit {Path(dest) / 'activity_classifier.yaml'}  (the def.py examples: see {Path(dest) / 'function_regressor' / 'README.md'})")
 
 def _report_defpy(done: dict): # what `run_defpy` did
-    "Print the best configuration, the test metrics and the written predictions of a def.py run."
+    "Print the best configuration, the test metrics and the written predictions of a def.py run; exit with 1 if a file could not be predicted."
     if "best" in done: print(f"best configuration: {done['best'].get('trial')} {json.dumps(done['best'].get('params'))}")
     if "test" in done: print("test: " + json.dumps(done["test"]))
     for path in done.get("predictions", {}).get("written", []): print(f"wrote {path}")
+    for f in done.get("predictions", {}).get("failed", []): print(f"could not predict {f['file']}: {f['error']}", file=sys.stderr)
+    if done.get("predictions", {}).get("failed"): raise SystemExit(1)
 
+# %% ../nbs/09_cli.ipynb #162f1aad
 def train(data: str,                # CSV or Parquet table of measurements
           out: str,                 # model root to create
           smiles_column: str = "smiles", # column of SMILES (wide tables)
@@ -182,17 +188,19 @@ def train(data: str,                # CSV or Parquet table of measurements
           recipe: str = "vector",   # default pipeline: vector or graph
           folds: int = 5,           # folds (submodels) of the ensemble
           epochs: int | None = None, # most epochs per submodel (default: the recipe's)
-          time_budget: float | None = None, # most seconds of hyperparameter search (default: the recipe's trial count)
+          time_budget: float | None = None, # most seconds of hyperparameter search (default: the recipe's trial count; seconds depend on the machine's load and the executor, so a budget makes the root less reproducible)
           seed: int = 0,            # seed of the search, the folds and the submodels
           jobs: int = 1,            # featurization workers
           executor: str | None = None, # where the search's trials and the folds run: local:N (N worker processes here) or a Dask scheduler address
           device: str | None = None, # torch device, e.g. cpu or cuda:0 (default: CUDA if available)
+          drop_invalid: bool = False, # drop rows whose SMILES gives no usable molecule (listed in the report) instead of stopping
          ):
     "Train a calibrated k-fold ensemble on a table."
     changes = {"n_fold": folds, **({"epochs": epochs} if epochs is not None else {})}
     report = train_table(data, out, smiles_column, target_columns, melted, recipe, time_budget, seed, jobs,
-                         executor=executor, device=device, **changes)
+                         executor=executor, device=device, drop_invalid=drop_invalid, **changes)
     for p, m in report["oof"].items(): print(f"{p}: out-of-fold " + ", ".join(f"{k} {v:.4g}" for k, v in m.items()))
+    if report["dropped"]: print(f"Dropped {len(report['dropped'])} rows without a usable molecule (listed in {report_path(out)})")
     print(f"Trained in {report['seconds']['total']} s; model root {out}")
 
 def predict(root: str,              # trained model root
@@ -204,12 +212,14 @@ def predict(root: str,              # trained model root
             chunk_rows: int = CHUNK_ROWS, # rows read, predicted and written at a time
             device: str | None = None, # torch device (default: CUDA if available)
             jobs: int = 1,          # featurization workers
+            overwrite: bool = False, # replace OUT if it exists
            ):
     "Predict a table of molecules, streaming; exits with 1 if any row could not be read."
-    done = predict_table(root, data, out, smiles_column, interval, not uncalibrated, chunk_rows, device, jobs)
+    done = predict_table(root, data, out, smiles_column, interval, not uncalibrated, chunk_rows, device, jobs, overwrite=overwrite)
     print(f"Wrote {done['rows']} rows to {out} ({done['molecules_per_second']} molecules/s); {done['failed']} could not be read")
     if done["failed"]: raise SystemExit(1)
 
+# %% ../nbs/09_cli.ipynb #c76698d8
 COMMANDS = {"demo": (demo, None), "train": (train, None), "predict": (predict, None), "fit": (fit, None), "parse": (parse, None),
             "run": (run_defpy, DEFPY_FLAGS), "examples": (examples, {"dest": None})} # name -> (function, short flags)
 REPORTS = {"run": _report_defpy} # name -> what prints a command's result

@@ -25,11 +25,11 @@ from .utils import InputFileNotFoundError, InputKeyError, InputValueError, avail
 
 # %% auto #0
 __all__ = ['MONITOR_SCHEMA', 'EVALUATOR_SCHEMA', 'PYOBJECT', 'SPEC', 'LOADER', 'RELATIVE_STOPPING', 'TRAINER_SCHEMA', 'LOADABLE',
-           'SAFE_PACKAGES', 'SAFE_BASES', 'SAFE_FUNCTION_MODULES', 'import_object', 'ConfigLoader', 'ConfigDumper',
-           'load_config', 'dump_config', 'Evaluator', 'Validator', 'Tester', 'build', 'build_criterion',
-           'config_datasets', 'ConfigTrainer', 'FingerprintTable', 'PyRef', 'RunLoader', 'register_loadable',
-           'loadable_object', 'resolve_refs', 'load_run', 'apply_params', 'ConfigObjective', 'collate_graphs',
-           'apply_graph_model']
+           'SAFE_PACKAGES', 'SAFE_BASES', 'SAFE_FUNCTION_MODULES', 'RESUME_BASES', 'RESUME_FUNCTION_PACKAGES',
+           'import_object', 'ConfigLoader', 'ConfigDumper', 'load_config', 'dump_config', 'Evaluator', 'Validator',
+           'Tester', 'build', 'build_criterion', 'config_datasets', 'ConfigTrainer', 'FingerprintTable', 'PyRef',
+           'RunLoader', 'register_loadable', 'loadable_object', 'resolve_refs', 'load_run', 'read_run_config',
+           'apply_params', 'ConfigObjective', 'collate_graphs', 'apply_graph_model']
 
 # %% ../nbs/10_config.ipynb #c005
 def import_object(path: str # full dotted path, e.g. "torch.optim.Adam"
@@ -339,16 +339,18 @@ class ConfigTrainer:
 # %% ../nbs/10_config.ipynb #xea824f
 @patch(cls_method=True)
 def from_config(cls: ConfigTrainer,
-                config,           # dict, or path of a YAML file (see `ConfigTrainer.schema`)
+                config,           # dict, or path of a YAML file (see `ConfigTrainer.schema`): it runs what its `!pyobject` tags name
                 dataset=None,     # dataset to split, instead of `data.dataset`
-                resume: bool = False, # continue the run in `run_dir` (default: the folder of `config`) from its newest checkpoint
+                resume: bool = False, # continue the run in `run_dir` (default: the folder of `config`) from its newest checkpoint, reading a YAML file safely
                 run_dir: str | Path | None = None, # use this run folder (created when missing) instead of a new timestamped one
+                allow=(),         # with `resume`: classes and functions of your program that the YAML file may name
+                trusted: bool = False, # with `resume`: resolve every `!pyobject` tag of the YAML file, running code it names (files you trust only)
                ) -> ConfigTrainer:
     "A trainer, its run folder and all its parts, built from a checked configuration."
     if resume and run_dir is None:
         if isinstance(config, dict): raise InputValueError("resume=True needs run_dir, or the path of a run folder's config.yaml")
         run_dir = Path(config).parent
-    cfg = load_config(config)
+    cfg = read_run_config(config, allow) if resume and not trusted and not isinstance(config, dict) else load_config(config)
     check_config(cfg, TRAINER_SCHEMA, f"trainer config {config}" if not isinstance(config, dict) else "trainer config")
     training, name = cfg["training"], cfg.get("name", "run")
     if "log_level" in cfg: logging.getLogger("sol_trainer").setLevel(cfg["log_level"])
@@ -460,42 +462,57 @@ def register_loadable(obj): # a module-level class or function of the calling pr
 SAFE_PACKAGES = ("sol_trainer", "torch.nn", "torch.optim")
 SAFE_BASES = (nn.Module, torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler)
 SAFE_FUNCTION_MODULES = ("torch.nn.functional", "torch.nn.init")
+RESUME_BASES = (torch.utils.data.Dataset,) # further classes of `SAFE_PACKAGES` that resuming a training run may build
+RESUME_FUNCTION_PACKAGES = ("sol_trainer.metrics", "sklearn.metrics") # whose public functions resuming may call (monitors, metrics)
 
 def _within(name: str, packages) -> bool: return any(name == p or name.startswith(p + ".") for p in packages)
 
-def _package_module(path: str):
-    "(module, attribute name) for `path` when its parent is an importable module of `SAFE_PACKAGES`, else (None, None)."
+def _package_module(path: str, packages=SAFE_PACKAGES):
+    "(module, attribute name) for `path` when its parent is an importable module of `packages`, else (None, None)."
     parent, _, name = path.rpartition(".")
-    if not _within(parent, SAFE_PACKAGES) or not re.fullmatch(r"[A-Za-z_]\w*", name): return None, None
+    if not _within(parent, packages) or not re.fullmatch(r"[A-Za-z_]\w*", name): return None, None
     try: return importlib.import_module(parent), name
     except ImportError: return None, None
 
-def _safe_kind(obj, module) -> bool:
-    "Whether `obj`, found in `module`, is a class or function that loading may call."
-    if isinstance(obj, type): return issubclass(obj, SAFE_BASES) and _within(obj.__module__, SAFE_PACKAGES)
-    return (module.__name__ in SAFE_FUNCTION_MODULES and (inspect.isfunction(obj) or inspect.isbuiltin(obj))
-            and _within(getattr(obj, "__module__", None) or "", ("torch",)))
+def _public_function_of(obj, package: str) -> bool:
+    "Whether `obj` is a function defined in `package` and public there under its own name."
+    return _within(getattr(obj, "__module__", None) or "", (package,)) and getattr(importlib.import_module(package), obj.__name__, None) is obj
 
+def _safe_kind(obj, module, resume: bool = False) -> bool:
+    "Whether `obj`, found in `module`, is a class or function that loading (or, with `resume`, resuming) a run may call."
+    if isinstance(obj, type): return issubclass(obj, SAFE_BASES + (RESUME_BASES if resume else ())) and _within(obj.__module__, SAFE_PACKAGES)
+    if not (inspect.isfunction(obj) or inspect.isbuiltin(obj)): return False
+    if module.__name__ in SAFE_FUNCTION_MODULES and _within(getattr(obj, "__module__", None) or "", ("torch",)): return True
+    return resume and any(_within(module.__name__, (p,)) and _public_function_of(obj, p) for p in RESUME_FUNCTION_PACKAGES)
+
+# %% ../nbs/10_config.ipynb #6652ad5e
 def loadable_object(path: str,  # dotted path of a `!pyobject` tag
                     allow=(),    # further classes and functions the caller allows
+                    resume: bool = False, # the rule of resuming a training run: also datasets, and functions of `RESUME_FUNCTION_PACKAGES`
                    ):
-    "The object at `path` if loading a run may use it; a `ValueError` naming the tag, before importing anything else, otherwise."
+    "The object at `path` if loading (or resuming) a run may use it; a `ValueError` naming the tag, before importing anything else, otherwise."
     allowed = {**LOADABLE, **{_dotted(obj): obj for obj in allow}}
     if path in allowed: return allowed[path]
-    module, name = _package_module(path)
+    module, name = _package_module(path, SAFE_PACKAGES + (RESUME_FUNCTION_PACKAGES if resume else ()))
     obj = getattr(module, name, None) if module is not None and not name.startswith("_") else None
-    if obj is None or not _safe_kind(obj, module):
-        raise InputValueError(f"!pyobject {path!r} is not loaded: loading a run calls only modules, optimizers and schedulers of "
-                         f"{', '.join(SAFE_PACKAGES)}, functions of {' and '.join(SAFE_FUNCTION_MODULES)}, and what the program registered. "
-                         "Register it with sol_trainer.config.register_loadable, pass allow=[...], or trusted=True "
-                         "if you trust this run folder (that runs code the file names)")
+    if obj is None or not _safe_kind(obj, module, resume):
+        packages, functions = ", ".join(SAFE_PACKAGES), " and ".join(SAFE_FUNCTION_MODULES)
+        rule = (f"resuming a run builds only modules, optimizers, schedulers and datasets of {packages}, functions of {functions}, "
+                f"public functions of {' and '.join(RESUME_FUNCTION_PACKAGES)}" if resume else
+                f"loading a run calls only modules, optimizers and schedulers of {packages}, functions of {functions}")
+        raise InputValueError(f"!pyobject {path!r} is not loaded: {rule}, and what the program registered. "
+                              "Register it with sol_trainer.config.register_loadable, pass allow=[...], or trusted=True "
+                              f"{'(sol_trainer fit --resume --trusted) ' if resume else ''}if you trust this run folder (that runs code the file names)")
     return obj
 
-def resolve_refs(node, allow=()): # a configuration section read by `RunLoader`; further allowed objects
+def resolve_refs(node,                # a configuration or a section of one, read by `RunLoader`
+                 allow=(),            # further allowed objects
+                 resume: bool = False, # apply the rule of resuming a training run
+                ):
     "`node` with every `PyRef` replaced by its `loadable_object`."
-    if isinstance(node, PyRef): return loadable_object(node.path, allow)
-    if isinstance(node, dict): return {k: resolve_refs(v, allow) for k, v in node.items()}
-    if isinstance(node, list): return [resolve_refs(v, allow) for v in node]
+    if isinstance(node, PyRef): return loadable_object(node.path, allow, resume)
+    if isinstance(node, dict): return {k: resolve_refs(v, allow, resume) for k, v in node.items()}
+    if isinstance(node, list): return [resolve_refs(v, allow, resume) for v in node]
     return node
 
 # %% ../nbs/10_config.ipynb #abd910f2
@@ -517,6 +534,15 @@ def load_run(run_dir: str | Path,      # a run folder written by `ConfigTrainer.
     state = run_dir / "criterion.json"
     criterion = criterion_from_state(read_json(state)) if state.is_file() else build_criterion(resolve(cfg["criterion"]))
     return Predictor(model, device, resolve(cfg.get("apply_model")), getattr(criterion, "postproc", None))
+
+# %% ../nbs/10_config.ipynb #40663b5a
+def read_run_config(path: str | Path, # YAML file of a run to resume, usually a run folder's config.yaml
+                    allow=(),         # further classes and functions of your program that it may name
+                   ) -> dict:
+    "The configuration at `path`, its tags resolved by the rule of resuming; an error naming the file and the tag otherwise."
+    cfg = load_config(path, RunLoader)
+    try: return resolve_refs(cfg, allow, resume=True)
+    except InputValueError as e: raise InputValueError(f"{path}: {e}") from None
 
 # %% ../nbs/10_config.ipynb #c048
 _PREFIXES = {"model": ("model", "kwargs"), "optimizer": ("training", "optimizer_kwargs"),

@@ -26,7 +26,7 @@ from .utils import InputFileNotFoundError, InputKeyError, InputTypeError, InputV
 __all__ = ['MAX_CHUNK', 'NEEDS', 'DEFPY_FLAGS', 'ArrayRows', 'MatrixBatchGenerator', 'H5pyBatchGenerator', 'MaxNormConstraint',
            'RecordingLoss', 'EpochMetrics', 'BaseModel', 'RegressionModel', 'ClassificationModel', 'load_model_def',
            'check_model_def', 'train_val_generators', 'defpy_objective', 'search_best', 'load_best', 'test_best',
-           'check_pattern', 'predict_files', 'run_defpy']
+           'check_pattern', 'prediction_inputs', 'predict_files', 'run_defpy']
 
 # %% ../nbs/11_defpy.ipynb #c005
 MAX_CHUNK = 1024  # rows per batch when a generator has batch_size=None
@@ -361,30 +361,46 @@ def test_best(module, args, data: Path, result: Path) -> dict:
     write_json(path, metrics)
     return metrics
 
+# %% ../nbs/11_defpy.ipynb #13fb7ed2
 def check_pattern(pattern: str, data: Path, result: Path): # the `-p` glob, the data and result folders
     "Refuse a `-p` glob that could name files outside `data`, whose predictions would land outside `result`."
     if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
         raise InputValueError(f"-p {pattern!r}: the pattern must name files inside the data folder {data} (no absolute path, no '..'), "
                          f"so that every prediction lands inside {result / 'best_config'}")
 
-def predict_files(module, args, data: Path, result: Path, pattern: str) -> dict:
-    "Predict each file of `data` matching `pattern` (`-p`) into `best_config/<file>.npy`, skipping existing outputs."
+def prediction_inputs(data: Path,   # data folder
+                      result: Path, # result folder, possibly inside `data`
+                      pattern: str, # the `-p` glob
+                     ) -> list[Path]:
+    "The files of `data` matching `pattern`, in order, leaving out those under `result` (the run's own files and outputs)."
     check_pattern(pattern, data, result)
-    inputs = sorted(p for p in data.glob(pattern) if p.is_file())
-    if not inputs: raise InputFileNotFoundError(f"No file in {data} matches {pattern!r}")
-    model, done = None, {"written": [], "skipped": []}
-    for path in inputs:
+    matches, own = sorted(p for p in data.glob(pattern) if p.is_file()), result.resolve()
+    inputs = [p for p in matches if not p.resolve().is_relative_to(own)]
+    if not inputs: raise InputFileNotFoundError(f"No file in {data} matches {pattern!r}" + (f" outside the result folder {result}" if matches else ""))
+    return inputs
+
+# %% ../nbs/11_defpy.ipynb #1e22a1b4
+def predict_files(module, args, data: Path, result: Path, pattern: str) -> dict:
+    "Predict each file of `data` matching `pattern` (`-p`) into `best_config/<file>.npy`, skipping existing outputs and reporting failures."
+    log, model, done = get_logger("defpy"), None, {"written": [], "skipped": [], "failed": []}
+    for path in prediction_inputs(data, result, pattern):
         out = result / "best_config" / f"{path.relative_to(data)}.npy"
         if out.exists():
-            get_logger("defpy").info("%s exists: skipping %s", out, path); done["skipped"].append(str(out)); continue
+            log.info("%s exists: skipping %s", out, path); done["skipped"].append(str(out)); continue
         model = model or load_best(module, args, result)[0]
-        Y = model.predict(module.get_pred_generator(str(path)))
-        if hasattr(module, "save_prediction"): module.save_prediction(str(path), Y)
-        else:
-            with atomic_write(out, "wb") as f: np.save(f, Y)
+        try:
+            Y = model.predict(module.get_pred_generator(str(path)))
+            if hasattr(module, "save_prediction"): module.save_prediction(str(path), Y)
+            else:
+                with atomic_write(out, "wb") as f: np.save(f, Y)
+        except Exception as e: # one unreadable file must not stop the others
+            error = f"{type(e).__name__}: {e}"
+            log.warning("Cannot predict %s (the other files go on): %s", path, error, exc_info=getattr(args, "debug", False))
+            done["failed"].append({"file": str(path), "error": error}); continue
         done["written"].append(str(out))
     return done
 
+# %% ../nbs/11_defpy.ipynb #3e27fed0
 DEFPY_FLAGS = {"model": "-f", "data": "-d", "result": "-r", "hyper": "-y", "eval": "-e", "predict": "-p", "epoch": "-ep",
                "batch_size": "-bs", "cpu": "-c"} # the short flags of `sol_trainer run`
 
@@ -393,7 +409,7 @@ def run_defpy(model: str,               # the def.py file (copied into RESULT as
               result: str,              # result directory (created if missing)
               hyper: bool = False,      # search the hyperparameters with Hyperband
               eval: bool = False,       # evaluate the best configuration on the test set
-              predict: str | None = None, # predict the files of DATA matching this glob
+              predict: str | None = None, # predict the files of DATA matching this glob (not those under RESULT)
               epoch: int = 20,          # most epochs per configuration
               batch_size: int = 100,    # training batch size
               debug: bool = False,      # 1 epoch, batches of 2; log the network and optimizer

@@ -4,25 +4,28 @@
 
 # %% ../nbs/08a_files.ipynb #f0572292
 from __future__ import annotations
-import time
+import csv, numbers, os, time
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 import pandas as pd
-from rdkit import Chem
-from rdkit.rdBase import BlockLogs
 from tqdm.auto import tqdm
 
-from .infer import DOMAIN_COLUMNS, REGRESSION_COLUMNS, predict
+from .featurize import check_n_jobs, smiles_problems
+from .infer import DOMAIN_COLUMNS, REGRESSION_COLUMNS, nonfinite_rows, numeric_columns, predict
 from .load import load_ensemble
-from .recipes import train_recipe
-from .uncertainty import Calibration, proba_columns
-from .utils import InputFileNotFoundError, InputImportError, InputIsADirectoryError, InputKeyError, InputValueError, atomic_write, get_logger, write_json
+from .prepare import check_root_dir, recorded_featurizers
+from .recipes import check_options, recipe_with, train_recipe
+from .root import load_features_meta
+from .uncertainty import Calibration, check_level, proba_columns
+from .utils import (InputFileExistsError, InputFileNotFoundError, InputImportError, InputIsADirectoryError, InputKeyError, InputValueError,
+                               atomic_write, check_writable, get_logger, remove_leftovers, write_json)
 
 # %% auto #0
-__all__ = ['TABLE_FORMATS', 'CHUNK_ROWS', 'MELTED_COLUMNS', 'table_format', 'check_table', 'check_folder', 'read_chunks',
-           'read_table', 'TableWriter', 'check_numbers', 'melt_targets', 'train_table', 'predict_table']
+__all__ = ['TABLE_FORMATS', 'CHUNK_ROWS', 'MELTED_COLUMNS', 'NONFINITE', 'table_format', 'check_table', 'check_folder',
+           'read_chunks', 'row_name', 'read_table', 'TableWriter', 'check_numbers', 'melt_targets', 'usable_table_rows',
+           'train_table', 'report_path', 'check_output', 'predict_table']
 
 # %% ../nbs/08a_files.ipynb #40cf2ac1
 TABLE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"} # file suffix -> format
@@ -39,19 +42,27 @@ def _pyarrow_parquet():
     except ImportError: raise InputImportError('Parquet files need pyarrow: pip install "sol_trainer[parquet]"') from None
     return pq
 
+def _not_csv(path, e: Exception) -> InputValueError:
+    "The error for a CSV file pandas cannot read: a broken line, or text that is not UTF-8."
+    if isinstance(e, UnicodeDecodeError): return InputValueError(f"{path} is not UTF-8 text ({e.reason} at byte {e.start}): save it as UTF-8 (in a spreadsheet: CSV UTF-8)")
+    return InputValueError(f"{path} cannot be read as CSV: {e}")
+
 def _header(path: Path, fmt: str) -> tuple[list[str], int]:
-    "The column names of a table file and whether it has a data row (1) or not (0)."
+    "The column names of a table file, as written (pandas renames repeated ones), and whether it has a data row (1) or not (0)."
     if fmt == "parquet":
         meta = _pyarrow_parquet().ParquetFile(path)
         return meta.schema_arrow.names, min(meta.metadata.num_rows, 1)
-    try: head = pd.read_csv(path, nrows=1)
+    try:
+        with open(path, newline="", encoding="utf-8") as f: names = next(csv.reader(f), [])
+        rows = len(pd.read_csv(path, nrows=1))
     except pd.errors.EmptyDataError: raise InputValueError(f"{path} is empty: it has no header line") from None
-    return list(head.columns), len(head)
+    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as e: raise _not_csv(path, e) from None
+    return names, rows
 
 def check_table(path: str | Path, # CSV or Parquet file to read
                 columns: list[str] = (), # columns it must have
                ) -> list[str]:
-    "The columns of the table `path`, after checking that it exists, is not empty, has data rows and has `columns`."
+    "The columns of the table `path`, after checking that it exists, is not empty, has data rows, no repeated column name, and `columns`."
     path = Path(path)
     if not path.exists(): raise InputFileNotFoundError(f"{path} does not exist")
     if path.is_dir(): raise InputIsADirectoryError(f"{path} is a folder, not a table file")
@@ -59,6 +70,8 @@ def check_table(path: str | Path, # CSV or Parquet file to read
     if path.stat().st_size == 0: raise InputValueError(f"{path} is empty (0 bytes)")
     names, rows = _header(path, fmt)
     if not rows: raise InputValueError(f"{path} has a header but no data rows")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated: raise InputValueError(f"{path} has the column name(s) {repeated} more than once; give each column its own name")
     missing = [c for c in columns if c not in names]
     if missing: raise InputKeyError(f"{path} has no column(s) {missing}; it has {names}")
     return names
@@ -73,17 +86,23 @@ def read_chunks(path: str | Path,           # CSV or Parquet file
                ) -> Iterator[pd.DataFrame]:
     "The rows of a table, `chunk_rows` at a time, indexed by their row number in the file (0 is the first data row)."
     check_table(path)
-    if table_format(path) == "csv":
-        chunks = pd.read_csv(path, chunksize=chunk_rows)
-    else:
-        chunks = (batch.to_pandas() for batch in _pyarrow_parquet().ParquetFile(path).iter_batches(batch_size=chunk_rows))
+    if not _is_count(chunk_rows): raise InputValueError(f"chunk_rows (--chunk-rows) must be an integer >= 1, got {chunk_rows!r}")
     start = 0
     try:
+        if table_format(path) == "csv": chunks = pd.read_csv(path, chunksize=chunk_rows)
+        else: chunks = (batch.to_pandas() for batch in _pyarrow_parquet().ParquetFile(path).iter_batches(batch_size=chunk_rows))
         for chunk in chunks:
             yield chunk.set_axis(pd.RangeIndex(start, start + len(chunk)))
             start += len(chunk)
-    except (pd.errors.ParserError, UnicodeDecodeError) as e: # a broken line, or a file that is not text
-        raise InputValueError(f"{path} cannot be read as CSV: {e}") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as e: raise _not_csv(path, e) from None # a broken line, or text that is not UTF-8
+
+def _is_count(v) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
+
+def row_name(path: str | Path, # the table file
+             row: int,         # a data row's position, as `read_chunks` numbers them (0 is the first)
+            ) -> str:
+    "Where a user finds the data row `row` of `path`: its line in a CSV file (the header is line 1), its position in a Parquet file."
+    return f"line {row + 2}" if table_format(path) == "csv" else f"row {row}"
 
 def read_table(path: str | Path) -> pd.DataFrame: # CSV or Parquet file
     "The whole table."
@@ -115,34 +134,65 @@ class TableWriter:
         return self._context.__exit__(*exc)
 
 # %% ../nbs/08a_files.ipynb #727f0190
+def _cells(path, items, limit: int = 5) -> str:
+    "The first (row, value) `items` as the user finds them in `path` (rows counted from 0 without a path), and how many more there are."
+    items = list(items)
+    shown = ", ".join(f"{row_name(path, r) if path else f'row {r}'} {v!r}" for r, v in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
 def check_numbers(values: pd.Series, # a property column (or a melted table's `value`)
                   column: str,       # its name, for the message
+                  path: str | Path | None = None, # the table file, to name rows as the user finds them
                  ):
-    "Raise a ValueError naming the first text cells when a column holds mostly numbers (a property to regress)."
-    if pd.api.types.is_numeric_dtype(values): return
+    "Raise an error naming the cells when a column of mostly numbers (a property to regress) holds text, or infinities."
     cells = values.dropna()
-    numbers = pd.to_numeric(cells, errors="coerce").notna()
-    if numbers.all() or numbers.mean() < 0.5: return # numbers only, or class labels (`prepare_train` names any numbers among them)
-    text = cells[~numbers]
-    shown = ", ".join(f"row {r} {v!r}" for r, v in text.head(5).items()) + (f" and {len(text) - 5} more" if len(text) > 5 else "")
-    raise InputValueError(f"Column {column!r} mixes numbers and text: {shown}; a property to regress holds numbers only (leave unmeasured cells empty)")
+    numbers = cells if pd.api.types.is_numeric_dtype(cells) else pd.to_numeric(cells, errors="coerce")
+    if numbers.notna().mean() < 0.5: return # class labels (`prepare_train` names any numbers among them)
+    where = f"{path}, column {column!r}" if path else f"Column {column!r}"
+    text = cells[numbers.isna()]
+    if len(text): raise InputValueError(f"{where} mixes numbers and text: {_cells(path, text.items())}; "
+                                        "a property to regress holds numbers only (leave unmeasured cells empty)")
+    infinite = cells[~np.isfinite(numbers.to_numpy(float))]
+    if len(infinite): raise InputValueError(f"{where} holds infinite values: {_cells(path, infinite.items())}; a measurement is a finite number")
 
 def melt_targets(table: pd.DataFrame,       # wide table
                  smiles_column: str,        # column of SMILES
                  target_columns: list[str], # property columns
+                 path: str | Path | None = None, # the table file, to name rows as the user finds them
                 ) -> pd.DataFrame:
     "One row per measured (molecule, property): `smiles_string`, `prop`, `value`."
     missing = [c for c in [smiles_column, *target_columns] if c not in table.columns]
     if missing: raise InputKeyError(f"The table has no column(s) {missing}; it has {list(table.columns)}")
     if not target_columns: raise InputValueError(f"The table has no property column to train on, only {list(table.columns)}")
-    for c in target_columns: check_numbers(table[c], c)
+    empty = [c for c in target_columns if table[c].isna().all()]
+    if empty: raise InputValueError(f"{path or 'The table'}: the column(s) {empty} hold no values; leave them out of the target columns")
+    for c in target_columns: check_numbers(table[c], c, path)
     melted = table[[smiles_column, *target_columns]].melt(id_vars=smiles_column, var_name="prop", value_name="value")
-    melted = melted.dropna(subset=["value"]).rename(columns={smiles_column: "smiles_string"}).reset_index(drop=True)
-    if melted.empty: raise InputValueError(f"The columns {target_columns} hold no values to train on")
-    return melted
+    return melted.dropna(subset=["value"]).rename(columns={smiles_column: "smiles_string"}).reset_index(drop=True)
 
 # %% ../nbs/08a_files.ipynb #0e1423b0
 MELTED_COLUMNS = ["smiles_string", "prop", "value"] # the columns of a melted table
+
+def usable_table_rows(table: pd.DataFrame, # a table read from `path`
+                      path: str | Path,    # its file, to name rows as the user finds them
+                      smiles: str,         # its SMILES column
+                      targets: list[str],  # its measurement columns
+                      featurizers: list,   # the featurizers that will run on the SMILES
+                      drop: bool = False,  # drop the rows without a usable molecule instead of refusing them
+                     ) -> tuple[pd.DataFrame, list[dict]]:
+    "The rows of `table` to train on and the ones dropped (row, where, SMILES, problem); without `drop`, a bad SMILES raises, naming every one."
+    measured = table.index[table[targets].notna().any(axis=1).to_numpy()] # a row without measurements is not trained on
+    problems = smiles_problems(table.loc[measured, smiles], featurizers)
+    bad = problems[problems != ""]
+    if bad.empty: return table, []
+    cell = lambda r: table.at[r, smiles] if isinstance(table.at[r, smiles], str) else None # an empty cell is None in the report, not NaN
+    found = [{"row": int(r), "where": row_name(path, r), "smiles": cell(r), "problem": p} for r, p in bad.items()]
+    message = (f"{path}, column {smiles!r}: {len(found)} of {len(measured)} SMILES give no usable molecule: "
+               + "; ".join(f"{f['where']}: {f['problem']}: {f['smiles']!r}" for f in found[:20]) + (" ..." if len(found) > 20 else ""))
+    if not drop: raise InputValueError(f"{message}. Fix or remove these rows, or pass --drop-invalid (drop_invalid=True) to train without them")
+    if len(found) == len(measured): raise InputValueError(f"{message}: no row is left to train on")
+    get_logger("files").warning("Dropped %d rows (listed in the report): %s", len(found), message)
+    return table.drop(index=bad.index), found
 
 def train_table(data: str | Path,          # CSV or Parquet table
                 root_dir: str | Path,       # model root to create
@@ -156,34 +206,64 @@ def train_table(data: str | Path,          # CSV or Parquet table
                 progress: bool = True,      # show progress bars
                 executor=None,              # where the search's trials and the folds run: None, an executor, a Dask client, "local:N" or an address
                 device: str | None = None,  # torch device of the trials and submodels (None: CUDA when available)
+                drop_invalid: bool = False, # drop rows whose SMILES gives no usable molecule (listed in the report) instead of refusing them
                 **changes,                  # recipe fields to change, e.g. `n_fold=10`, `epochs=30`
                ) -> dict:
     "Train a recipe's ensemble on a table into `root_dir`; return and save its report."
+    r = recipe_with(recipe, changes)
+    check_options(r, seed, time_budget, device, n_jobs)
     check_table(data, MELTED_COLUMNS if melted else [smiles_column, *(target_columns or [])])
-    check_folder(root_dir)
+    check_folder(root_dir); check_root_dir(root_dir)
     table = read_table(data)
-    if melted: check_numbers(table["value"], "value")
-    frame = table if melted else melt_targets(table, smiles_column, target_columns or [c for c in table.columns if c != smiles_column])
-    report = train_recipe(frame, root_dir, recipe, time_budget=time_budget, seed=seed, n_jobs=n_jobs, progress=progress,
-                          executor=executor, device=device, **changes)
-    report = {"data": str(data), "rows": len(frame), **report}
-    write_json(Path(root_dir).with_name(f"{Path(root_dir).name}_report.json"), report)
+    smiles = "smiles_string" if melted else smiles_column
+    targets = ["value"] if melted else target_columns or [c for c in table.columns if c != smiles_column]
+    table, dropped = usable_table_rows(table, data, smiles, targets, r.make_featurizers(), drop_invalid)
+    if melted: check_numbers(table["value"], "value", data)
+    frame = table if melted else melt_targets(table, smiles_column, targets, data)
+    report = train_recipe(frame, root_dir, r, time_budget=time_budget, seed=seed, n_jobs=n_jobs, progress=progress, executor=executor, device=device)
+    report = {"data": str(data), "rows": len(frame), "dropped": dropped, **report}
+    write_json(report_path(root_dir), report)
     return report
 
-# %% ../nbs/08a_files.ipynb #41673c72
-def _readable(smiles: pd.Series) -> pd.Series:
-    "The reason each SMILES cannot be used ('' where RDKit reads it)."
-    with BlockLogs():
-        return smiles.map(lambda s: "no SMILES" if not isinstance(s, str) or not s.strip()
-                          else "" if Chem.MolFromSmiles(s) is not None else "RDKit cannot parse this SMILES")
+def report_path(root_dir: str | Path) -> Path: # a model root
+    "Where `train_table` writes the root's report: `<root>_report.json` next to it."
+    root = Path(root_dir).absolute()
+    return root.with_name(f"{root.name}_report.json")
 
+# %% ../nbs/08a_files.ipynb #41673c72
 def _wide(predictions: pd.DataFrame, rows: pd.Index, properties: list[str]) -> pd.DataFrame:
     "One row per input row, the prediction columns of each property side by side."
     columns = [c for c in predictions.columns if c not in ("smiles_string", "prop", "row")]
     parts = [predictions[predictions["prop"] == p].set_index("row")[columns].add_prefix(f"{p}_") for p in properties]
     return pd.concat(parts, axis=1).reindex(rows)
 
+NONFINITE = "the model gave a NaN or infinite prediction (is the model root damaged?)" # the `error` of such a row
+
+def _predicted_chunk(chunk: pd.DataFrame, smiles_column: str, featurizers: list, ensemble, **kwargs) -> pd.DataFrame:
+    "The prediction columns of a chunk's rows and its `error` column: why a row got none ('' where it did)."
+    error = smiles_problems(chunk[smiles_column], featurizers)
+    ok = chunk.index[(error == "").to_numpy()]
+    props = ensemble.properties
+    queries = pd.DataFrame({"row": np.repeat(ok, len(props)), "prop": np.tile(props, len(ok)),
+                            "smiles_string": np.repeat(chunk.loc[ok, smiles_column].to_numpy(), len(props))})
+    if not len(ok): return pd.DataFrame(index=chunk.index, columns=_columns(ensemble)).assign(error=error)
+    predicted = predict(dataframe=queries, ensemble=ensemble, finite=False, **kwargs)
+    broken = predicted.loc[nonfinite_rows(predicted, numeric_columns(ensemble)), "row"].unique()
+    wide = _wide(predicted, chunk.index, props).reindex(columns=_columns(ensemble))
+    wide = wide.where(pd.Series(~wide.index.isin(broken), index=wide.index), axis=0) # no number of theirs is written
+    error[broken] = NONFINITE
+    return wide.assign(error=error)
+
 # %% ../nbs/08a_files.ipynb #4649a39b
+def check_output(data: str | Path,  # the input table
+                 out: str | Path,   # the table to write
+                 overwrite: bool = False, # replace `out` if it exists
+                ):
+    "Raise unless `out` can be written: a known format, in a writable folder, not the input, and new unless `overwrite`."
+    table_format(out); check_folder(out); check_writable(Path(out).parent)
+    if Path(out).exists() and os.path.samefile(out, data): raise InputValueError(f"The output {out} is the input table: write the predictions to another file")
+    if Path(out).exists() and not overwrite: raise InputFileExistsError(f"{out} exists; choose another output, or pass --overwrite (overwrite=True) to replace it")
+
 def predict_table(root_dir: str | Path,     # trained model root
                   data: str | Path,         # CSV or Parquet table with a SMILES column
                   out: str | Path,          # CSV or Parquet file to write
@@ -194,27 +274,29 @@ def predict_table(root_dir: str | Path,     # trained model root
                   device: str | None = None, # torch device (None: CUDA if available)
                   n_jobs: int = 1,          # featurization workers
                   progress: bool = True,    # show a progress bar
+                  overwrite: bool = False,  # replace `out` if it exists
                  ) -> dict:
-    "Predict every row of `data` into `out`, streaming; return the counts, the unreadable rows and the speed."
+    "Predict every row of `data` into `out`, streaming; return the counts, the rows without a prediction and the speed."
     if not Path(root_dir).is_dir(): raise InputFileNotFoundError(f"{root_dir} does not exist")
-    check_table(data, [smiles_column])
-    table_format(out); check_folder(out) # a wrong output path is named now, not after the loading and the first chunk
+    names = check_table(data, [smiles_column])
+    check_output(data, out, overwrite) # a wrong output path is named now, not after the loading and the first chunk
+    if not _is_count(chunk_rows): raise InputValueError(f"chunk_rows (--chunk-rows) must be an integer >= 1, got {chunk_rows!r}")
+    check_n_jobs(n_jobs); check_level(interval)
     ensemble = load_ensemble(root_dir, device=device)
-    calibration = Calibration.from_root(root_dir) if calibrate else None
-    start, failures = time.monotonic(), []
+    taken = [c for c in [*_columns(ensemble), "error"] if c in names]
+    if taken: raise InputValueError(f"{data} already has the column(s) {taken} that the predictions add: rename or drop them")
+    options = {"root_dir": root_dir, "interval": interval, "calibrate": calibrate, "device": device, "n_jobs": n_jobs,
+               "calibration": Calibration.from_root(root_dir) if calibrate else None}
+    featurizers, start, failures = recorded_featurizers(load_features_meta(root_dir)), time.monotonic(), []
+    remove_leftovers(out)
     with TableWriter(out) as writer, tqdm(unit="mol", disable=not progress, desc="predict") as bar:
         for chunk in read_chunks(data, chunk_rows):
-            error = _readable(chunk[smiles_column])
-            failures += [{"row": int(r), "smiles": chunk.at[r, smiles_column], "error": e} for r, e in error[error != ""].items()]
-            ok = chunk.index[error == ""]
-            queries = pd.DataFrame({"row": np.repeat(ok, len(ensemble.properties)), "prop": np.tile(ensemble.properties, len(ok)),
-                                    "smiles_string": np.repeat(chunk.loc[ok, smiles_column].to_numpy(), len(ensemble.properties))})
-            predicted = predict(root_dir, queries, interval, calibrate, ensemble=ensemble, calibration=calibration, device=device, n_jobs=n_jobs) if len(ok) else None
-            wide = _wide(predicted, chunk.index, ensemble.properties) if predicted is not None else pd.DataFrame(index=chunk.index)
-            writer.write(pd.concat([chunk, wide.reindex(columns=_columns(ensemble)), error.rename("error")], axis=1))
+            predicted = _predicted_chunk(chunk, smiles_column, featurizers, ensemble, **options)
+            failures += [{"row": int(r), "smiles": chunk.at[r, smiles_column], "error": e} for r, e in predicted["error"].items() if e]
+            writer.write(pd.concat([chunk, predicted], axis=1))
             bar.update(len(chunk))
     seconds = time.monotonic() - start
-    for f in failures[:20]: get_logger("files").warning("Row %d (%r): %s", f["row"], f["smiles"], f["error"])
+    for f in failures[:20]: get_logger("files").warning("%s (%r): %s", row_name(data, f["row"]).capitalize(), f["smiles"], f["error"])
     return {"rows": writer.rows, "failed": len(failures), "failures": failures, "seconds": round(seconds, 2),
             "molecules_per_second": round(writer.rows / seconds, 1) if seconds > 0 else None}
 

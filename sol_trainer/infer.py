@@ -21,7 +21,7 @@ from .uncertainty import Calibration, check_level, domain_of, proba_columns
 from .utils import InputFileNotFoundError, InputTypeError, InputValueError, get_device
 
 # %% auto #0
-__all__ = ['REGRESSION_COLUMNS', 'DOMAIN_COLUMNS', 'eval_ensemble', 'nonfinite_rows', 'predict']
+__all__ = ['REGRESSION_COLUMNS', 'DOMAIN_COLUMNS', 'eval_ensemble', 'nonfinite_rows', 'numeric_columns', 'predict']
 
 # %% ../nbs/06_infer.ipynb #c005
 def _saved_shapes(root_dir) -> dict[str, tuple] | None:
@@ -108,7 +108,7 @@ def nonfinite_rows(predictions: pd.DataFrame, # rows with prediction columns
     values = predictions[columns].to_numpy(dtype=float)
     return predictions.index[~np.isfinite(values).all(axis=1)]
 
-def _numeric_columns(ensemble: LinearEnsemble) -> list[str]:
+def numeric_columns(ensemble: LinearEnsemble) -> list[str]:
     "The prediction columns that hold numbers."
     return proba_columns(ensemble.class_labels) if ensemble.task == "classification" else list(REGRESSION_COLUMNS)
 
@@ -134,7 +134,7 @@ def predict(root_dir: str | Path,       # trained model root
     level = check_level(interval)
     ensemble = load_ensemble(root_dir, device=device) if ensemble is None else ensemble
     predicted = _predicted(root_dir, dataframe, level, calibrate, ensemble, calibration, featurizer, device, batch_size, n_jobs, progress)
-    bad = nonfinite_rows(predicted, _numeric_columns(ensemble))
+    bad = nonfinite_rows(predicted, numeric_columns(ensemble))
     if finite and len(bad): raise InputValueError(_nonfinite_message(bad, len(predicted)))
     return predicted
 

@@ -22,7 +22,7 @@ __all__ = ['FEATURE_DICT_COLUMNS', 'INPUT_KEYS', 'log', 'DUPLICATES', 'check_fra
            'prepared_task', 'feature_dict_keys', 'feature_dict_matrix', 'selector_matrix', 'GraphRows', 'ModelInputs',
            'PreparedFrame', 'split_featurizers', 'merge_duplicates', 'usable_rows', 'check_root_dir',
            'inputs_fingerprint', 'scalers_fingerprint', 'prepare_train', 'describe_features', 'recorded_widths',
-           'check_prepared', 'prepare_infer', 'frame_tensors', 'model_dims']
+           'check_prepared', 'recorded_featurizers', 'prepare_infer', 'frame_tensors', 'model_dims']
 
 # %% ../nbs/01d_prepare.ipynb #c005
 FEATURE_DICT_COLUMNS = ("graph_feats", "node_feats")
@@ -495,6 +495,11 @@ def _recorded_featurizer(given, recorded: dict | None, role: str):
     if _described(given) != {k: v for k, v in recorded.items() if k != "rdkit_version"}:
         raise InputValueError(f"The {role} featurizer {given!r} differs from the one the model was trained with: {recorded}")
     return given
+
+def recorded_featurizers(meta: dict) -> list: # a root's feature metadata (`load_features_meta`)
+    "The featurizers of `smiles_string` the root was prepared with, rebuilt (none for a model of feature dicts only)."
+    found = (_recorded_featurizer(None, meta.get(key), role) for role, key in (("graph", "graph_featurizer"), ("vector", "featurizer")))
+    return [f for f in found if f is not None]
 
 def prepare_infer(dataframe: pd.DataFrame, # melted frame to predict (`value` optional)
                   featurizer,              # the featurizer(s) used at training, or None to rebuild the recorded ones

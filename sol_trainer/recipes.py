@@ -24,7 +24,8 @@ from .tune import Hyperparameters
 from .utils import InputTypeError, InputValueError, folder_lock, get_device, get_logger, read_json
 
 # %% auto #0
-__all__ = ['RECIPES', 'Recipe', 'descriptors', 'vector_recipe', 'graph_recipe', 'recipe_with', 'check_run', 'train_recipe']
+__all__ = ['RECIPES', 'Recipe', 'descriptors', 'vector_recipe', 'graph_recipe', 'recipe_with', 'check_options', 'check_run',
+           'train_recipe']
 
 # %% ../nbs/08_recipes.ipynb #c005
 def _is_count(v, least: int) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= least
@@ -113,13 +114,17 @@ def recipe_with(recipe: str | Recipe, # a name in `RECIPES`, or a `Recipe`
     if unknown: raise InputTypeError(f"A recipe has no field {unknown}; it has {[f.name for f in dataclasses.fields(Recipe)]}")
     return dataclasses.replace(r, **changes) if changes else r
 
-def check_run(r: Recipe, data: pd.DataFrame, root_dir, seed, time_budget, device, n_jobs): # `train_recipe`'s arguments
-    "Raise a clear error for any argument of `train_recipe` that would fail later, before any work."
-    check_frame(data, training=True)
+def check_options(r: Recipe, seed, time_budget, device, n_jobs): # `train_recipe`'s arguments
+    "Raise a clear error for a seed, time budget, device or worker count that `train_recipe` cannot use."
     if not _is_count(seed, 0) or seed >= 2**32 - r.n_fold: raise InputValueError(f"seed (--seed) must be an integer in [0, 2**32 - {r.n_fold}), got {seed!r}")
-    if time_budget is not None and not (isinstance(time_budget, numbers.Real) and time_budget > 0):
+    if time_budget is not None and not (isinstance(time_budget, numbers.Real) and not isinstance(time_budget, bool) and time_budget > 0):
         raise InputValueError(f"time_budget (--time-budget) must be a positive number of seconds or None, got {time_budget!r}")
     get_device(device); check_n_jobs(n_jobs)
+
+def check_run(r: Recipe, data: pd.DataFrame, root_dir, seed, time_budget, device, n_jobs): # `train_recipe`'s arguments
+    "Raise a clear error for any argument of `train_recipe` that would fail later, before any work."
+    check_options(r, seed, time_budget, device, n_jobs)
+    check_frame(data, training=True)
     molecules = data["smiles_string"].nunique() if "smiles_string" in data.columns else len(data)
     folds = max(r.n_fold, r.search_folds if r.space is not None and r.search_calls else 0)
     if molecules < folds: raise InputValueError(f"The data hold {molecules} distinct molecule(s), fewer than the {folds} folds it is split into (--folds)")
@@ -143,7 +148,7 @@ def train_recipe(data: pd.DataFrame,          # melted training frame
     r = recipe_with(recipe, changes)
     check_run(r, data, root_dir, seed, time_budget, device, n_jobs)
     start = time.monotonic()
-    with folder_lock(root_dir, "model root"), resolve_executor(executor) as pool: # the root is ours from preparing to the commit
+    with resolve_executor(executor) as pool, folder_lock(root_dir, "model root"): # workers first (an address is tried at once), then the root is ours to the commit
         df, scalers = prepare_train(data, r.make_featurizers(), root_dir=root_dir, n_jobs=n_jobs, progress=progress, clip=r.clip,
                                     drop_invalid=drop_invalid)
         prepared = time.monotonic()

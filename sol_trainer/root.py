@@ -251,7 +251,8 @@ def verify_root(root_dir: str | Path) -> dict:
 
 def load_scalers(root_dir) -> dict:
     "Label scaler of each property."
-    with built_from(Path(root_dir) / SCALERS_FILE): return {p: scaler_from_dict(d) for p, d in read_metadata(root_dir, SCALERS_FILE).items()}
+    described = read_metadata(root_dir, SCALERS_FILE)
+    with built_from(Path(root_dir) / SCALERS_FILE): return {p: scaler_from_dict(d) for p, d in described.items()}
 
 def load_hps(root_dir) -> HpConfig | None:
     "The saved hyperparameters (None if the model was trained without an HpConfig)."

@@ -8,6 +8,7 @@ import torch
 
 from sol_trainer.cli import main
 from sol_trainer.config import ConfigTrainer, apply_graph_model, collate_graphs, load_config
+from sol_trainer.engine import GradientHealth
 
 EXAMPLE = Path(str(files("sol_trainer") / "examples" / "activity_classifier.yaml"))  # package data
 
@@ -97,3 +98,33 @@ def test_an_overlong_run_name_is_a_schema_error_not_an_oserror(tmp_path):
     with pytest.raises(ValueError, match=r"name: 'x+' is too long"):
         ConfigTrainer.from_config(cfg)
     assert not (tmp_path / "runs").exists()
+
+
+def test_fit_resume_of_an_edited_run_folder_runs_nothing_it_names(tmp_path, monkeypatch, capsys):
+    "A run folder's config.yaml edited to run a command: `fit --resume` refuses it in one line before importing or calling it."
+    monkeypatch.chdir(tmp_path)
+    main(["fit", str(EXAMPLE), "--epochs", "1"])
+    (run,) = (tmp_path / "runs").iterdir()
+    capsys.readouterr()
+    marker = tmp_path / "attack_ran"
+    with open(run / "config.yaml", "a") as f: f.write(f"\nmodel: {{type: !pyobject os.system, args: ['touch {marker}']}}\n")
+    with pytest.raises(SystemExit) as e:
+        main(["fit", str(run / "config.yaml"), "--resume"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and f"{run / 'config.yaml'}: !pyobject 'os.system' is not loaded" in err
+    assert not marker.exists()
+
+
+def test_a_fresh_run_builds_what_its_file_names_a_resume_needs_trust(tmp_path, monkeypatch):
+    "Your own YAML may name any class; resuming its run folder names it again, and is refused unless allowed or trusted."
+    monkeypatch.chdir(tmp_path)
+    own = tmp_path / "own.yaml"
+    own.write_text(EXAMPLE.read_text().replace("num_epochs: 30", "num_epochs: 1").replace(
+        "  progress: true\n", "  progress: false\n  callbacks: [{type: !pyobject sol_trainer.engine.GradientHealth}]\n"))
+    main(["fit", str(own)])
+    (run,) = (tmp_path / "runs").iterdir()
+    with pytest.raises(ValueError, match=r"config.yaml: !pyobject 'sol_trainer.engine.GradientHealth' is not loaded"):
+        ConfigTrainer.from_config(run / "config.yaml", resume=True)
+    trainer = ConfigTrainer.from_config(run / "config.yaml", resume=True, trusted=True)
+    history, _ = trainer.run_training()
+    assert len(history) == 1 and any(isinstance(cb, GradientHealth) for cb in trainer.trainer.callbacks)

@@ -164,3 +164,26 @@ def test_a_prediction_glob_that_leaves_the_data_folder_is_refused_before_anythin
             main(["run", "-f", str(REG / "reg_model.py"), "-d", str(work), "-r", str(outside / "res"), "-y", "-p", pattern, "-ep", "1"])
         assert e.value.code == 2 and "must name files inside the data folder" in capsys.readouterr().err
     assert not list(tmp_path.rglob("*.npy")) and not list((outside / "res").glob("trial_*"))
+
+
+def test_a_file_that_cannot_be_predicted_is_reported_and_the_others_are_written(reg_data, tmp_path, caplog):
+    "`-p '**/*.csv'` over the example's data folder, the result folder inside it: the input tables are predicted, the label tables "
+    "(one column, not inputs of the model) are reported with their error and nothing is raised; the run's own files are never inputs."
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("X_train.csv", "Y_train.csv", "X_test.csv", "Y_test.csv", "X_pred.csv"): (data / name).symlink_to(reg_data / name)
+    result = data / "results"
+    caplog.set_level(logging.WARNING, logger="sol_trainer")
+    done = run_defpy(**_args(REG / "reg_model.py", data, result, "-y", "-p", "**/*.csv", "-ep", "1"))["predictions"]
+    assert [Path(p).name for p in done["written"]] == ["X_pred.csv.npy", "X_test.csv.npy", "X_train.csv.npy"]
+    assert [Path(f["file"]).name for f in done["failed"]] == ["Y_test.csv", "Y_train.csv"]
+    assert all(f["error"].startswith("RuntimeError: mat1 and mat2 shapes cannot be multiplied") for f in done["failed"])
+    assert f"Cannot predict {data / 'Y_test.csv'}" in caplog.text and "Traceback" not in caplog.text
+    assert np.load(result / "best_config" / "X_pred.csv.npy").shape == (100,)
+    assert not list((result / "best_config").glob("Y_*"))
+    # a glob matching everything, the search's files and the predictions under results/ included: only the tables are inputs
+    again = run_defpy(**_args(REG / "reg_model.py", data, result, "-p", "**/*"))["predictions"]
+    assert (again["written"], len(again["skipped"])) == ([], 3)
+    assert [Path(f["file"]).name for f in again["failed"]] == ["Y_test.csv", "Y_train.csv"]
+    with pytest.raises(FileNotFoundError, match="matches 'results/\\*' outside the result folder"):
+        run_defpy(**_args(REG / "reg_model.py", data, result, "-p", "results/*"))

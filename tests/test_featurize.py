@@ -62,9 +62,9 @@ def test_featurize_lists_all_failing_labels(capfd):
     s = pd.Series(["CCO", "C1CC", "CC", "CC(", "c1ccccc1"], index=[10, 11, 12, 13, 14])
     with pytest.raises(ValueError) as e:
         featurize(s, MorganFeaturizer(n_bits=32), progress=False)
-    assert str(e.value) == "2 of 5 SMILES could not be parsed by RDKit: row 11: 'C1CC'; row 13: 'CC('"
+    assert str(e.value) == "2 of 5 SMILES give no usable molecule: row 11: RDKit cannot parse the SMILES: 'C1CC'; row 13: RDKit cannot parse the SMILES: 'CC('"
     assert "SMILES Parse Error" not in capfd.readouterr().err
-    with pytest.raises(ValueError, match=r"30 of 31 .*row 20: 'X'; \.\.\. and 10 more"):
+    with pytest.raises(ValueError, match=r"30 of 31 .*row 20: RDKit cannot parse the SMILES: 'X'; \.\.\. and 10 more"):
         featurize(["C"] + ["X"] * 30, MorganFeaturizer(n_bits=32), progress=False, chunk_size=7)
 
 
@@ -74,7 +74,7 @@ def test_featurize_shape_and_parallel_match():
     x1 = featurize(smiles, f, progress=False)
     assert x1.shape == (200, 66) and x1.dtype == np.float32
     np.testing.assert_array_equal(x1, featurize(smiles, f, n_jobs=2, chunk_size=16, progress=False))
-    with pytest.raises(ValueError, match="row 3: 'C1CC'"):
+    with pytest.raises(ValueError, match="row 3: RDKit cannot parse the SMILES: 'C1CC'"):
         featurize(["CCO"] * 3 + ["C1CC"], f, n_jobs=2, chunk_size=2, progress=False)
 
 

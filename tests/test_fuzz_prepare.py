@@ -1,6 +1,5 @@
 """Fuzz `prepare_train` with generated frames: it either prepares them or refuses them with one of its own errors
-(a ValueError, KeyError or TypeError raised by a `raise` in sol_trainer, naming what is wrong), and a refusal leaves
-nothing in the model root."""
+(an `InputError` raised by a `raise` in sol_trainer, naming what is wrong), and a refusal leaves nothing in the model root."""
 import itertools, math, traceback
 from pathlib import Path
 
@@ -23,7 +22,8 @@ anything = st.one_of(
     st.integers(), st.integers(-10**400, 10**400), nice_floats.map(str), st.sampled_from(["active", "inactive", "", "n/a", "1e3 "]),
     st.none(), st.complex_numbers(max_magnitude=1e3), st.booleans(), st.text(max_size=4),
     st.dictionaries(st.text(max_size=2), st.integers(), max_size=2), st.just([1, 2]))
-VALUE_STYLES = [st.lists(nice_floats, min_size=1), st.lists(nice_floats, min_size=1), st.integers(-5, 5).map(lambda i: [i]), st.lists(st.sampled_from(["active", "inactive"]), min_size=1),
+VALUE_STYLES = [st.lists(nice_floats, min_size=3, unique=True), st.lists(nice_floats, min_size=3, unique=True),  # varied: a property to learn
+                st.integers(-5, 5).map(lambda i: [i]), st.lists(st.sampled_from(["active", "inactive"]), min_size=2, unique=True),
                 st.lists(nice_floats.map(str), min_size=1), st.lists(anything, min_size=1)]
 PROPS = st.one_of(st.sampled_from(["a", "b", "line\nbreak", "sep\u2028"]), st.integers(0, 2), st.none(), st.text(max_size=3))
 SMILES = st.one_of(st.sampled_from(["CCO", "CCN", "c1ccccc1", "CC(=O)O", "CCCC"]), st.sampled_from(["C1CC", "not a molecule", "", " "]),
@@ -39,7 +39,7 @@ def column(draw, name: str, n: int) -> list:
         base = draw(st.sampled_from(VALUE_STYLES).flatmap(lambda s: s))
         return [base[i % len(base)] for i in range(n)]
     if name == "prop":
-        return draw(st.one_of(st.lists(st.sampled_from(["a", "b"]), min_size=n, max_size=n), st.lists(PROPS, min_size=n, max_size=n)))
+        return draw(st.one_of(st.just(["a"] * n), st.lists(st.sampled_from(["a", "b"]), min_size=n, max_size=n), st.lists(PROPS, min_size=n, max_size=n)))
     if name == "smiles_string":
         return draw(st.one_of(st.lists(st.sampled_from(["CCO", "CCN", "c1ccccc1", "CC(=O)O"]), min_size=n, max_size=n),
                               st.lists(SMILES, min_size=n, max_size=n)))
@@ -63,7 +63,7 @@ def frames(draw) -> pd.DataFrame:
 def raised_by_us(e: BaseException) -> bool:
     "True when `e` is one of our error types and was raised by a `raise` statement in sol_trainer."
     last = traceback.extract_tb(e.__traceback__)[-1]
-    return (isinstance(e, (ValueError, KeyError, TypeError)) and Path(last.filename).resolve().is_relative_to(PACKAGE)
+    return (isinstance(e, sol_trainer.utils.InputError) and Path(last.filename).resolve().is_relative_to(PACKAGE)
             and "raise " in (last.line or ""))
 
 

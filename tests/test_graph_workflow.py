@@ -115,7 +115,7 @@ def test_polymers_train_and_predict(tmp_path):
 def test_bad_smiles_named_before_training(tmp_path, pic50_small):
     bad = pic50_small.head(20).copy()
     bad.loc[3, "smiles_string"] = "C1CC"
-    with pytest.raises(ValueError, match="row 3: 'C1CC'"):
+    with pytest.raises(ValueError, match="row 3: RDKit cannot parse the SMILES: 'C1CC'"):
         st.train.prepare_train(bad, GraphFeaturizer(), root_dir=tmp_path / "r", progress=False)
     assert not (tmp_path / "r").exists()
     with pytest.raises(ValueError, match="At most one graph featurizer"):

@@ -83,7 +83,7 @@ def test_root_without_calibration(tmp_path, regressor, pic50_small):
     for rel in (CALIBRATION_FILE, OOF_FILE):
         (old / rel).unlink(); del manifest["files"][rel]
     (old / MANIFEST_FILE).write_text(json.dumps(manifest))
-    with pytest.raises(FileNotFoundError, match="Retrain it, or pass calibrate=False"):
+    with pytest.raises(FileNotFoundError, match=r"Retrain it, or predict without calibration \(calibrate=False, or --uncalibrated"):
         predict(old, pic50_small.head(3))
     pred = predict(old, pic50_small.head(3), calibrate=False)  # no out-of-fold table: no domain either
     assert pred["similarity"].isna().all() and pred["in_domain"].isna().all()

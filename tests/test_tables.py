@@ -80,11 +80,11 @@ def test_text_in_a_regression_target_names_rows(tmp_path):
     table = pd.DataFrame({"smiles": ["CCO", "CCN", "CCC", "CCCl", "c1ccccc1"], "pIC50": [6.1, None, 7.2, 5.0, 5.5]}).astype({"pIC50": object})
     table.loc[[2, 4], "pIC50"] = [">10", "n.d."]
     table.to_csv(tmp_path / "w.csv", index=False)
-    with pytest.raises(ValueError, match=r"Column 'pIC50' mixes numbers and text: row 2 '>10', row 4 'n.d.'"):
+    with pytest.raises(ValueError, match=r"w.csv, column 'pIC50' mixes numbers and text: line 4 '>10', line 6 'n.d.'"):
         train_table(tmp_path / "w.csv", tmp_path / "m", progress=False)
     melted = table.rename(columns={"smiles": "smiles_string", "pIC50": "value"}).assign(prop="pIC50")
     melted.to_csv(tmp_path / "melted.csv", index=False)
-    with pytest.raises(ValueError, match=r"Column 'value' mixes numbers and text: row 2 '>10'"):
+    with pytest.raises(ValueError, match=r"melted.csv, column 'value' mixes numbers and text: line 4 '>10'"):
         train_table(tmp_path / "melted.csv", tmp_path / "m", melted=True, progress=False)
     assert not (tmp_path / "m").exists()
 
