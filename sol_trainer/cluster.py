@@ -13,7 +13,7 @@ from .utils import InputConnectionError, InputImportError, InputTypeError, Input
 
 # %% auto #0
 __all__ = ['CONNECT_TIMEOUT', 'LOCAL_WORKER_CONFIG', 'DaskExecutor', 'share', 'slots', 'resolve_executor', 'cores',
-           'limit_threads', 'use_worker_threads']
+           'limit_threads', 'use_worker_threads', 'torch_threads']
 
 # %% ../nbs/04b_cluster.ipynb #b2e624af
 CONNECT_TIMEOUT = 5 # seconds to wait for a Dask scheduler to answer
@@ -96,3 +96,12 @@ def use_worker_threads():
         from distributed import get_worker
         torch.set_num_threads(get_worker().state.nthreads)
     except (ImportError, ValueError): pass
+
+# %% ../nbs/04b_cluster.ipynb #1eb88227
+@contextlib.contextmanager
+def torch_threads(n: int): # torch threads inside the block
+    "Run the block with torch on `n` threads, then restore the thread count it had."
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try: yield n
+    finally: torch.set_num_threads(before)
