@@ -4,7 +4,7 @@
 
 # %% ../nbs/05a_root.ipynb #x8ce9ed
 from __future__ import annotations
-import contextlib, hashlib, json, os, re, shutil, tempfile, time
+import contextlib, hashlib, itertools, json, os, re, shutil, tempfile, time
 from pathlib import Path
 
 import pandas as pd
@@ -105,20 +105,29 @@ def journal_files(root_dir: str | Path) -> list[str]:
     files = read_json(path).get("files", [])
     return [rel for rel in files if isinstance(rel, str) and not Path(rel).is_absolute() and ".." not in Path(rel).parts]
 
-def foreign_files(root_dir: str | Path) -> list[Path]:
-    "Files under `root_dir` that sol_trainer did not write there."
+def foreign_files(root_dir: str | Path, # a model root
+                  limit: int = 4,       # stop after this many
+                 ) -> list[Path]:
+    "Files (or folders) under `root_dir` that sol_trainer did not write there, the first `limit` of them."
     root = Path(root_dir)
     if not root.is_dir(): return []
     ours = {MANIFEST_FILE, COMMIT_JOURNAL, LOCK_FILE, f"{LOCK_FILE}.json", *PREPARED_FILES, *journal_files(root)}
-    return [p for p in sorted(root.rglob("*")) if (p.is_file() or p.is_symlink()) and p.relative_to(root).as_posix() not in ours
-            and not p.relative_to(root).parts[0].startswith(".staging-") and not _is_temporary(p)]
+    folders = {Path(rel).parts[0] for rel in (*PREPARED_FILES, HISTORY_FILE, f"{MODELS_DIR}/x")} # the package's own folders
+    def found():
+        for entry in sorted(root.iterdir()):
+            if entry.name.startswith(".staging-") or _is_temporary(entry): continue
+            if entry.is_dir() and not entry.is_symlink() and entry.name in folders:
+                yield from (p for p in sorted(entry.rglob("*")) if (p.is_file() or p.is_symlink()) and not _is_temporary(p)
+                            and p.relative_to(root).as_posix() not in ours)
+            elif entry.name not in ours: yield entry # a folder of someone else's is not looked into
+    return list(itertools.islice(found(), limit))
 
 def check_root_clean(root_dir: str | Path):
     "Raise `FileExistsError` if `root_dir` holds files sol_trainer did not write."
     found = foreign_files(root_dir)
     if found: raise InputFileExistsError(f"{root_dir} holds files sol_trainer did not write ({', '.join(str(p) for p in found[:3])}"
-                                         f"{f' and {len(found) - 3} more' if len(found) > 3 else ''}): a model root must be a new or empty "
-                                         "folder; choose another root_dir or move them out")
+                                         f"{' and more' if len(found) > 3 else ''}): a model root must be a new or empty folder; "
+                                         "choose another root_dir or move them out")
 
 def remove_interrupted_writes(root_dir: str | Path):
     "Delete the temporary files that killed `atomic_write`s left under `root_dir` (outside staging folders)."
