@@ -1,12 +1,13 @@
 # Two entry points, both self-contained on a fresh machine:
 #   make demo  -> venv + torch 2.13.0 + package, then the main job on the bundled data
 #   make test  -> same set-up, export drift check, nbdev_test, pytest
+#   make mintest -> a second venv (.venv-min) with every settings.ini requirement at its floor, then the fast tests
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test export-check readme nbtest pytest clean docs
+.PHONY: setup demo test export-check readme nbtest pytest mintest clean docs
 
 setup: $(STAMP)
 
@@ -50,5 +51,27 @@ pytest: setup
 
 test: export-check nbtest pytest
 
+# make mintest -> are the declared floors true? .ci/min_requirements.py pins every requirement of `.[dev]` at the
+# lowest version settings.ini allows (>=X becomes ==X; the rest resolves normally) into a fresh $(MIN_VENV), then
+# the same fast tests run there (one thread each, as nbtest). torch's floor comes from PyPI (a CUDA build; it runs on the CPU).
+MIN_VENV ?= .venv-min
+MIN_BIN := $(MIN_VENV)/bin
+MIN_STAMP := $(MIN_VENV)/.installed
+
+$(MIN_STAMP): settings.ini setup.py .ci/min_requirements.py
+	rm -rf $(MIN_VENV)
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_BIN)/python -m pip install -q --upgrade pip
+	$(MIN_BIN)/python .ci/min_requirements.py -o $(MIN_VENV)/requirements-min.txt
+	$(MIN_BIN)/python -m pip install -q -r $(MIN_VENV)/requirements-min.txt
+	$(MIN_BIN)/python -m pip install -q --no-deps -e .
+	$(MIN_BIN)/python -m pip check
+	touch $(MIN_STAMP)
+
+mintest: $(MIN_STAMP)
+	$(MIN_BIN)/python .ci/min_requirements.py --installed
+	OMP_NUM_THREADS=1 $(MIN_BIN)/nbdev_test --n_workers 2
+	OMP_NUM_THREADS=1 $(MIN_BIN)/python -m pytest -q -p no:cacheprovider tests
+
 clean:
-	rm -rf $(VENV) _docs _proc _mkdocs runs
+	rm -rf $(VENV) $(MIN_VENV) _docs _proc _mkdocs runs

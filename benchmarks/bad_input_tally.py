@@ -591,12 +591,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--verbose", action="store_true", help="print each case's full message")
     ap.add_argument("--only", default="", help="run only cases whose target or name contains this")
+    ap.add_argument("--skip", default=None, help="leave out cases whose target or name contains this")
     args = ap.parse_args()
     logging.getLogger("sol_trainer").setLevel(logging.WARNING)
     logging.getLogger("sol_trainer").propagate = False
     tally: dict[str, Counter] = {}
     for c in [*CASES, *COMMAND_CASES]:
-        if args.only and args.only not in f"{c.target} {c.name}": continue
+        if args.only not in f"{c.target} {c.name}" or (args.skip and args.skip in f"{c.target} {c.name}"): continue
         verdict, detail = run(c) if isinstance(c, Case) else run_command_case(c)
         tally.setdefault(c.target, Counter())[verdict] += 1
         print(f"{verdict:6} {c.target:20} {c.name:52} {detail if args.verbose else detail[:100]}")
