@@ -80,7 +80,7 @@ def searched(data, tmp_path, executor):
     df, scalers = prepare_train(data, MorganFeaturizer(n_bits=128), progress=False)
     bayes_search(df, scalers, Mlp, train_config=TrainConfig(hps=HpConfig(batch_size=16), epochs=2, progress=False), n_calls=4,
                  n_initial_points=N_INITIAL, n_fold=2, trials_path=tmp_path / "trials.csv", executor=executor, n_points=2)
-    return pd.read_csv(tmp_path / "trials.csv", float_precision="round_trip").drop(columns="seconds")
+    return pd.read_csv(tmp_path / "trials.csv").drop(columns="seconds")
 
 
 @pytest.fixture(scope="module")
