@@ -5,6 +5,7 @@
 # %% ../nbs/08a_files.ipynb #f0572292
 from __future__ import annotations
 import csv, numbers, os, time
+from functools import partial
 from pathlib import Path
 from typing import Iterator
 
@@ -15,7 +16,7 @@ from tqdm.auto import tqdm
 from .featurize import check_n_jobs, smiles_problems
 from .infer import DOMAIN_COLUMNS, REGRESSION_COLUMNS, nonfinite_rows, numeric_columns, predict
 from .load import load_ensemble
-from .prepare import check_root_dir, recorded_featurizers
+from .prepare import check_root_dir, check_smiles, recorded_featurizers
 from .recipes import check_options, recipe_with, train_recipe
 from .root import load_features_meta
 from .uncertainty import Calibration, check_level, proba_columns
@@ -180,19 +181,10 @@ def usable_table_rows(table: pd.DataFrame, # a table read from `path`
                       featurizers: list,   # the featurizers that will run on the SMILES
                       drop: bool = False,  # drop the rows without a usable molecule instead of refusing them
                      ) -> tuple[pd.DataFrame, list[dict]]:
-    "The rows of `table` to train on and the ones dropped (row, where, SMILES, problem); without `drop`, a bad SMILES raises, naming every one."
+    "The measured rows of `table` to train on, and the ones dropped (`check_smiles`, naming each by its place in the file)."
     measured = table.index[table[targets].notna().any(axis=1).to_numpy()] # a row without measurements is not trained on
-    problems = smiles_problems(table.loc[measured, smiles], featurizers)
-    bad = problems[problems != ""]
-    if bad.empty: return table, []
-    cell = lambda r: table.at[r, smiles] if isinstance(table.at[r, smiles], str) else None # an empty cell is None in the report, not NaN
-    found = [{"row": int(r), "where": row_name(path, r), "smiles": cell(r), "problem": p} for r, p in bad.items()]
-    message = (f"{path}, column {smiles!r}: {len(found)} of {len(measured)} SMILES give no usable molecule: "
-               + "; ".join(f"{f['where']}: {f['problem']}: {f['smiles']!r}" for f in found[:20]) + (" ..." if len(found) > 20 else ""))
-    if not drop: raise InputValueError(f"{message}. Fix or remove these rows, or pass --drop-invalid (drop_invalid=True) to train without them")
-    if len(found) == len(measured): raise InputValueError(f"{message}: no row is left to train on")
-    get_logger("files").warning("Dropped %d rows (listed in the report): %s", len(found), message)
-    return table.drop(index=bad.index), found
+    dropped = check_smiles(table.loc[measured, smiles], featurizers, drop, partial(row_name, path), f"{path}, column {smiles!r}: ")
+    return table.drop(index=[d["row"] for d in dropped]), [{**d, "row": int(d["row"])} for d in dropped]
 
 def train_table(data: str | Path,          # CSV or Parquet table
                 root_dir: str | Path,       # model root to create

@@ -20,7 +20,7 @@ from .utils import InputKeyError, InputNotADirectoryError, InputTypeError, Input
 # %% auto #0
 __all__ = ['FEATURE_DICT_COLUMNS', 'INPUT_KEYS', 'log', 'DUPLICATES', 'check_frame', 'value_kind', 'task_of', 'real_values',
            'prepared_task', 'feature_dict_keys', 'feature_dict_matrix', 'selector_matrix', 'GraphRows', 'ModelInputs',
-           'PreparedFrame', 'split_featurizers', 'merge_duplicates', 'usable_rows', 'check_root_dir',
+           'PreparedFrame', 'split_featurizers', 'merge_duplicates', 'check_smiles', 'usable_rows', 'check_root_dir',
            'inputs_fingerprint', 'scalers_fingerprint', 'prepare_train', 'describe_features', 'recorded_widths',
            'check_prepared', 'recorded_featurizers', 'prepare_infer', 'frame_tensors', 'model_dims']
 
@@ -335,20 +335,31 @@ def merge_duplicates(df: pd.DataFrame, # checked melted frame
     return df
 
 # %% ../nbs/01d_prepare.ipynb #b78abea6
+def check_smiles(smiles: pd.Series,   # SMILES of some rows, labelled as the user knows them
+                 featurizers: list,   # the featurizers that will run on them
+                 drop: bool = False,  # return the rows without a usable molecule (to drop, with a warning) instead of refusing them
+                 where=lambda label: f"row {label}", # how the messages name a row
+                 source: str = "",    # what the rows are, to start the message with (e.g. "data.csv, column 'smiles': ")
+                ) -> list[dict]:
+    "The rows whose SMILES give no usable molecule (row, where, smiles, problem); without `drop`, an error naming every one."
+    problems = smiles_problems(smiles, featurizers)
+    found = [{"row": r, "where": where(r), "smiles": s if isinstance(s := smiles[r], str) else None, "problem": p}
+             for r, p in problems[problems != ""].items()]
+    if not found: return []
+    message = (f"{source}{len(found)} of {len(smiles)} SMILES give no usable molecule: " + "; ".join(
+               f"{f['where']}: {f['problem']}: {f['smiles'] or ''!r}" for f in found[:20]) + (f"; ... and {len(found) - 20} more" if len(found) > 20 else ""))
+    if not drop: raise InputValueError(f"{message}. Fix or remove these rows, or pass drop_invalid=True (--drop-invalid) to train without them")
+    if len(found) == len(smiles): raise InputValueError(f"{message}: no row is left to train on")
+    log.warning("Dropped %d rows: %s", len(found), message)
+    return found
+
 def usable_rows(df: pd.DataFrame,  # checked melted frame
                 featurizers: list, # the featurizers of `smiles_string` that will run on it
                 drop: bool = False, # drop the rows without a usable molecule instead of refusing them
                ) -> pd.DataFrame:
-    "`df` after checking that every row's SMILES can be featurized; the others raise, naming each row, or are dropped with a warning."
+    "`df` after `check_smiles`: the rows whose SMILES can be featurized, or an error naming the others."
     if not featurizers or "smiles_string" not in df.columns: return df
-    problems = smiles_problems(df["smiles_string"], featurizers)
-    bad = (problems != "").to_numpy()
-    if not bad.any(): return df
-    message = rows_message([(r, f"{problems[r]}: {df.at[r, 'smiles_string']!r}") for r in df.index[bad]], len(df), "give no usable molecule")
-    if not drop: raise InputValueError(f"{message}. Fix or remove these rows, or pass drop_invalid=True (--drop-invalid) to train without them")
-    if bad.all(): raise InputValueError(f"{message}: no row is left to train on")
-    log.warning("Dropped %d rows: %s", bad.sum(), message)
-    return df[~bad]
+    return df.drop(index=[f["row"] for f in check_smiles(df["smiles_string"], featurizers, drop)])
 
 # %% ../nbs/01d_prepare.ipynb #b0123b39
 def check_root_dir(root_dir: str | os.PathLike # model root to prepare
