@@ -8,12 +8,20 @@ import concurrent.futures, contextlib, os
 
 import torch
 
-from .tune import InProcessExecutor
 from .utils import InputConnectionError, InputImportError, InputTypeError, InputValueError
 
 # %% auto #0
-__all__ = ['CONNECT_TIMEOUT', 'LOCAL_WORKER_CONFIG', 'DaskExecutor', 'share', 'slots', 'resolve_executor', 'cores',
-           'limit_threads', 'use_worker_threads', 'torch_threads']
+__all__ = ['CONNECT_TIMEOUT', 'LOCAL_WORKER_CONFIG', 'InProcessExecutor', 'DaskExecutor', 'share', 'slots', 'resolve_executor',
+           'cores', 'limit_threads', 'use_worker_threads', 'torch_threads']
+
+# %% ../nbs/04b_cluster.ipynb #c021
+class InProcessExecutor(concurrent.futures.Executor):
+    "Run each submitted call at once, in this thread, and return its finished Future."
+    def submit(self, fn, /, *args, **kwargs) -> concurrent.futures.Future:
+        future = concurrent.futures.Future()
+        try: future.set_result(fn(*args, **kwargs))
+        except Exception as e: future.set_exception(e)
+        return future
 
 # %% ../nbs/04b_cluster.ipynb #b2e624af
 CONNECT_TIMEOUT = 5 # seconds to wait for a Dask scheduler to answer

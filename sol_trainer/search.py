@@ -12,8 +12,7 @@ import pandas as pd
 
 from .cluster import resolve_executor, share, slots, use_worker_threads
 from .hyperparameters import HpConfig, compute_batch_size_range
-from .ensemble import fold_splits, submodel_kwargs
-from .train import TrainConfig, train_submodel
+from .train import TrainConfig, fold_splits, submodel_kwargs, train_submodel
 from .tune import STRATEGIES, Hyperparameters
 from .utils import InputKeyError, InputValueError, get_logger, scratch_folder, seed_everything, write_text
 

@@ -18,13 +18,14 @@ from skopt.utils import cook_estimator
 from threadpoolctl import threadpool_info, threadpool_limits
 from tqdm.auto import tqdm
 
+from .cluster import InProcessExecutor
 from .engine import write_hparams
 from .utils import InputKeyError, InputTypeError, InputValueError, available, folder_lock, get_logger, read_json, write_text
 
 # %% auto #0
-__all__ = ['HYP_TYPES', 'STRATEGIES', 'Hyperparameters', 'InProcessExecutor', 'score_of', 'make_sampler', 'trial_id',
-           'prepare_trial', 'run_trial', 'results_frame', 'run_batch', 'finish_search', 'hyp_opt', 'hyperband_schedule',
-           'hyperband', 'bayes_opt', 'register_strategy', 'random_strategy', 'bayes_strategy', 'hyperband_strategy']
+__all__ = ['HYP_TYPES', 'STRATEGIES', 'Hyperparameters', 'score_of', 'make_sampler', 'trial_id', 'prepare_trial', 'run_trial',
+           'results_frame', 'run_batch', 'finish_search', 'hyp_opt', 'hyperband_schedule', 'hyperband', 'bayes_opt',
+           'register_strategy', 'random_strategy', 'bayes_strategy', 'hyperband_strategy']
 
 # %% ../nbs/02a_tune.ipynb #c005
 HYP_TYPES = ("decimal", "real", "integer", "categorical")
@@ -164,15 +165,6 @@ class Hyperparameters:
             if e.hyp_type == "categorical": return f"{n}: one of {e.choices}"
             return f"{n}: {e.hyp_type} [{e.low}, {e.high}]"
         return f"Hyperparameters({', '.join(show(n, e) for n, e in self._entries.items())})"
-
-# %% ../nbs/02a_tune.ipynb #c021
-class InProcessExecutor(concurrent.futures.Executor):
-    "Run each submitted call at once, in this thread, and return its finished Future."
-    def submit(self, fn, /, *args, **kwargs) -> concurrent.futures.Future:
-        future = concurrent.futures.Future()
-        try: future.set_result(fn(*args, **kwargs))
-        except Exception as e: future.set_exception(e)
-        return future
 
 # %% ../nbs/02a_tune.ipynb #c024
 def score_of(metrics: dict # an objective's result

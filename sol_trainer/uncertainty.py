@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from crepes import ConformalRegressor
 from fastcore.basics import patch
 from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
@@ -148,6 +147,7 @@ def conformal_intervals(residuals: np.ndarray, # calibration residuals (measured
                         level: float,          # coverage to reach, e.g. 0.9
                        ) -> np.ndarray:
     "(lower, upper) of each prediction: a normalised conformal interval at `level`, fitted with crepes."
+    from crepes import ConformalRegressor # imported on use: crepes brings scikit-learn's model selection, which loading a model does not need
     regressor = ConformalRegressor().fit(residuals=np.asarray(residuals, float), sigmas=np.asarray(sigmas, float))
     return regressor.predict_int(y_hat=np.asarray(mean, float), sigmas=np.asarray(query_sigmas, float), confidence=check_level(level))
 

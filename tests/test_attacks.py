@@ -94,12 +94,12 @@ def test_a_second_prepare_between_the_check_and_the_lock_is_caught(tmp_path, pic
     root, other = tmp_path / "r", tmp_path / "other"
     df, scalers = prepare_train(pic50_small, FZ, root_dir=root, progress=False)
     prepare_train(pic50_small.assign(value=pic50_small.value * 2), FZ, root_dir=other, progress=False)
-    import sol_trainer.ensemble as ensemble
-    checked = ensemble.check_prepared
+    import sol_trainer.train as training
+    checked = training.check_prepared
     def check_then_race(*args, **kwargs):
         checked(*args, **kwargs)
         (root / FEATURES_FILE).write_bytes((other / FEATURES_FILE).read_bytes())  # the second writer's features.json
-    monkeypatch.setattr(ensemble, "check_prepared", check_then_race)
+    monkeypatch.setattr(training, "check_prepared", check_then_race)
     with pytest.raises(InputError, match="features.json changed after this training read it"):
         train_kfold_ensemble(df, Mlp, {}, TC, scaler_dict=scalers, root_dir=root, n_fold=2)
     assert not (root / MANIFEST_FILE).exists()

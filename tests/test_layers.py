@@ -1,0 +1,47 @@
+"The package's layers: no import circle between its modules, and predicting with a saved model imports nothing of training."
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import sol_trainer
+
+PACKAGE = Path(sol_trainer.__file__).parent
+
+
+def module_imports() -> dict[str, set[str]]:
+    "Each module of the package and the package modules it imports, at the top or inside a function (an import on use is still a dependency)."
+    graph = {}
+    for path in sorted(PACKAGE.glob("*.py")):
+        if path.name.startswith("_"): continue
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module: found.add(node.module.split(".")[0])
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("sol_trainer."):
+                found.add(node.module.split(".")[1])
+        graph[path.stem] = found
+    return graph
+
+
+def test_no_import_circle():
+    graph, done, path = module_imports(), set(), []
+
+    def visit(module):
+        if module in path: raise AssertionError(f"import circle: {' -> '.join(path[path.index(module):] + [module])}")
+        if module in done: return
+        path.append(module)
+        for dep in sorted(graph.get(module, ())): visit(dep)
+        path.pop(); done.add(module)
+
+    for module in graph: visit(module)
+
+
+TRAINING = ("sol_trainer.train", "sol_trainer.tune", "sol_trainer.search", "sol_trainer.cluster", "sol_trainer.recipes",
+            "skopt", "distributed", "dask", "sklearn.model_selection")
+
+
+def test_loading_and_predicting_import_nothing_of_training():
+    code = ("import sys, sol_trainer.load, sol_trainer.infer\n"
+            f"print(sorted(m for m in {TRAINING!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
