@@ -18,7 +18,7 @@ from .datasets import load_multitask
 from .defpy import DEFPY_FLAGS, run_defpy
 from .files import CHUNK_ROWS, predict_table, report_path, train_table
 from . import infer # `infer.predict`: this chapter's own `predict` is the command
-from .load import load_ensemble
+from .load import ModelRoot
 from .metrics import uncertainty_metrics
 from .parse import best_epochs, plot_learning_curves, plot_uncertainty, read_history, summarize
 from .recipes import graph_recipe, train_recipe, vector_recipe
@@ -72,9 +72,9 @@ def run_demo(out_dir: str | Path,   # run folder (must not hold a model yet)
     changes = {k: v for k, v in DEMO_QUICK.items() if k != "rows"} if quick else {}
     done = train_recipe(train, root, DEMO_RECIPES[recipe](), time_budget=DEMO_SEARCH_SECONDS, seed=seed, n_jobs=n_jobs,
                         trials_path=out / "trials.csv", search_folder=out / "search", **changes)
-    ensemble = load_ensemble(root, device="cpu")
-    predictions = infer.predict(root, test, ensemble=ensemble, n_jobs=n_jobs)
-    raw = infer.predict(root, test, calibrate=False, ensemble=ensemble, n_jobs=n_jobs)
+    model = ModelRoot(root, device="cpu") # opened once for both predictions
+    predictions = infer.predict(model, test, n_jobs=n_jobs)
+    raw = infer.predict(model, test, calibrate=False, n_jobs=n_jobs)
     metrics = {"properties": test_metrics(predictions), "uncalibrated": test_metrics(raw), "recipe": recipe,
                "calibration": read_json(root / CALIBRATION_FILE)["properties"], "hyperparameters": done["hyperparameters"],
                "oof": done["oof"], "stage_seconds": done["seconds"], "seconds": round(time.monotonic() - start, 1),

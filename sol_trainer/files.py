@@ -15,11 +15,10 @@ from tqdm.auto import tqdm
 
 from .featurize import check_n_jobs, smiles_problems
 from .infer import DOMAIN_COLUMNS, REGRESSION_COLUMNS, nonfinite_rows, numeric_columns, predict
-from .load import load_ensemble
-from .prepare import check_root_dir, check_smiles, recorded_featurizers
+from .load import ModelRoot
+from .prepare import check_root_dir, check_smiles
 from .recipes import check_options, recipe_with, train_recipe
-from .root import load_features_meta
-from .uncertainty import Calibration, check_level, proba_columns
+from .uncertainty import check_level, proba_columns
 from .utils import (InputFileExistsError, InputFileNotFoundError, InputImportError, InputIsADirectoryError, InputKeyError, InputValueError,
                                atomic_write, check_writable, get_logger, remove_leftovers, write_json)
 
@@ -231,15 +230,15 @@ def _wide(predictions: pd.DataFrame, rows: pd.Index, properties: list[str]) -> p
 
 NONFINITE = "the model gave a NaN or infinite prediction (is the model root damaged?)" # the `error` of such a row
 
-def _predicted_chunk(chunk: pd.DataFrame, smiles_column: str, featurizers: list, ensemble, **kwargs) -> pd.DataFrame:
+def _predicted_chunk(chunk: pd.DataFrame, smiles_column: str, model: ModelRoot, **kwargs) -> pd.DataFrame:
     "The prediction columns of a chunk's rows and its `error` column: why a row got none ('' where it did)."
-    error = smiles_problems(chunk[smiles_column], featurizers)
+    error, ensemble = smiles_problems(chunk[smiles_column], model.featurizers), model.ensemble
     ok = chunk.index[(error == "").to_numpy()]
     props = ensemble.properties
     queries = pd.DataFrame({"row": np.repeat(ok, len(props)), "prop": np.tile(props, len(ok)),
                             "smiles_string": np.repeat(chunk.loc[ok, smiles_column].to_numpy(), len(props))})
     if not len(ok): return pd.DataFrame(index=chunk.index, columns=_columns(ensemble)).assign(error=error)
-    predicted = predict(dataframe=queries, ensemble=ensemble, finite=False, **kwargs)
+    predicted = predict(model, queries, finite=False, **kwargs)
     broken = predicted.loc[nonfinite_rows(predicted, numeric_columns(ensemble)), "row"].unique()
     wide = _wide(predicted, chunk.index, props).reindex(columns=_columns(ensemble))
     wide = wide.where(pd.Series(~wide.index.isin(broken), index=wide.index), axis=0) # no number of theirs is written
@@ -274,16 +273,15 @@ def predict_table(root_dir: str | Path,     # trained model root
     check_output(data, out, overwrite) # a wrong output path is named now, not after the loading and the first chunk
     if not _is_count(chunk_rows): raise InputValueError(f"chunk_rows (--chunk-rows) must be an integer >= 1, got {chunk_rows!r}")
     check_n_jobs(n_jobs); check_level(interval)
-    ensemble = load_ensemble(root_dir, device=device)
-    taken = [c for c in [*_columns(ensemble), "error"] if c in names]
+    model = ModelRoot(root_dir, device) # opened once for the whole file
+    taken = [c for c in [*_columns(model.ensemble), "error"] if c in names]
     if taken: raise InputValueError(f"{data} already has the column(s) {taken} that the predictions add: rename or drop them")
-    options = {"root_dir": root_dir, "interval": interval, "calibrate": calibrate, "device": device, "n_jobs": n_jobs,
-               "calibration": Calibration.from_root(root_dir) if calibrate else None}
-    featurizers, start, failures = recorded_featurizers(load_features_meta(root_dir)), time.monotonic(), []
+    if calibrate: model.calibration # a root without calibration is named now, not after the first chunk
+    options, start, failures = {"interval": interval, "calibrate": calibrate, "n_jobs": n_jobs}, time.monotonic(), []
     remove_leftovers(out)
     with TableWriter(out) as writer, tqdm(unit="mol", disable=not progress, desc="predict") as bar:
         for chunk in read_chunks(data, chunk_rows):
-            predicted = _predicted_chunk(chunk, smiles_column, featurizers, ensemble, **options)
+            predicted = _predicted_chunk(chunk, smiles_column, model, **options)
             failures += [{"row": int(r), "smiles": chunk.at[r, smiles_column], "error": e} for r, e in predicted["error"].items() if e]
             writer.write(pd.concat([chunk, predicted], axis=1))
             bar.update(len(chunk))

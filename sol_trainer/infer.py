@@ -14,37 +14,32 @@ from safetensors import safe_open
 from scipy.stats import norm
 
 from .ensemble import LinearEnsemble, predict_tensors, submodel_spread
-from .load import load_ensemble
+from .load import Member, ModelRoot, open_root
 from .prepare import check_frame, frame_tensors, prepare_infer, scalers_fingerprint
-from .root import MANIFEST_FILE, MODELS_DIR, OOF_FILE, load_features_meta, load_scalers, read_manifest, read_oof, root_holds_model
-from .uncertainty import Calibration, check_level, domain_of, proba_columns
-from .utils import InputFileNotFoundError, InputTypeError, InputValueError, get_device
+from .root import MODELS_DIR
+from .uncertainty import check_level, proba_columns
+from .utils import InputTypeError, InputValueError, get_device
 
 # %% auto #0
 __all__ = ['REGRESSION_COLUMNS', 'DOMAIN_COLUMNS', 'eval_ensemble', 'nonfinite_rows', 'numeric_columns', 'predict']
 
 # %% ../nbs/06_infer.ipynb #c005
-def _saved_shapes(root_dir) -> dict[str, tuple] | None:
-    "Shapes of the first submodel's tensors saved in `root_dir` (read from the file header only), or None without one."
-    path = Path(root_dir) / MODELS_DIR / "model_0.safetensors"
-    if not path.exists(): return None
-    with safe_open(str(path), "pt") as f: return {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+def _saved_shapes(member: Member) -> dict[str, tuple]:
+    "Shapes of the member's first submodel's tensors (read from the file header only)."
+    with safe_open(str(member.path / MODELS_DIR / "model_0.safetensors"), "pt") as f: return {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
 
-def _check_root(ensemble, root_dir):
-    "Raise a clear error unless `root_dir` is the trained root `ensemble` was loaded from (or one equal to it)."
+def _check_root(ensemble, member: Member):
+    "Raise a clear error unless `member` is the trained model `ensemble` was loaded from (or one equal to it)."
     if not isinstance(ensemble, LinearEnsemble): raise InputTypeError(f"ensemble must be a LinearEnsemble (from load_ensemble), got {type(ensemble).__name__}")
-    if not isinstance(root_dir, (str, os.PathLike)): raise InputTypeError(f"root_dir must be a path, got {type(root_dir).__name__}")
-    if not root_holds_model(root_dir): raise InputFileNotFoundError(f"{root_dir} holds no trained model ({MANIFEST_FILE} is missing): pass the root the ensemble was loaded from")
-    meta = load_features_meta(root_dir)
-    if [ensemble.properties, ensemble.task, ensemble.class_labels] != [meta["properties"], meta["task"], meta["class_labels"]]:
-        raise InputValueError(f"The ensemble predicts {ensemble.properties} ({ensemble.task}), but {root_dir} holds a model of {meta['properties']} "
-                         f"({meta['task']}): pass the root the ensemble was loaded from")
-    if scalers_fingerprint(ensemble.scalers) != scalers_fingerprint(load_scalers(root_dir)):
-        raise InputValueError(f"The ensemble's label scalers differ from those of {root_dir}: pass the root the ensemble was loaded from")
-    saved = _saved_shapes(root_dir)
-    if saved is not None and saved != {k: tuple(v.shape) for k, v in ensemble.submodels[0].state_dict().items()}:
-        raise InputValueError(f"The ensemble's submodels do not have the shapes of those saved in {root_dir} (another featurizer or model size?): "
-                         "pass the root the ensemble was loaded from")
+    spec, where = member.spec, member.path
+    if [ensemble.properties, ensemble.task, ensemble.class_labels] != [spec.properties, spec.task, spec.class_labels]:
+        raise InputValueError(f"The ensemble predicts {ensemble.properties} ({ensemble.task}), but {where} holds a model of {spec.properties} "
+                              f"({spec.task}): pass the root the ensemble was loaded from")
+    if scalers_fingerprint(ensemble.scalers) != scalers_fingerprint(member.scalers):
+        raise InputValueError(f"The ensemble's label scalers differ from those of {where}: pass the root the ensemble was loaded from")
+    if _saved_shapes(member) != {k: tuple(v.shape) for k, v in ensemble.submodels[0].state_dict().items()}:
+        raise InputValueError(f"The ensemble's submodels do not have the shapes of those saved in {where} (another featurizer or model size?): "
+                              "pass the root the ensemble was loaded from")
 
 def _check_options(ensemble, device, ensemble_kwargs_dict, batch_size):
     "Raise a clear error for a device, forward arguments or batch size that `eval_ensemble` cannot use."
@@ -56,7 +51,7 @@ def _check_options(ensemble, device, ensemble_kwargs_dict, batch_size):
     if unknown: raise InputTypeError(f"The ensemble's forward takes no argument {unknown}; it takes {takes}")
 
 def eval_ensemble(ensemble: LinearEnsemble,   # loaded with `load_ensemble`
-                  root_dir: str | Path,       # its model root
+                  root_dir: str | Path | ModelRoot, # its model root (a path, or opened)
                   dataframe: pd.DataFrame,    # melted frame to predict (`value` optional)
                   featurizer=None,            # the featurizer(s) used at training; None uses the recorded ones
                   device: str | torch.device | None = None, # None: the device the ensemble is on
@@ -66,9 +61,10 @@ def eval_ensemble(ensemble: LinearEnsemble,   # loaded with `load_ensemble`
                   progress: bool = False,     # show a featurization progress bar
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     "Predict `dataframe` with `ensemble`: (y, y_mean_hat, y_std_hat, selectors)."
-    _check_root(ensemble, root_dir)
+    member = open_root(root_dir).member()
+    _check_root(ensemble, member)
     _check_options(ensemble, device, ensemble_kwargs_dict, batch_size)
-    prepared = prepare_infer(dataframe, featurizer, root_dir, n_jobs=n_jobs, progress=progress)
+    prepared = prepare_infer(dataframe, featurizer, member.spec, n_jobs=n_jobs, progress=progress)
     tensors = frame_tensors(prepared, with_y=False)
     mean, std = predict_tensors(ensemble, tensors, device, batch_size, **(ensemble_kwargs_dict or {}))
     finite = np.isfinite(mean.reshape(len(mean), -1)).all(axis=1) & np.isfinite(std.reshape(len(std), -1)).all(axis=1)
@@ -96,11 +92,6 @@ def _domain_columns(domain, dataframe: pd.DataFrame) -> tuple[dict, np.ndarray]:
     fold_similarity = found["fold_similarity"].to_numpy()
     return {"similarity": found["similarity"].to_numpy(), "in_domain": domain.in_domain(fold_similarity, dataframe["prop"])}, fold_similarity
 
-def _root_domain(root_dir, calibration):
-    "The applicability domain: the calibration's, else from the out-of-fold table if the manifest lists one, else None."
-    if calibration is not None: return calibration.domain
-    return domain_of(read_oof(root_dir)) if OOF_FILE in read_manifest(root_dir)["files"] else None
-
 def nonfinite_rows(predictions: pd.DataFrame, # rows with prediction columns
                    columns: list[str],        # the numeric prediction columns
                   ) -> pd.Index:
@@ -117,39 +108,37 @@ def _nonfinite_message(rows: pd.Index, n_rows: int) -> str:
             f"{' ...' if len(rows) > 20 else ''}): the model root is damaged, or these inputs are far outside anything it was trained on")
 
 # %% ../nbs/06_infer.ipynb #d1645986
-def predict(root_dir: str | Path,       # trained model root
+def predict(root_dir: str | Path | ModelRoot, # trained model root: a path, or a `ModelRoot` opened once for many calls
             dataframe: pd.DataFrame,    # melted frame to predict (`smiles_string`, `prop`; other columns are passed through)
             interval: float = 0.9,      # level of the prediction intervals
             calibrate: bool = True,     # apply the root's out-of-fold calibration (False: the raw ensemble spread)
-            ensemble: LinearEnsemble | None = None, # the root's ensemble, already loaded (None: load it)
-            calibration: Calibration | None = None, # the root's calibration, already read (None: read it when `calibrate`)
             featurizer=None,            # the featurizer(s) used at training; None uses the recorded ones
-            device: str | torch.device | None = None, # None: CUDA if available
+            device: str | torch.device | None = None, # None: the root's device (CUDA if available when it is opened here)
             batch_size: int = 2048,     # rows per forward pass
             n_jobs: int = 1,            # parallel featurization workers
             progress: bool = False,     # show a featurization progress bar
             finite: bool = True,        # raise, naming the rows, when a prediction is NaN or infinite (False: leave them, see `nonfinite_rows`)
+            member: str | None = None,  # which ensemble of a root that holds several (None: its only one)
            ) -> pd.DataFrame:
     "The frame with each row's prediction, calibrated uncertainty, interval and applicability domain added."
     level = check_level(interval)
-    ensemble = load_ensemble(root_dir, device=device) if ensemble is None else ensemble
-    predicted = _predicted(root_dir, dataframe, level, calibrate, ensemble, calibration, featurizer, device, batch_size, n_jobs, progress)
-    bad = nonfinite_rows(predicted, numeric_columns(ensemble))
+    model = open_root(root_dir, device).member(member)
+    predicted = _predicted(model, dataframe, level, calibrate, featurizer, device, batch_size, n_jobs, progress)
+    bad = nonfinite_rows(predicted, numeric_columns(model.ensemble))
     if finite and len(bad): raise InputValueError(_nonfinite_message(bad, len(predicted)))
     return predicted
 
-def _predicted(root_dir, dataframe, level, calibrate, ensemble, calibration, featurizer, device, batch_size, n_jobs, progress) -> pd.DataFrame:
+def _predicted(model: Member, dataframe, level, calibrate, featurizer, device, batch_size, n_jobs, progress) -> pd.DataFrame:
     "`predict`'s frame, non-finite predictions included."
-    _check_root(ensemble, root_dir)
+    ensemble = model.ensemble
     _check_options(ensemble, device, None, batch_size)
     check_frame(dataframe, training=False)
     taken = [c for c in _output_columns(ensemble) if c in dataframe.columns]
     if taken: raise InputValueError(f"The frame already has the column(s) {taken} that predict adds: rename or drop them")
-    if not isinstance(calibration, (Calibration, type(None))): raise InputTypeError(f"calibration must be a Calibration (Calibration.from_root) or None, got {type(calibration).__name__}")
-    calibration = (calibration or Calibration.from_root(root_dir)) if calibrate else None
+    calibration = model.calibration if calibrate else None
     if calibration is not None and ensemble.task == "regression": calibration.check(dataframe["prop"], level)
-    tensors = frame_tensors(prepare_infer(dataframe, featurizer, root_dir, n_jobs=n_jobs, progress=progress), with_y=False)
-    domain, fold_similarity = _domain_columns(_root_domain(root_dir, calibration), dataframe)
+    tensors = frame_tensors(prepare_infer(dataframe, featurizer, model.spec, n_jobs=n_jobs, progress=progress), with_y=False)
+    domain, fold_similarity = _domain_columns(model.domain, dataframe)
     if ensemble.task == "classification":
         temperature = calibration.spec["temperature"] if calibration is not None else None
         proba, _ = predict_tensors(ensemble, tensors, device, batch_size, temperature=temperature)

@@ -4,18 +4,23 @@
 
 # %% ../nbs/05_load.ipynb #c002
 from __future__ import annotations
+import os
+from functools import cached_property
 from pathlib import Path
 
 import torch
 
 from .ensemble import LinearEnsemble
 from .models import model_class, model_name
-from .root import (MANIFEST_FILE, MODEL_FILE, REQUIRED_FILES, SCALERS_FILE, built_from, load_classlabels, load_features_meta,
-                              load_hps, load_scalers, read_metadata, read_oof, submodel_paths, verify_root) # the readers are `st.load.*` too
-from .utils import InputValueError, accepts_argument, get_device, load_weights, read_json
+from .prepare import recorded_featurizers
+from .root import (CALIBRATION_FILE, FEATURES_FILE, MANIFEST_FILE, MODEL_FILE, OOF_FILE, REQUIRED_FILES, SCALERS_FILE,
+                              InputSpec, built_from, load_classlabels, load_features_meta, load_hps, load_input_spec, load_scalers,
+                              read_metadata, read_oof, submodel_paths, verify_root) # the readers are `st.load.*` too
+from .uncertainty import Calibration, domain_of
+from .utils import InputTypeError, InputValueError, accepts_argument, get_device, load_weights, read_json
 
 # %% auto #0
-__all__ = ['load_ensemble']
+__all__ = ['MEMBERS_DIR', 'Member', 'ModelRoot', 'open_root', 'load_ensemble']
 
 # %% ../nbs/05_load.ipynb #c013
 def _submodel_class(recorded: str, given: type | None) -> type:
@@ -26,24 +31,93 @@ def _submodel_class(recorded: str, given: type | None) -> type:
                          "pass the recorded class, or none to rebuild it")
     return given
 
-def load_ensemble(root_dir: str | Path,     # complete model root
+# %% ../nbs/05_load.ipynb #17b1f644
+MEMBERS_DIR = "members" # where the members of a root with several ensembles live: members/<name>/, each laid out as a root
+
+class Member:
+    "One ensemble of a model root with what belongs to it: read once (spec, label scalers, hyperparameters, model), the rest on first use."
+    def __init__(self, root: Path,     # the model root
+                 name: str,            # the member's name ("" for the ensemble of a root that holds one)
+                 manifest: dict,       # the root's manifest, verified
+                 device: torch.device, # where its ensemble goes
+                ):
+        self.root, self.name, self.device = root, name, device
+        self.path = root / MEMBERS_DIR / name if name else root
+        prefix = f"{MEMBERS_DIR}/{name}/" if name else ""
+        self.files = {rel.removeprefix(prefix): d for rel, d in manifest["files"].items() if rel.startswith(prefix)} # its files, member-relative
+        self.n_models = manifest.get("members", {}).get(name, {}).get("n_models") if name else manifest.get("n_models")
+        unlisted = [prefix + rel for rel in REQUIRED_FILES if rel not in self.files]
+        if unlisted: raise InputValueError(f"{root / MANIFEST_FILE} does not list {', '.join(unlisted)}: the root is damaged or incomplete; retrain it")
+        self.spec, self.scalers, self.hps = load_input_spec(self.path), load_scalers(self.path), load_hps(self.path)
+        self.model = read_metadata(self.path, MODEL_FILE) # {"class": registered name, "kwargs": constructor arguments}
+        if sorted(self.scalers) != self.spec.properties:
+            raise InputValueError(f"{self.path / SCALERS_FILE} has scalers of {sorted(self.scalers)}, but the model predicts {self.spec.properties}: the root is damaged; retrain it")
+
+    def load_ensemble(self, submodel_cls: type | None = None,        # class of the submodels (None: the recorded one)
+                      submodel_kwargs_dict: dict | None = None, # constructor arguments overriding the saved ones
+                     ) -> LinearEnsemble:
+        "A new `LinearEnsemble` of this member's submodels, on its device."
+        submodel_cls = _submodel_class(self.model["class"], submodel_cls)
+        kwargs = {**self.model["kwargs"], **(submodel_kwargs_dict or {})}
+        if self.hps is not None and "hps" not in kwargs and accepts_argument(submodel_cls, "hps"): kwargs["hps"] = self.hps
+        with built_from(self.path / MODEL_FILE): submodel_cls(**kwargs) # arguments the class does not take are named here
+        submodels = [load_weights(submodel_cls(**kwargs), p, self.device) for p in submodel_paths(self.path, {"files": self.files, "n_models": self.n_models})]
+        return LinearEnsemble(submodels, self.scalers, self.spec.properties, self.spec.task, self.spec.class_labels).to(self.device).eval()
+
+    @cached_property
+    def ensemble(self) -> LinearEnsemble: return self.load_ensemble() # loaded on first use; assign another to predict with it
+
+    @cached_property
+    def oof(self): return read_oof(self.path) if OOF_FILE in self.files else None # the out-of-fold table, or None
+
+    @cached_property
+    def calibration(self) -> Calibration: return Calibration.from_root(self.path, self.files) # a clear error for a root without one
+
+    @cached_property
+    def domain(self): return self.calibration.domain if {CALIBRATION_FILE, OOF_FILE} <= set(self.files) else (domain_of(self.oof) if self.oof is not None else None)
+
+    @cached_property
+    def featurizers(self) -> list: return recorded_featurizers(self.spec) # the featurizers of `smiles_string` it was trained with, rebuilt
+
+# %% ../nbs/05_load.ipynb #daa85b89
+class ModelRoot:
+    "A trained model root, opened once: checksums verified, each member's metadata read; ensembles and calibrations loaded on first use."
+    def __init__(self, root_dir: str | Path,   # a complete model root
+                 device: str | torch.device | None = None, # where ensembles go (None: CUDA if available)
+                ):
+        if not isinstance(root_dir, (str, os.PathLike)): raise InputTypeError(f"A model root is a path, got {type(root_dir).__name__}")
+        self.path, self.device = Path(root_dir), get_device(device)
+        self.manifest = verify_root(self.path)
+        names = [""] if FEATURES_FILE in self.manifest["files"] else []
+        names += sorted({rel.split("/")[1] for rel in self.manifest["files"] if rel.startswith(f"{MEMBERS_DIR}/") and rel.endswith(f"/{FEATURES_FILE}")})
+        if not names: raise InputValueError(f"{self.path / MANIFEST_FILE} lists no model ({FEATURES_FILE}): the root is damaged or incomplete; retrain it")
+        self.members = {name: Member(self.path, name, self.manifest, self.device) for name in names}
+
+    def member(self, name: str | None = None) -> Member: # a member's name; None for the root's only one
+        "One member of the root."
+        if name is None and len(self.members) == 1: return next(iter(self.members.values()))
+        if name in self.members: return self.members[name]
+        raise InputValueError(f"{self.path} holds the members {sorted(self.members)}: name one" if name is None else
+                              f"{self.path} has no member {name!r}; it has {sorted(self.members)}")
+
+    def __getattr__(self, name: str): # spec, scalers, hps, ensemble, oof, calibration, domain, featurizers, load_ensemble
+        "What the root's only member has."
+        if name.startswith("_") or name in ("members", "path", "device", "manifest"): raise AttributeError(name)
+        return getattr(self.member(), name)
+
+    def __repr__(self): return f"ModelRoot({str(self.path)!r}, members={sorted(self.members)})"
+
+def open_root(root: str | Path | ModelRoot, # a model root, or one already open
+              device: str | torch.device | None = None, # where its ensembles go, when it is opened here
+             ) -> ModelRoot:
+    "`root` itself when it is open already, else the root at that path, opened."
+    return root if isinstance(root, ModelRoot) else ModelRoot(root, device)
+
+# %% ../nbs/05_load.ipynb #c2e555e0
+def load_ensemble(root_dir: str | Path | ModelRoot, # complete model root, or one opened
                   submodel_cls: type | None = None, # class of the submodels (None: the recorded one)
                   device: str | torch.device | None = None, # where to put the ensemble (None: CUDA if available)
                   submodel_kwargs_dict: dict | None = None, # constructor arguments overriding the saved ones
                  ) -> LinearEnsemble:
     "Rebuild the trained ensemble stored in `root_dir`."
-    device, root = get_device(device), Path(root_dir)
-    manifest = verify_root(root)
-    unlisted = [rel for rel in REQUIRED_FILES if rel not in manifest["files"]]
-    if unlisted: raise InputValueError(f"{root / MANIFEST_FILE} does not list {', '.join(unlisted)}: the root is damaged or incomplete; retrain it")
-    saved = read_metadata(root, MODEL_FILE)
-    submodel_cls = _submodel_class(saved["class"], submodel_cls)
-    kwargs = {**saved["kwargs"], **(submodel_kwargs_dict or {})}
-    hps = load_hps(root)
-    if hps is not None and "hps" not in kwargs and accepts_argument(submodel_cls, "hps"): kwargs["hps"] = hps
-    with built_from(root / MODEL_FILE): submodel_cls(**kwargs) # arguments the class does not take are named here
-    submodels = [load_weights(submodel_cls(**kwargs), p, device) for p in submodel_paths(root, manifest)]
-    meta, scalers = load_features_meta(root), load_scalers(root)
-    if sorted(scalers) != meta["properties"]:
-        raise InputValueError(f"{root / SCALERS_FILE} has scalers of {sorted(scalers)}, but the root predicts {meta['properties']}: the root is damaged; retrain it")
-    return LinearEnsemble(submodels, scalers, meta["properties"], meta["task"], meta["class_labels"]).to(device).eval()
+    return open_root(root_dir, device).member().load_ensemble(submodel_cls, submodel_kwargs_dict)

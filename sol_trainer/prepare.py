@@ -13,7 +13,8 @@ import pandas as pd
 import torch
 
 from .featurize import ConcatFeaturizer, check_n_jobs, featurize, featurizer_from_dict, rows_message, smiles_problems
-from .root import FEATURES_FILE, FEATURES_TEXT_FILE, built_from, check_root_clean, check_root_free, load_features_meta
+from .root import (FEATURES_FILE, FEATURES_TEXT_FILE, InputSpec, built_from, check_root_clean, check_root_free, load_features_meta,
+                              load_input_spec)
 from .scale import Scaler, SequentialScaler, choose_feature_scaler, choose_label_scaler, scaler_from_dict
 from .utils import InputKeyError, InputNotADirectoryError, InputTypeError, InputValueError, check_writable, folder_lock, get_logger, write_json, write_text
 
@@ -507,27 +508,27 @@ def _recorded_featurizer(given, recorded: dict | None, role: str):
         raise InputValueError(f"The {role} featurizer {given!r} differs from the one the model was trained with: {recorded}")
     return given
 
-def recorded_featurizers(meta: dict) -> list: # a root's feature metadata (`load_features_meta`)
+def recorded_featurizers(spec: InputSpec) -> list: # a root's input spec (`load_input_spec`)
     "The featurizers of `smiles_string` the root was prepared with, rebuilt (none for a model of feature dicts only)."
-    found = (_recorded_featurizer(None, meta.get(key), role) for role, key in (("graph", "graph_featurizer"), ("vector", "featurizer")))
+    found = (_recorded_featurizer(None, getattr(spec, key), role) for role, key in (("graph", "graph_featurizer"), ("vector", "featurizer")))
     return [f for f in found if f is not None]
 
 def prepare_infer(dataframe: pd.DataFrame, # melted frame to predict (`value` optional)
                   featurizer,              # the featurizer(s) used at training, or None to rebuild the recorded ones
-                  root_dir: str | Path,    # model root written by `prepare_train`
+                  root_dir: str | Path | InputSpec, # model root written by `prepare_train`, or the `InputSpec` it recorded
                   n_jobs: int = 1,         # parallel featurization workers
                   progress: bool = True,   # show a featurization progress bar
                  ) -> PreparedFrame:
-    "Featurize and scale a frame exactly as at training, using the metadata in `root_dir`."
+    "Featurize and scale a frame exactly as at training, as `root_dir` records it."
     check_frame(dataframe, training=False)
-    meta = load_features_meta(root_dir)
-    selectors = selector_matrix(dataframe["prop"], meta["properties"])
-    y = real_values(dataframe["value"]) if "value" in dataframe.columns and meta["task"] == "regression" else None
+    spec = root_dir if isinstance(root_dir, InputSpec) else load_input_spec(root_dir)
+    selectors = selector_matrix(dataframe["prop"], spec.properties)
+    y = real_values(dataframe["value"]) if "value" in dataframe.columns and spec.task == "regression" else None
     given_graph, given_vector = split_featurizers(featurizer)
-    graph_fz = _recorded_featurizer(given_graph, meta.get("graph_featurizer"), "graph")
-    vector_fz = _recorded_featurizer(given_vector, meta["featurizer"], "vector")
-    blocks, graphs, graph_rows = _featurized(dataframe, graph_fz, vector_fz, meta, n_jobs, progress)
-    with built_from(Path(root_dir) / FEATURES_FILE): scalers = {k: scaler_from_dict(d) for k, d in meta["feature_scalers"].items()}
+    graph_fz = _recorded_featurizer(given_graph, spec.graph_featurizer, "graph")
+    vector_fz = _recorded_featurizer(given_vector, spec.featurizer, "vector")
+    blocks, graphs, graph_rows = _featurized(dataframe, graph_fz, vector_fz, spec.to_dict(), n_jobs, progress)
+    with built_from(FEATURES_FILE): scalers = {k: scaler_from_dict(d) for k, d in spec.feature_scalers.items()}
     out = _prepared_frame(dataframe, blocks, scalers, selectors, graphs, graph_rows)
     if y is not None: out["y"] = y
     return out

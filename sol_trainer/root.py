@@ -4,7 +4,8 @@
 
 # %% ../nbs/05a_root.ipynb #x8ce9ed
 from __future__ import annotations
-import contextlib, hashlib, itertools, json, os, re, shutil, tempfile, time
+import contextlib, dataclasses, hashlib, itertools, json, os, re, shutil, tempfile, time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -20,10 +21,10 @@ from .utils import (LOCK_FILE, InputError, InputFileExistsError, InputFileNotFou
 __all__ = ['FORMAT_VERSION', 'METADATA_DIR', 'MODELS_DIR', 'MANIFEST_FILE', 'FEATURES_FILE', 'HISTORY_FILE', 'SCALERS_FILE',
            'SELECTORS_FILE', 'HPS_FILE', 'MODEL_FILE', 'FEATURES_TEXT_FILE', 'OOF_FILE', 'OOF_METRICS_FILE',
            'CALIBRATION_FILE', 'PREPARED_FILES', 'COMMIT_JOURNAL', 'REQUIRED_FILES', 'log', 'METADATA_SCHEMAS',
-           'OOF_TEXT_COLUMNS', 'read_metadata', 'built_from', 'root_holds_model', 'check_root_free',
-           'load_features_meta', 'journal_files', 'foreign_files', 'check_root_clean', 'remove_interrupted_writes',
-           'RootWriter', 'write_metadata', 'read_manifest', 'verify_root', 'load_scalers', 'load_hps',
-           'load_classlabels', 'read_oof', 'submodel_paths']
+           'OOF_TEXT_COLUMNS', 'read_metadata', 'built_from', 'InputSpec', 'load_input_spec', 'root_holds_model',
+           'check_root_free', 'load_features_meta', 'journal_files', 'foreign_files', 'check_root_clean',
+           'remove_interrupted_writes', 'RootWriter', 'write_metadata', 'read_manifest', 'verify_root', 'load_scalers',
+           'load_hps', 'load_classlabels', 'read_oof', 'submodel_paths']
 
 # %% ../nbs/05a_root.ipynb #x1b17b5
 FORMAT_VERSION = 1
@@ -78,6 +79,43 @@ def built_from(path: str | Path): # the metadata file objects are built from in 
     try: yield
     except (InputError, KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
         raise InputValueError(f"{path} is damaged ({e}); retrain the root") from None
+
+# %% ../nbs/05a_root.ipynb #5442ffdc
+@dataclass(frozen=True)
+class InputSpec:
+    "What a model's inputs are, as `prepare_train` recorded them in `features.json`."
+    task: str                             # "regression" or "classification"
+    properties: list[str]                 # sorted property names, in the selector's order
+    class_labels: list[str] | None        # class names in index order (classification), else None
+    featurizer: dict | None               # description of the SMILES vector featurizer (`Featurizer.to_dict`), or None
+    n_x: int                              # width of its vectors (0 without one)
+    feature_scalers: dict                 # input block -> description of its fitted scaler
+    graph_featurizer: dict | None = None  # description of the graph featurizer, or None
+    graph_feats: list[str] | None = None  # keys of the `graph_feats` dicts, or None
+    node_feats: list[str] | None = None   # keys of the `node_feats` dicts, or None
+    atom_dim: int | None = None           # atom feature width of the graphs
+    bond_dim: int | None = None           # bond feature width of the graphs
+    fingerprint: dict | None = None       # sha256 of the prepared inputs ("inputs") and of the label scalers ("scalers")
+
+    @classmethod
+    def from_dict(cls, d: dict) -> InputSpec: # the contents of `features.json`
+        "The spec `d` describes (its keys beyond the fields are ignored)."
+        return cls(**{f.name: d.get(f.name, f.default) for f in dataclasses.fields(cls)})
+
+    def to_dict(self) -> dict: return dataclasses.asdict(self)
+
+    @property
+    def widths(self) -> dict[str, int]:
+        "Width of each input block (`x`, the feature dicts, `selector`) and the graphs' atom and bond widths."
+        widths = {"x": self.n_x} if self.featurizer else {}
+        widths.update({c: len(getattr(self, c)) for c in ("graph_feats", "node_feats") if getattr(self, c) is not None})
+        widths["selector"] = len(self.properties) if len(self.properties) > 1 else 0
+        if self.graph_featurizer: widths.update(atom_dim=self.atom_dim, bond_dim=self.bond_dim)
+        return widths
+
+def load_input_spec(root_dir: str | Path) -> InputSpec: # a root prepared by `prepare_train`
+    "The `InputSpec` recorded in `root_dir`, checked."
+    return InputSpec.from_dict(load_features_meta(root_dir))
 
 # %% ../nbs/05a_root.ipynb #x865627
 def root_holds_model(root_dir: str | Path) -> bool:

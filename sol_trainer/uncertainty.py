@@ -252,10 +252,11 @@ class Calibration:
         self.domain = domain_of(oof)
 
     @classmethod
-    def from_root(cls, root_dir: str | Path): # a trained model root
+    def from_root(cls, root_dir: str | Path, # a trained model root (or the folder of one of its members)
+                  listed=None):              # the files its manifest lists, when the caller verified them already (None: verify here)
         "Read the calibration of `root_dir` (checked against the manifest), with a clear error for a root that has none."
         root = Path(root_dir)
-        if not {CALIBRATION_FILE, OOF_FILE} <= set(verify_root(root)["files"]):
+        if not {CALIBRATION_FILE, OOF_FILE} <= set(verify_root(root)["files"] if listed is None else listed):
             raise InputFileNotFoundError(f"{root} has no out-of-fold calibration ({CALIBRATION_FILE}): it was trained by an older sol_trainer "
                                          f"or without out-of-fold predictions. Retrain it, or predict without calibration ({UNCALIBRATED})")
         spec = read_metadata(root, CALIBRATION_FILE, finite=False) # its scores may be NaN; its weights and temperature may not

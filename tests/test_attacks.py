@@ -361,6 +361,9 @@ def test_an_unlisted_out_of_fold_table_is_not_read(copy_of, pic50_small):
     assert out["similarity"].isna().all() and np.isfinite(out["mean"]).all()
 
 
-def test_a_calibration_that_is_not_one_is_named(root, pic50_small):
-    with pytest.raises(TypeError, match="calibration must be a Calibration"):
-        st.infer.predict(root, pic50_small.head(3), calibration=5)
+def test_a_root_is_a_path_or_an_opened_root(root, pic50_small):
+    "`predict` takes no calibration or ensemble of the caller's any more (the root carries its own), and refuses what is not a root."
+    with pytest.raises(TypeError, match="A model root is a path, got int"):
+        st.infer.predict(5, pic50_small.head(3))
+    opened = st.load.ModelRoot(root, "cpu")
+    assert st.infer.predict(opened, pic50_small.head(3))["mean"].notna().all()

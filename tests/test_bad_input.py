@@ -234,7 +234,7 @@ def test_eval_ensemble_bad_arguments(tmp_path, trained, pic50_small):
     data = pic50_small.head(4)
     with pytest.raises(TypeError, match="ensemble must be a LinearEnsemble"):
         st.infer.eval_ensemble(root, root, data)
-    with pytest.raises(FileNotFoundError, match="holds no trained model"):
+    with pytest.raises(FileNotFoundError, match="is not a complete model root"):
         st.infer.eval_ensemble(ens, tmp_path, data)
     with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
         st.infer.eval_ensemble(ens, root, data, batch_size=0)
