@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from sol_trainer.cli import DEMO_RECIPES, DEMO_SEARCH_SECONDS, split_by_property
+from sol_trainer.cli import DEMO_RECIPES, DEMO_SEARCH_SECONDS
+from sol_trainer.datasets import split_by_property
 from sol_trainer.datasets import load_multitask
 from sol_trainer.ensemble import submodel_spread
 from sol_trainer.infer import predict

@@ -9,17 +9,17 @@ from importlib import resources
 from pathlib import Path
 
 import pandas as pd
-from sklearn.model_selection import train_test_split
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from . import __version__
 
-from .datasets import load_multitask
+from .datasets import load_multitask, split_by_property
 from .defpy import DEFPY_FLAGS, run_defpy
 from .files import CHUNK_ROWS, predict_table, report_path, train_table
 from . import infer # `infer.predict`: this chapter's own `predict` is the command
 from .load import ModelRoot
-from .metrics import uncertainty_metrics
+from .metrics import property_metrics
+from .metrics import property_metrics as test_metrics # its name when it lived here, as the tutorials called it
 from .parse import best_epochs, plot_learning_curves, plot_uncertainty, read_history, summarize
 from .recipes import graph_recipe, train_recipe, vector_recipe
 from .root import CALIBRATION_FILE
@@ -27,27 +27,8 @@ from .utils import InputError, InputFileExistsError, InputValueError, get_logger
 
 # %% auto #0
 __all__ = ['DEMO_QUICK', 'DEMO_SEARCH_SECONDS', 'DEMO_RECIPES', 'EXAMPLES_DEST', 'COMMANDS', 'REPORTS', 'USER_ERRORS',
-           'BUG_STATUS', 'DEBUG_VARIABLE', 'split_by_property', 'test_metrics', 'run_demo', 'example_files',
-           'copy_examples', 'run_config', 'demo', 'fit', 'parse', 'examples', 'train', 'predict', 'run_command', 'main']
-
-# %% ../nbs/09_cli.ipynb #c005
-def split_by_property(df: pd.DataFrame, # melted frame
-                      test_size: float = 0.2, # fraction of each property held out
-                      seed: int = 0,    # random_state of each split
-                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "Random train/test split done separately for each property."
-    parts = [train_test_split(g, test_size=test_size, random_state=seed) for _, g in df.groupby("prop", sort=True)]
-    return (pd.concat([p[0] for p in parts]).reset_index(drop=True), pd.concat([p[1] for p in parts]).reset_index(drop=True))
-
-# %% ../nbs/09_cli.ipynb #c008
-def test_metrics(predictions: pd.DataFrame) -> dict: # rows with prop, value, mean, std (and lower, upper, in_domain)
-    "`uncertainty_metrics` of each property, with the row count and the in-domain share."
-    out = {}
-    for p, g in predictions.groupby("prop", sort=True):
-        bounds = (g["lower"], g["upper"]) if {"lower", "upper"} <= set(g.columns) else (None, None)
-        out[p] = {"n": len(g), **uncertainty_metrics(g["value"].to_numpy(float), g["mean"], g["std"], *bounds)}
-        if "in_domain" in g: out[p]["in_domain"] = float(g["in_domain"].astype(float).mean())
-    return out
+           'BUG_STATUS', 'DEBUG_VARIABLE', 'run_demo', 'example_files', 'copy_examples', 'run_config', 'demo', 'fit',
+           'parse', 'examples', 'train', 'predict', 'run_command', 'main']
 
 # %% ../nbs/09_cli.ipynb #c011
 DEMO_QUICK = {"rows": 400, "search_calls": 2, "search_epochs": 3, "n_fold": 2, "epochs": 4} # a smoke test's sizes
@@ -75,7 +56,7 @@ def run_demo(out_dir: str | Path,   # run folder (must not hold a model yet)
     model = ModelRoot(root, device="cpu") # opened once for both predictions
     predictions = infer.predict(model, test, n_jobs=n_jobs)
     raw = infer.predict(model, test, calibrate=False, n_jobs=n_jobs)
-    metrics = {"properties": test_metrics(predictions), "uncalibrated": test_metrics(raw), "recipe": recipe,
+    metrics = {"properties": property_metrics(predictions), "uncalibrated": property_metrics(raw), "recipe": recipe,
                "calibration": read_json(root / CALIBRATION_FILE)["properties"], "hyperparameters": done["hyperparameters"],
                "oof": done["oof"], "stage_seconds": done["seconds"], "seconds": round(time.monotonic() - start, 1),
                "quick": quick, "seed": seed}

@@ -16,7 +16,7 @@ from .utils import InputFileNotFoundError, InputValueError, get_logger
 
 # %% auto #0
 __all__ = ['COLUMNS', 'rdkit_data_path', 'rdkit_quiet', 'parse_smiles', 'load_pic50', 'load_tpsa', 'load_multitask',
-           'load_pic50_classification']
+           'load_pic50_classification', 'split_by_property']
 
 # %% ../nbs/01_datasets.ipynb #c005
 COLUMNS = ["compound_id", "smiles_string", "prop", "value"]
@@ -98,3 +98,13 @@ def load_pic50_classification(threshold: float = 7.0 # pIC50 at or above which a
     df["value"] = ["active" if v >= threshold else "inactive" for v in df["value"]]
     df["prop"] = "pIC50_class"
     return df
+
+# %% ../nbs/01_datasets.ipynb #c005
+def split_by_property(df: pd.DataFrame, # melted frame
+                      test_size: float = 0.2, # fraction of each property held out
+                      seed: int = 0,    # random_state of each split
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Random train/test split done separately for each property."
+    from sklearn.model_selection import train_test_split # imported on use: loading data needs no model selection
+    parts = [train_test_split(g, test_size=test_size, random_state=seed) for _, g in df.groupby("prop", sort=True)]
+    return (pd.concat([p[0] for p in parts]).reset_index(drop=True), pd.concat([p[1] for p in parts]).reset_index(drop=True))

@@ -18,7 +18,7 @@ from .utils import InputValueError
 __all__ = ['regression_metrics', 'classification_metrics', 'task_metrics', 'spearman_abs_err_std', 'sklearn_metric', 'rmse',
            'accuracy', 'auroc', 'gaussian_nll', 'binned_rmv_rmse', 'ence', 'coverage_curve', 'miscalibration_area',
            'interval_coverage', 'mean_width', 'expected_calibration_error', 'uncertainty_metrics',
-           'classification_uncertainty_metrics']
+           'classification_uncertainty_metrics', 'property_metrics']
 
 # %% ../nbs/03b_metrics.ipynb #x5aa573
 def _defined(fn, *arrays) -> float:
@@ -210,3 +210,13 @@ def classification_uncertainty_metrics(y: np.ndarray,      # true labels, values
     if (index < 0).any(): raise InputValueError(f"labels {sorted(set(np.asarray(y).ravel()[index < 0]))} are not in class_labels")
     proba = np.asarray(proba, np.float64)
     return {**classification_metrics(index, proba.argmax(axis=1), proba), "ece": expected_calibration_error(index, proba)}
+
+# %% ../nbs/03b_metrics.ipynb #c008
+def property_metrics(predictions: pd.DataFrame) -> dict: # rows with prop, value, mean, std (and lower, upper, in_domain)
+    "`uncertainty_metrics` of each property, with the row count and the in-domain share."
+    out = {}
+    for p, g in predictions.groupby("prop", sort=True):
+        bounds = (g["lower"], g["upper"]) if {"lower", "upper"} <= set(g.columns) else (None, None)
+        out[p] = {"n": len(g), **uncertainty_metrics(g["value"].to_numpy(float), g["mean"], g["std"], *bounds)}
+        if "in_domain" in g: out[p]["in_domain"] = float(g["in_domain"].astype(float).mean())
+    return out

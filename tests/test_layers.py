@@ -45,3 +45,10 @@ def test_loading_and_predicting_import_nothing_of_training():
             f"print(sorted(m for m in {TRAINING!r} if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_the_short_api_is_found_on_use():
+    code = ("import sys, sol_trainer as st\nlight = 'torch' not in sys.modules\n"
+            "print(light, all(getattr(st, n) is getattr(getattr(st, m), n) for n, m in st.API.items()))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr
