@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_config.ipynb #c002
 from __future__ import annotations
-import contextlib, copy, dataclasses, datetime, functools, importlib, inspect, logging, re, types
+import contextlib, copy, dataclasses, datetime, functools, importlib, inspect, logging, math, re, types
 from pathlib import Path
 
 import numpy as np
@@ -14,22 +14,22 @@ import yaml
 from fastcore.basics import patch
 from torch import nn
 
+from .callbacks import BestAveraging, EarlyStopping, GradientClip, StopFile, TensorBoard, ValidationMetrics, improves, standard_callbacks
+from .checkpoints import Checkpoints
 from .criteria import criterion_from_name, criterion_from_state
-from .engine import (BestAveraging, BestCheckpoint, Callback, Checkpoints, DefaultEarlyStopping, EarlyStopping,
-                                GradientClip, NanGuard, ORDER, Predictor, ProgressBar, StopFile, TensorBoard, Trainer, as_loader,
-                                predict_batches, split_dataset, subset_dataset)
-from .history import History
+from .engine import Callback, ORDER, Predictor, Trainer, as_loader, predict_batches, split_dataset, subset_dataset
 from .optim import WarmupSchedule, build_optimizer, golden_plateau
 from .root import HISTORY_FILE
-from .utils import InputFileNotFoundError, InputKeyError, InputValueError, available, check_config, folder_lock, get_device, get_logger, load_weights, read_json, seed_everything, write_json, write_text
+from .utils import InputFileNotFoundError, InputKeyError, InputValueError, Registry, available, check_config, folder_lock, get_device, get_logger, load_weights, read_json, seed_everything, write_json, write_text
 
 # %% auto #0
-__all__ = ['MONITOR_SCHEMA', 'EVALUATOR_SCHEMA', 'PYOBJECT', 'SPEC', 'LOADER', 'RELATIVE_STOPPING', 'TRAINER_SCHEMA', 'LOADABLE',
-           'SAFE_PACKAGES', 'SAFE_BASES', 'SAFE_FUNCTION_MODULES', 'RESUME_BASES', 'RESUME_FUNCTION_PACKAGES',
-           'import_object', 'ConfigLoader', 'ConfigDumper', 'load_config', 'dump_config', 'Evaluator', 'Validator',
-           'Tester', 'build', 'build_criterion', 'config_datasets', 'ConfigTrainer', 'FingerprintTable', 'PyRef',
-           'RunLoader', 'register_loadable', 'loadable_object', 'resolve_refs', 'load_run', 'read_run_config',
-           'apply_params', 'ConfigObjective', 'collate_graphs', 'apply_graph_model']
+__all__ = ['MONITOR_SCHEMA', 'EVALUATOR_SCHEMA', 'TASK_SCHEMA', 'EARLY_STOPPING_SCHEMA', 'PYOBJECT', 'SPEC', 'LOADER',
+           'RELATIVE_STOPPING', 'TRAINER_SCHEMA', 'LOADABLE', 'SAFE_PACKAGES', 'SAFE_BASES', 'SAFE_FUNCTION_MODULES',
+           'RESUME_BASES', 'RESUME_FUNCTION_PACKAGES', 'import_object', 'ConfigLoader', 'ConfigDumper', 'load_config',
+           'dump_config', 'Evaluator', 'Validator', 'Tester', 'DefaultEarlyStopping', 'build', 'build_criterion',
+           'config_datasets', 'ConfigTrainer', 'FingerprintTable', 'PyRef', 'RunLoader', 'register_loadable',
+           'loadable_object', 'resolve_refs', 'load_run', 'read_run_config', 'apply_params', 'ConfigObjective',
+           'collate_graphs', 'apply_graph_model']
 
 # %% ../nbs/10_config.ipynb #c005
 def import_object(path: str # full dotted path, e.g. "torch.optim.Adam"
@@ -115,7 +115,7 @@ def _monitor(task: dict):
 def _number(value) -> float:
     return float(value.item() if isinstance(value, (torch.Tensor, np.ndarray)) else value)
 
-class Evaluator(Callback):
+class Evaluator:
     "Loss statistics and named monitors of a model on a data set, one row per evaluation in `data`."
     schema = EVALUATOR_SCHEMA
     def __init__(self,
@@ -164,21 +164,139 @@ class Evaluator(Callback):
         "Log the last row."
         if len(self.data): get_logger("config").info("%s: %s", type(self).__name__, self.data.tail(1).round(4).to_dict("records")[0])
 
-class Validator(Evaluator):
-    "Evaluator run after every validation pass of training; its row joins the epoch record."
-    order = ORDER["metrics"]
-    def before_fit(self, trainer): self.data = self.data.iloc[:0]
+class Validator(Evaluator, ValidationMetrics):
+    "The `ValidationMetrics` of a configuration: an evaluator of every validation pass of training, whose row joins the epoch record."
+    def metrics(self, trainer) -> dict[str, float]:
+        "The row of the validation pass just done, from the predictions the trainer made."
+        return self.evaluate_outputs(trainer.val_preds, trainer.val_targets, trainer.val_weights, trainer.val_batch_sizes, trainer.loss_fn)
 
-    def after_validate(self, trainer):
-        row = self.evaluate_outputs(trainer.val_preds, trainer.val_targets, trainer.val_weights,
-                                    trainer.val_batch_sizes, trainer.loss_fn)
-        trainer.record.update(row)
+    def before_fit(self, trainer): self.data = self.data.iloc[:0]
 
     def state_dict(self, trainer): return {"data": self.data.to_dict("list")}
     def load_state_dict(self, trainer, d): self.data = pd.DataFrame(d["data"], columns=self.data.columns)
 
 class Tester(Evaluator):
     "Evaluator for the test set of a finished run."
+
+# %% ../nbs/10_config.ipynb #c005_1
+TASK_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "metric": {"type": "string", "description": "column of the metrics frame to monitor"},
+        "delta": {"type": "number", "minimum": 0, "default": 0.0, "description": "absolute, strict improvement margin"},
+        "mode": {"enum": ["min", "max"], "default": "min"},
+        "grace_period": {"type": "integer", "minimum": 0, "default": 0,
+                         "description": "first evaluations that never count against patience"},
+        "init_best_score": {"type": "number", "description": "starting best score (default: inf for min, -inf for max)"},
+    },
+    "required": ["metric"],
+    "additionalProperties": False,
+}
+
+EARLY_STOPPING_SCHEMA = {
+    "title": "DefaultEarlyStopping",
+    "type": "object",
+    "properties": {
+        "tasks": {"type": "object", "minProperties": 1, "additionalProperties": TASK_SCHEMA},
+        "patience": {"type": "integer", "minimum": 0,
+                     "description": "evaluations without improvement before stopping (0 behaves like 1)"},
+        "mode": {"enum": ["any", "all"], "default": "any"},
+    },
+    "required": ["tasks", "patience"],
+    "additionalProperties": False,
+}
+
+# %% ../nbs/10_config.ipynb #c008_1
+class DefaultEarlyStopping(Callback):
+    "Multi-task early stopping: per-task metric, delta, mode and grace period; global patience; `any`/`all` aggregation."
+    order = ORDER["stop"]
+    schema = EARLY_STOPPING_SCHEMA
+    def __init__(self,
+                 tasks: dict[str, dict], # task key -> {metric, delta, mode, grace_period, init_best_score}
+                 patience: int,          # evaluations without improvement before stopping (0 behaves like 1)
+                 mode: str = "any",      # "any" or "all": how the tasks' improvements are aggregated
+                ):
+        check_config({"tasks": tasks, "patience": patience, "mode": mode}, self.schema, "early stopping config")
+        self.tasks = {key: self._complete_task(task) for key, task in tasks.items()}
+        self.patience, self.mode, self.state = int(patience), mode, {}
+        self.reset()
+
+    @staticmethod
+    def _complete_task(task: dict) -> dict:
+        mode = task.get("mode", "min")
+        return {"metric": task["metric"], "delta": float(task.get("delta", 0.0)), "mode": mode,
+                "grace_period": int(task.get("grace_period", 0)),
+                "init_best_score": float(task.get("init_best_score", math.inf if mode == "min" else -math.inf))}
+
+    def reset(self, index: str = "all"): # "all", or the key of the one task to reset
+        "Restore the initial state of every task and the patience (`'all'`), or of the task `index` only."
+        if index != "all" and index not in self.tasks:
+            raise InputKeyError(f"No early stopping task {index!r}; tasks are {list(self.tasks)}")
+        for key in (self.tasks if index == "all" else [index]):
+            task = self.tasks[key]
+            self.state[key] = {"best_score": task["init_best_score"], "current_grace_period": task["grace_period"],
+                               "found_better": False}
+        if index == "all": self.current_patience = self.patience
+
+    @property
+    def found_better_model(self) -> bool:
+        "Whether the last evaluation improved, aggregated over the tasks with `mode`."
+        flags = [s["found_better"] for s in self.state.values()]
+        return any(flags) if self.mode == "any" else all(flags)
+
+    @property
+    def grace_periods_ran_out(self) -> bool:
+        "Whether every task's grace period is over."
+        return all(s["current_grace_period"] == 0 for s in self.state.values())
+
+    def _improves(self, key: str, value: float) -> bool:
+        task = self.tasks[key]
+        return improves(value, self.state[key]["best_score"], task["mode"], task["delta"])
+
+    def _last_values(self, df: pd.DataFrame) -> dict[str, float]:
+        if len(df) == 0: raise InputValueError("Early stopping got an empty metrics DataFrame: evaluate at least once first")
+        for key, task in self.tasks.items():
+            if task["metric"] not in df.columns:
+                raise InputKeyError(f"Early stopping task {key!r} monitors {task['metric']!r}, which is not a column "
+                               f"of the metrics frame (columns: {list(df.columns)})")
+        return {key: float(df[task["metric"]].iloc[-1]) for key, task in self.tasks.items()}
+
+    def __call__(self, df: pd.DataFrame # metrics, one row per evaluation; the last row is read
+                ) -> bool:
+        "Update the state with the last row of `df`; True when training should stop."
+        for key, value in self._last_values(df).items():
+            state = self.state[key]
+            state["found_better"] = self._improves(key, value)
+            if state["found_better"]: state["best_score"] = value  # in `all` mode too, even if other tasks did not improve
+        counts = not self.found_better_model and self.grace_periods_ran_out
+        if self.found_better_model: self.current_patience = self.patience
+        elif counts: self.current_patience = max(self.current_patience - 1, 0)
+        for state in self.state.values(): state["current_grace_period"] = max(state["current_grace_period"] - 1, 0)
+        for key, state in self.state.items():
+            get_logger("config").debug("early stopping task %s: best %.6g, grace left %d, improved %s",
+                       key, state["best_score"], state["current_grace_period"], state["found_better"])
+        get_logger("config").debug("early stopping: patience left %d of %d", self.current_patience, self.patience)
+        stop = counts and self.current_patience == 0
+        if stop: get_logger("config").info("Early stopping: no improvement (%s of the tasks) with patience %d", self.mode, self.patience)
+        return stop
+
+    def to_config(self) -> dict:
+        "Configuration that `from_config` turns back into an equivalent, freshly reset object."
+        return {"tasks": {key: dict(task) for key, task in self.tasks.items()}, "patience": self.patience, "mode": self.mode}
+
+    @classmethod
+    def from_config(cls, cfg: dict # a config as produced by `to_config` (see `schema`)
+                   ) -> DefaultEarlyStopping:
+        "Build from a configuration dict."
+        check_config(cfg, cls.schema, "early stopping config")
+        return cls(**cfg)
+
+    def before_fit(self, trainer): self.reset()
+    def state_dict(self, trainer): return {"state": copy.deepcopy(self.state), "current_patience": self.current_patience}
+    def load_state_dict(self, trainer, d): self.state, self.current_patience = copy.deepcopy(d["state"]), d["current_patience"]
+
+    def after_epoch(self, trainer):
+        if self(pd.DataFrame(trainer.history + [trainer.record])): trainer.stop = True
 
 # %% ../nbs/10_config.ipynb #c019
 PYOBJECT = {"type": "callable"}
@@ -308,19 +426,17 @@ def _scheduler(training: dict, optimizer):
     return kind(optimizer, *training.get("lr_scheduler_args", []), **training.get("lr_scheduler_kwargs", {}))
 
 def _callbacks(cfg: dict, run_dir: Path, validator, resume: bool) -> list:
+    "`standard_callbacks` with the validator and saved best weights, then the run folder's own: stop file, checkpoints, and what the configuration asks for."
     training, name = cfg["training"], cfg.get("name", "run")
-    callbacks = [NanGuard(), BestCheckpoint(run_dir / "best.safetensors"), History(run_dir / HISTORY_FILE), StopFile(run_dir / f"stop_{name}"),
-                 Checkpoints(run_dir / "checkpoints", training.get("checkpoint_at"), resume=resume)]
-    if validator is not None: callbacks.append(validator)
-    stopper = _early_stopping(cfg.get("early_stopping"))
-    if stopper is not None: callbacks.append(stopper)
-    if training.get("n_best", 1) > 1: callbacks.append(BestAveraging(training["n_best"], path=run_dir / "averaged.safetensors"))
-    if training.get("grad_clip"): callbacks.append(GradientClip(training["grad_clip"]))
-    if training.get("warmup_steps"): callbacks.append(WarmupSchedule(training["warmup_steps"]))
-    if training.get("tensorboard", available("tensorboard")): callbacks.append(TensorBoard(run_dir / "tensorboard", _flat({"training": training})))
-    if training.get("progress", True): callbacks.append(ProgressBar(name))
-    callbacks.extend(build(spec) for spec in training.get("callbacks", []))
-    return callbacks
+    own = [StopFile(run_dir / f"stop_{name}"), Checkpoints(run_dir / "checkpoints", training.get("checkpoint_at"), resume=resume),
+           _early_stopping(cfg.get("early_stopping"))]
+    if training.get("n_best", 1) > 1: own.append(BestAveraging(training["n_best"], path=run_dir / "averaged.safetensors"))
+    if training.get("grad_clip"): own.append(GradientClip(training["grad_clip"]))
+    if training.get("warmup_steps"): own.append(WarmupSchedule(training["warmup_steps"]))
+    if training.get("tensorboard", available("tensorboard")): own.append(TensorBoard(run_dir / "tensorboard", _flat({"training": training})))
+    own.extend(build(spec) for spec in training.get("callbacks", []))
+    return standard_callbacks(run_dir / HISTORY_FILE, validator, best=run_dir / "best.safetensors",
+                              progress=name if training.get("progress", True) else None, extra=[cb for cb in own if cb is not None])
 
 class ConfigTrainer:
     "A run described by a configuration: the engine `Trainer` built from it, its run folder, validator and test set."
@@ -449,14 +565,13 @@ class RunLoader(ConfigLoader):
 
 RunLoader.add_constructor("!pyobject", lambda loader, node: PyRef(loader.construct_scalar(node).strip()))
 
-LOADABLE: dict[str, object] = {}
+LOADABLE = Registry("loadable object") # import path -> class or function that run folders may name
 
 def _dotted(obj) -> str: return f"{obj.__module__}.{obj.__qualname__}"
 
 def register_loadable(obj): # a module-level class or function of the calling program
-    "Allow `obj` in the configurations of run folders loaded for prediction (usable as a decorator)."
-    LOADABLE[_dotted(obj)] = obj
-    return obj
+    "Allow `obj`, under its import path, in the configurations of run folders loaded for prediction (usable as a decorator)."
+    return LOADABLE.register(obj, _dotted(obj))
 
 # %% ../nbs/10_config.ipynb #9fc757c8
 SAFE_PACKAGES = ("sol_trainer", "torch.nn", "torch.optim")
@@ -495,7 +610,7 @@ def loadable_object(path: str,  # dotted path of a `!pyobject` tag
     if path in allowed: return allowed[path]
     module, name = _package_module(path, SAFE_PACKAGES + (RESUME_FUNCTION_PACKAGES if resume else ()))
     obj = getattr(module, name, None) if module is not None and not name.startswith("_") else None
-    if obj is None or not _safe_kind(obj, module, resume):
+    if obj is None or not (_safe_kind(obj, module, resume) or any(obj is ok for ok in allowed.values())):
         packages, functions = ", ".join(SAFE_PACKAGES), " and ".join(SAFE_FUNCTION_MODULES)
         rule = (f"resuming a run builds only modules, optimizers, schedulers and datasets of {packages}, functions of {functions}, "
                 f"public functions of {' and '.join(RESUME_FUNCTION_PACKAGES)}" if resume else

@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_defpy.ipynb #c002
 from __future__ import annotations
-import fnmatch, glob, hashlib, importlib.util, shutil, sys, time
+import fnmatch, functools, glob, hashlib, importlib.util, shutil, sys, time
 from types import SimpleNamespace
 from pathlib import Path
 
@@ -15,8 +15,10 @@ from fastcore.basics import patch
 from torch import nn
 
 from .criteria import ElementwiseCriterion, MulticlassCriterion
-from .engine import ORDER, Callback, Checkpoints, TensorLoader, Trainer, latest_checkpoint, predict_batches, read_checkpoint
-from .history import History, read_history
+from .callbacks import ValidationMetrics, standard_callbacks
+from .checkpoints import Checkpoints, latest_checkpoint, read_checkpoint
+from .engine import Callback, TensorLoader, Trainer, predict_batches
+from .history import read_history
 from .metrics import classification_metrics, regression_metrics
 from .root import HISTORY_FILE
 from .tune import hyperband
@@ -141,27 +143,22 @@ class RecordingLoss:
         self.last = (pred.detach(), y)
         return self.criterion(pred, y)
 
-class EpochMetrics(Callback):
-    "Add the def.py model's train/val metrics, its reward and the epoch's time to each epoch record."
-    order = ORDER["metrics"]
-    def __init__(self, model): self.model = model # the `BaseModel` trained
+def _batch_row(model, trainer) -> dict:
+    "`train_metrics` of the training batch `model.loss` scored last (the key `loss` is the engine's)."
+    pred, y = model.loss.last
+    return {k: v for k, v in model.train_metrics(_numpy(y), _numpy(model.postprocess(pred))).items() if k != "loss"}
 
-    def before_epoch(self, trainer): self.sums, self.count, self.start = {}, 0, time.monotonic()
+def _epoch_row(model, trainer) -> dict:
+    "`val_<metric>` of `eval_metrics` on the validation set, the reward of the epoch's whole row, and the epoch's time."
+    if trainer.val_targets is None: raise InputValueError("The validation generator yields no labels: it must yield (x, y) batches")
+    val = model.eval_metrics(_numpy(trainer.val_targets), _numpy(model.postprocess(trainer.val_preds)))
+    row = {f"val_{k}": float(v) for k, v in val.items() if k != "loss"}
+    return {**row, "hyperband_reward": float(model.get_hyperband_reward({**trainer.record, **row})),
+            "execution_time": time.monotonic() - trainer.epoch_start}
 
-    def after_batch(self, trainer):
-        pred, y = self.model.loss.last
-        metrics = self.model.train_metrics(_numpy(y), _numpy(self.model.postprocess(pred)))
-        for key, value in metrics.items(): self.sums[key] = self.sums.get(key, 0.0) + float(value) * len(y)
-        self.count += len(y)
-
-    def after_epoch(self, trainer):
-        if trainer.val_targets is None: raise InputValueError("The validation generator yields no labels: it must yield (x, y) batches")
-        val = self.model.eval_metrics(_numpy(trainer.val_targets), _numpy(self.model.postprocess(trainer.val_preds)))
-        row = {"train_loss": trainer.train_loss, **{f"train_{k}": s / self.count for k, s in self.sums.items() if k != "loss"},
-               "val_loss": trainer.val_loss, **{f"val_{k}": float(v) for k, v in val.items() if k != "loss"}}
-        row["hyperband_reward"] = float(self.model.get_hyperband_reward(row))
-        row["execution_time"] = time.monotonic() - self.start
-        trainer.record.update(row)
+class EpochMetrics(ValidationMetrics):
+    "`ValidationMetrics` adding the def.py model's train/val metrics, its reward and the epoch's time to each epoch record."
+    def __init__(self, model): super().__init__(functools.partial(_epoch_row, model), functools.partial(_batch_row, model)) # the `BaseModel` trained
 
 # %% ../nbs/11_defpy.ipynb #c025
 def _epochs_done(folder: Path) -> pd.DataFrame:
@@ -219,8 +216,8 @@ class BaseModel:
         done = latest_checkpoint(folder / "models")
         if done is not None and int(done.stem.split("_")[1]) >= stop_epoch: self.load(folder, stop_epoch)
         else:
-            callbacks = [EpochMetrics(self), History(folder / HISTORY_FILE), *self.constraints,
-                         Checkpoints(folder / "models", save_every=1, resume=True)]
+            callbacks = standard_callbacks(folder / HISTORY_FILE, EpochMetrics(self), guard=None, best=False,
+                                           extra=[*self.constraints, Checkpoints(folder / "models", save_every=1, resume=True)])
             Trainer(self.network, train_gen, self.loss, self.optimizer, valid_dl=val_gen, callbacks=callbacks, device=self.device).fit(stop_epoch)
             self.epoch = stop_epoch
         return {**_epochs_done(folder).loc[stop_epoch].to_dict(), "epoch": stop_epoch}

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01a_featurize.ipynb #c002
 from __future__ import annotations
-import importlib, warnings
+import warnings
 from functools import partial
 
 import numpy as np
@@ -16,10 +16,10 @@ from rdkit.Chem import Descriptors, rdFingerprintGenerator
 from tqdm.auto import tqdm
 
 from .datasets import parse_smiles, rdkit_quiet
-from .utils import InputTypeError, InputValueError, get_logger
+from .utils import InputTypeError, InputValueError, Registry, get_logger
 
 # %% auto #0
-__all__ = ['MAX_ATOMS', 'FEATURIZERS', 'PACKAGE_FEATURIZER_MODULES', 'SmilesParseError', 'parse_molecule', 'mol_from_smiles',
+__all__ = ['MAX_ATOMS', 'PACKAGE_FEATURIZER_MODULES', 'FEATURIZERS', 'SmilesParseError', 'parse_molecule', 'mol_from_smiles',
            'register_featurizer', 'Featurizer', 'featurizer_from_dict', 'MorganFeaturizer', 'clean_features',
            'RDKit2DFeaturizer', 'ConcatFeaturizer', 'rows_message', 'check_n_jobs', 'chunk_results', 'featurize',
            'smiles_problems']
@@ -52,13 +52,12 @@ def mol_from_smiles(smiles: str,         # a SMILES string
     return mol
 
 # %% ../nbs/01a_featurize.ipynb #c008
-FEATURIZERS: dict[str, type] = {}
 PACKAGE_FEATURIZER_MODULES = ("sol_trainer.graphs",) # the package's modules that register featurizers of their own
+FEATURIZERS = Registry("featurizer type", PACKAGE_FEATURIZER_MODULES) # class name -> `Featurizer` subclass
 
 def register_featurizer(cls: type) -> type: # a `Featurizer` subclass
     "Class decorator making `cls` buildable by `featurizer_from_dict` under its class name."
-    FEATURIZERS[cls.__name__] = cls
-    return cls
+    return FEATURIZERS.register(cls)
 
 class Featurizer:
     "Base class of featurizers: `featurizer(smiles)` gives a float32 vector of length `n_features`."
@@ -107,13 +106,11 @@ def featurizer_from_dict(d: dict # output of a featurizer's `to_dict()`
     "Rebuild the featurizer described by `d`."
     params = dict(d)
     kind, version = params.pop("type", None), params.pop("rdkit_version", None)
-    if kind not in FEATURIZERS: # perhaps a featurizer of a package module not imported yet
-        for module in PACKAGE_FEATURIZER_MODULES: importlib.import_module(module)
-    if kind not in FEATURIZERS: raise InputValueError(f"Unknown featurizer type {kind!r}; registered types: {sorted(FEATURIZERS)}")
+    cls = FEATURIZERS.lookup(kind)
     if version is not None and version != rdkit.__version__:
         get_logger("featurize").warning("%s was described with RDKit %s but RDKit %s is installed; features may differ",
                                         kind, version, rdkit.__version__)
-    try: return FEATURIZERS[kind].from_params(params)
+    try: return cls.from_params(params)
     except TypeError as e: raise InputValueError(f"Cannot build {kind} from {params}: {e}") from e
 
 # %% ../nbs/01a_featurize.ipynb #c010

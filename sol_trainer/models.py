@@ -10,10 +10,10 @@ from torch import nn
 
 from .hyperparameters import HpConfig
 from .prepare import INPUT_KEYS
-from .utils import InputValueError
+from .utils import Registry
 
 # %% auto #0
-__all__ = ['MODELS', 'PACKAGE_MODEL_MODULES', 'get_unit_sequence', 'assemble_inputs', 'register_model', 'model_name',
+__all__ = ['PACKAGE_MODEL_MODULES', 'MODELS', 'get_unit_sequence', 'assemble_inputs', 'register_model', 'model_name',
            'model_class', 'Mlp']
 
 # %% ../nbs/03e_models.ipynb #c005
@@ -35,14 +35,14 @@ def assemble_inputs(batch: dict[str, torch.Tensor] # batch with some of the keys
     return torch.cat([batch[k] for k in INPUT_KEYS if k in batch], dim=1)
 
 # %% ../nbs/03e_models.ipynb #n901
-MODELS: dict[str, type] = {}
 PACKAGE_MODEL_MODULES = ("sol_trainer.mpnn",) # the package's modules that register models of their own
+MODELS = Registry("model class", PACKAGE_MODEL_MODULES, # class name -> `nn.Module` subclass
+                  "Loading never imports what a file names: decorate your class with sol_trainer.models.register_model before loading")
 
 def register_model(cls: type) -> type: # an `nn.Module` subclass
     "Class decorator making `cls` loadable from a model root under its class name."
-    MODELS[cls.__name__] = cls
     cls._registered_model = True # marks this class itself, not its subclasses
-    return cls
+    return MODELS.register(cls)
 
 def model_name(cls: type) -> str: # a model class
     "The name a model root records for `cls`: its registered name, or its import path when it is not registered."
@@ -59,14 +59,10 @@ def _package_class(path: str) -> type | None:
 
 def model_class(name: str) -> type: # name recorded in a model root
     "The class recorded as `name`: a registered name, the import path of a registered class, or a class of sol_trainer itself."
-    if name not in MODELS: # perhaps a model of a package module not imported yet
-        for module in PACKAGE_MODEL_MODULES: importlib.import_module(module)
-    if name in MODELS: return MODELS[name]
-    for cls in MODELS.values():
-        if f"{cls.__module__}.{cls.__qualname__}" == name: return cls
-    if (cls := _package_class(name)) is not None: return cls
-    raise InputValueError(f"The model class {name!r} is not registered, so it is not loaded (loading never imports what a file names); "
-                     f"registered: {sorted(MODELS)}. Decorate your class with sol_trainer.models.register_model before loading")
+    by_path = {f"{cls.__module__}.{cls.__qualname__}": cls for cls in MODELS.values()}
+    if name in by_path: return by_path[name]
+    if name not in MODELS and (cls := _package_class(name)) is not None: return cls
+    return MODELS.lookup(name)
 
 # %% ../nbs/03e_models.ipynb #c011
 @register_model

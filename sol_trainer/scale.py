@@ -9,10 +9,10 @@ import json
 import numpy as np
 import torch
 
-from .utils import InputValueError, get_logger
+from .utils import InputValueError, Registry, get_logger
 
 # %% auto #0
-__all__ = ['LOG_THRESHOLD', 'log', 'Scaler', 'scaler_from_dict', 'IdentityScaler', 'StandardScaler', 'MinMaxScaler',
+__all__ = ['LOG_THRESHOLD', 'log', 'SCALERS', 'Scaler', 'scaler_from_dict', 'IdentityScaler', 'StandardScaler', 'MinMaxScaler',
            'LogTenDeltaScaler', 'SignedLogScaler', 'SequentialScaler', 'choose_label_scaler', 'ClipScaler',
            'choose_feature_scaler']
 
@@ -30,7 +30,7 @@ def _param_like(p: np.ndarray, x):
 _lib = lambda x: torch if isinstance(x, torch.Tensor) else np
 
 # %% ../nbs/01c_scale.ipynb #c007
-_REGISTRY: dict[str, type] = {}
+SCALERS = Registry("scaler type") # class name -> `Scaler` subclass, every subclass registered as it is defined
 
 class Scaler:
     "Base class of all scalers."
@@ -38,7 +38,7 @@ class Scaler:
     is_linear = True
 
     def __init_subclass__(cls, **kw):
-        super().__init_subclass__(**kw); _REGISTRY[cls.__name__] = cls
+        super().__init_subclass__(**kw); SCALERS.register(cls)
 
     def _fit(self, x: np.ndarray): pass
     def fit(self, x):
@@ -72,9 +72,7 @@ class Scaler:
 
 def scaler_from_dict(d: dict) -> Scaler: # output of `Scaler.to_dict`
     "Rebuild a scaler from its `to_dict` description (no eval, no pickle)."
-    cls = _REGISTRY.get(d.get("type"))
-    if cls is None: raise InputValueError(f"Unknown scaler type {d.get('type')!r}; known: {sorted(_REGISTRY)}")
-    return cls._from_params({k: v for k, v in d.items() if k != "type"})
+    return SCALERS.lookup(d.get("type"))._from_params({k: v for k, v in d.items() if k != "type"})
 
 # %% ../nbs/01c_scale.ipynb #c009
 class _ArrayParams:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03g_train.ipynb #c002
 from __future__ import annotations
-import dataclasses, numbers, os
+import dataclasses, functools, numbers, os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -18,10 +18,11 @@ from tqdm.auto import tqdm
 
 from .cluster import resolve_executor, share, use_worker_threads
 from .criteria import ElementwiseCriterion, MulticlassCriterion
-from .engine import BestCheckpoint, Callback, EarlyStopping, GradientHealth, ORDER, ProgressBar, SWA, TensorLoader, Trainer
+from .callbacks import SWA, ValidationMetrics, standard_callbacks
+from .engine import Callback, ORDER, TensorLoader, Trainer
 from .ensemble import LinearEnsemble, predict_tensors, submodel_spread
 from .featurize import featurize
-from .history import HISTORY_FILE, History
+from .history import HISTORY_FILE
 from .hyperparameters import HpConfig
 from .metrics import task_metrics
 from .models import model_name
@@ -35,9 +36,9 @@ from .utils import (InputValueError, accepts_argument, get_device, get_logger, s
                                write_json, write_text)
 
 # %% auto #0
-__all__ = ['TrainConfig', 'submodel_optimizer', 'PropertyMetrics', 'fit_submodel', 'train_submodel', 'fold_splits',
-           'submodel_kwargs', 'FoldJob', 'train_fold', 'fold_predictions', 'oof_metrics', 'write_oof', 'with_domain',
-           'AugmentFeatures', 'train_kfold_ensemble']
+__all__ = ['TrainConfig', 'submodel_optimizer', 'property_metrics', 'PropertyMetrics', 'fit_submodel', 'train_submodel',
+           'fold_splits', 'submodel_kwargs', 'FoldJob', 'train_fold', 'fold_predictions', 'oof_metrics', 'write_oof',
+           'with_domain', 'AugmentFeatures', 'train_kfold_ensemble']
 
 # %% ../nbs/03g_train.ipynb #c008
 @dataclass
@@ -95,24 +96,25 @@ def submodel_optimizer(model: nn.Module, hps: HpConfig) -> torch.optim.Optimizer
     return build_optimizer("adamw" if hps.optimizer == "adamw" else "adam", model, lr=hps.r_learn, weight_decay=hps.weight_decay)
 
 # %% ../nbs/03g_train.ipynb #c014
-class PropertyMetrics(Callback):
-    "Record validation metrics of each property in original units."
-    order = ORDER["metrics"]
+def property_metrics(props: np.ndarray, # property of each validation row
+                     scalers: dict,     # label scaler of each property
+                     task: str,         # "regression" or "classification"
+                     trainer,           # a trainer right after a validation pass
+                    ) -> dict[str, float]:
+    "Metrics of the trainer's validation predictions, each property in its own units, as `val_<metric>:<property>`."
+    pred, y, out = trainer.val_preds.numpy(), trainer.val_targets.numpy(), {}
+    for p in sorted(set(props)):
+        rows = props == p
+        if task == "classification": truth, predicted, proba = y[rows], pred[rows].argmax(1), torch.from_numpy(pred[rows]).softmax(1).numpy()
+        else: truth, predicted, proba = (scalers[p].inverse_transform(y[rows].astype(np.float64)),
+                                         scalers[p].inverse_transform(pred[rows][:, 0].astype(np.float64)), None)
+        out.update({f"val_{name}:{p}": float(value) for name, value in task_metrics(truth, predicted, task, proba).items()})
+    return out
+
+class PropertyMetrics(ValidationMetrics):
+    "`ValidationMetrics` recording `property_metrics` after every validation pass."
     def __init__(self, props: np.ndarray, scalers: dict, task: str): # property of each validation row, label scalers, task
-        self.props, self.scalers, self.task = np.asarray(props), scalers, task
-
-    def _rows(self, pred: np.ndarray, y: np.ndarray, p: str) -> tuple:
-        "(truth, prediction, probabilities) of property `p` in its own units."
-        if self.task == "classification": return y, pred.argmax(1), torch.from_numpy(pred).softmax(1).numpy()
-        s = self.scalers[p]
-        return s.inverse_transform(y.astype(np.float64)), s.inverse_transform(pred[:, 0].astype(np.float64)), None
-
-    def after_validate(self, trainer):
-        pred, y = trainer.val_preds.numpy(), trainer.val_targets.numpy()
-        for p in sorted(set(self.props)):
-            rows = self.props == p
-            truth, predicted, proba = self._rows(pred[rows], y[rows], p)
-            for name, value in task_metrics(truth, predicted, self.task, proba).items(): trainer.record[f"val_{name}:{p}"] = float(value)
+        super().__init__(functools.partial(property_metrics, np.asarray(props), scalers, task))
 
 # %% ../nbs/03g_train.ipynb #c017
 def _lr_schedule(optimizer, tc: TrainConfig):
@@ -133,11 +135,10 @@ def fit_submodel(model: nn.Module,        # model taking a batch dict, e.g. `Mlp
     model.to(device)
     train_dl = TensorLoader(frame_tensors(train_df), hps.batch_size, shuffle=True, seed=tc.random_seed, min_batch=2).to(device)
     valid_dl = TensorLoader(frame_tensors(val_df), 4096).to(device) if val_df is not None and len(val_df) else None
-    callbacks = [GradientHealth(), BestCheckpoint(), History(tc.history_path), *tc.callbacks]
-    if valid_dl is not None: callbacks.append(PropertyMetrics(val_df["prop"].to_numpy(), scaler_dict, task))
-    if tc.patience: callbacks.append(EarlyStopping(tc.patience))
-    if hps.optimizer == "swa": callbacks.append(SWA(hps.swa_start_frac, hps.swa_lr))
-    if tc.progress: callbacks.append(ProgressBar(f"fold {tc.fold_index}"))
+    metrics = PropertyMetrics(val_df["prop"].to_numpy(), scaler_dict, task) if valid_dl is not None else None
+    swa = [SWA(hps.swa_start_frac, hps.swa_lr)] if hps.optimizer == "swa" else []
+    callbacks = standard_callbacks(tc.history_path, metrics, guard="restart", patience=tc.patience,
+                                   progress=f"fold {tc.fold_index}" if tc.progress else None, extra=[*tc.callbacks, *swa])
     loss_fn = tc.loss_fn or (MulticlassCriterion() if task == "classification" else ElementwiseCriterion("mse"))
     optimizer = submodel_optimizer(model, hps)
     trainer = Trainer(model, train_dl, loss_fn, optimizer, valid_dl=valid_dl, callbacks=callbacks, device=device, amp=tc.amp,

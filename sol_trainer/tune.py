@@ -19,8 +19,8 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from tqdm.auto import tqdm
 
 from .cluster import InProcessExecutor
-from .engine import write_hparams
-from .utils import InputKeyError, InputTypeError, InputValueError, available, folder_lock, get_logger, read_json, write_text
+from .callbacks import write_hparams
+from .utils import InputKeyError, InputTypeError, InputValueError, Registry, available, folder_lock, get_logger, read_json, write_text
 
 # %% auto #0
 __all__ = ['HYP_TYPES', 'STRATEGIES', 'Hyperparameters', 'score_of', 'make_sampler', 'trial_id', 'prepare_trial', 'run_trial',
@@ -452,14 +452,11 @@ def bayes_opt(space: Hyperparameters, # the space; active entries are searched, 
         return finish_search(folder, rows)
 
 # %% ../nbs/02a_tune.ipynb #x464581
-STRATEGIES: dict[str, Callable] = {}
+STRATEGIES = Registry("search strategy") # name -> strategy function
 
 def register_strategy(name: str): # the name the k-fold search knows it by
     "Decorator registering `fn(space, objective, n_trials, budget, folder, seed, start=None, n_initial_points=None, time_budget=None, executor=None, n_points=1, progress=False)`."
-    def register(fn: Callable) -> Callable:
-        STRATEGIES[name] = fn
-        return fn
-    return register
+    return STRATEGIES.register(name)
 
 @register_strategy("random")
 def random_strategy(space, objective, n_trials: int, budget: int, folder, seed: int = 0, start=None, n_initial_points=None,

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from sol_trainer.cli import main
-from sol_trainer.config import ConfigTrainer, apply_graph_model, collate_graphs, load_config
-from sol_trainer.engine import GradientHealth
+from sol_trainer.config import ConfigTrainer, apply_graph_model, collate_graphs, load_config, load_run, read_run_config
+from sol_trainer.callbacks import EarlyStopping, GradientClip, GradientHealth
 
 EXAMPLE = Path(str(files("sol_trainer") / "examples" / "activity_classifier.yaml"))  # package data
 
@@ -123,8 +123,40 @@ def test_a_fresh_run_builds_what_its_file_names_a_resume_needs_trust(tmp_path, m
         "  progress: true\n", "  progress: false\n  callbacks: [{type: !pyobject sol_trainer.engine.GradientHealth}]\n"))
     main(["fit", str(own)])
     (run,) = (tmp_path / "runs").iterdir()
-    with pytest.raises(ValueError, match=r"config.yaml: !pyobject 'sol_trainer.engine.GradientHealth' is not loaded"):
+    with pytest.raises(ValueError, match=r"config.yaml: !pyobject 'sol_trainer.callbacks.GradientHealth' is not loaded"):
         ConfigTrainer.from_config(run / "config.yaml", resume=True)
     trainer = ConfigTrainer.from_config(run / "config.yaml", resume=True, trusted=True)
     history, _ = trainer.run_training()
     assert len(history) == 1 and any(isinstance(cb, GradientHealth) for cb in trainer.trainer.callbacks)
+
+
+OLD_PATHS = ("  progress: false\n  callbacks:\n"
+             "    - {type: !pyobject sol_trainer.engine.GradientClip, kwargs: {max_norm: 5.0}}\n"
+             "    - {type: !pyobject sol_trainer.engine.EarlyStopping, kwargs: {patience: 20}}\n")
+
+
+def test_a_config_naming_the_engine_paths_of_moved_callbacks_still_loads(tmp_path, monkeypatch, capsys):
+    "Callbacks moved out of `sol_trainer.engine`: YAML files and run folders saved before the move name them there, and still work."
+    monkeypatch.chdir(tmp_path)
+    old = tmp_path / "old.yaml"
+    old.write_text(EXAMPLE.read_text().replace("num_epochs: 30", "num_epochs: 2").replace("  progress: true\n", OLD_PATHS))
+    cfg = load_config(old)  # the full loader of a fresh run
+    assert [spec["type"] for spec in cfg["training"]["callbacks"]] == [GradientClip, EarlyStopping]
+    main(["fit", str(old)])
+    (run,) = (tmp_path / "runs").iterdir()
+    saved = run / "config.yaml"  # written with the new paths; put back the ones a run folder of the old version has
+    assert "sol_trainer.callbacks.GradientClip" in saved.read_text()
+    saved.write_text(saved.read_text().replace("sol_trainer.callbacks.", "sol_trainer.engine."))
+    assert "!pyobject 'sol_trainer.engine.EarlyStopping'" in saved.read_text()
+    assert load_run(run).predict(torch.zeros(3, 1024)).shape == (3,)  # the safe loader of prediction
+    with pytest.raises(ValueError, match=r"!pyobject 'sol_trainer.engine.GradientClip' is not loaded"):
+        read_run_config(saved)  # the safe loader of resuming refuses callbacks, under their old path as under the new one
+    resolved = read_run_config(saved, allow=[GradientClip, EarlyStopping])
+    assert [spec["type"] for spec in resolved["training"]["callbacks"]] == [GradientClip, EarlyStopping]
+    resumed = ConfigTrainer.from_config(saved, resume=True, allow=[GradientClip, EarlyStopping])
+    assert sum(isinstance(cb, (GradientClip, EarlyStopping)) for cb in resumed.trainer.callbacks) == 2
+    resumed.close()
+    capsys.readouterr()
+    saved.write_text(saved.read_text().replace("num_epochs: 2", "num_epochs: 3"))
+    main(["fit", str(saved), "--resume", "--trusted"])
+    assert "Trained 3 epochs" in capsys.readouterr().out

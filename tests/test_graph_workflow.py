@@ -80,7 +80,7 @@ def test_unregistered_recorded_class_is_refused(tmp_path, pic50_small):
     path.write_text(json.dumps(d))
     with pytest.raises(ValueError, match="model.json"):  # the checksum catches the edit first
         st.load.load_ensemble(root)
-    with pytest.raises(ValueError, match="'os.system' is not registered"):
+    with pytest.raises(ValueError, match="Unknown model class 'os.system'"):
         st.models.model_class("os.system")
 
 

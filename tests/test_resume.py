@@ -6,7 +6,8 @@ import torch
 
 from sol_trainer.cli import main
 from sol_trainer.config import ConfigTrainer, FingerprintTable, dump_config, load_config
-from sol_trainer.engine import Callback, read_checkpoint
+from sol_trainer.checkpoints import read_checkpoint
+from sol_trainer.engine import Callback
 from sol_trainer.models import Mlp
 from sol_trainer.utils import write_text
 
