@@ -174,7 +174,7 @@ def training_case(name: str, make: Callable, expect: str = "error"):
     "`make(tmp) -> (df, scalers, root)`, registered for check_prepared and for train_kfold_ensemble."
     def direct(tmp):
         df, scalers, root = make(tmp)
-        return (lambda: st.prepare.check_prepared(df, scalers, st.root.load_features_meta(root), root)), root
+        return (lambda: st.prepare.check_prepared(df, scalers, st.root.load_input_spec(root), root)), root
 
     def trained(tmp):
         df, scalers, root = make(tmp)

@@ -22,8 +22,8 @@ from .utils import InputKeyError, InputNotADirectoryError, InputTypeError, Input
 __all__ = ['FEATURE_DICT_COLUMNS', 'INPUT_KEYS', 'log', 'DUPLICATES', 'check_frame', 'value_kind', 'task_of', 'real_values',
            'prepared_task', 'feature_dict_keys', 'feature_dict_matrix', 'selector_matrix', 'GraphRows', 'ModelInputs',
            'PreparedFrame', 'split_featurizers', 'merge_duplicates', 'check_smiles', 'usable_rows', 'check_root_dir',
-           'inputs_fingerprint', 'scalers_fingerprint', 'prepare_train', 'describe_features', 'recorded_widths',
-           'check_prepared', 'recorded_featurizers', 'prepare_infer', 'frame_tensors', 'model_dims']
+           'inputs_fingerprint', 'scalers_fingerprint', 'prepare_train', 'describe_features', 'check_prepared',
+           'recorded_featurizers', 'prepare_infer', 'frame_tensors', 'model_dims']
 
 # %% ../nbs/01d_prepare.ipynb #c005
 FEATURE_DICT_COLUMNS = ("graph_feats", "node_feats")
@@ -190,6 +190,7 @@ class ModelInputs:
     graphs: object = None              # `GraphStore` of the distinct molecules, or None
     graph_rows: torch.Tensor | None = None # graph index of each row
     fingerprint: str | None = None     # sha256 of the training inputs and targets (`inputs_fingerprint`), set by `prepare_train`
+    spec: InputSpec | None = None      # what the inputs are, as `prepare_train` recorded it (`InputSpec`), set by `prepare_train`
 
     def select(self, rows: np.ndarray # positions of the rows wanted
               ) -> dict:
@@ -429,24 +430,24 @@ def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) fram
     out["y"] = y
     out.inputs.fingerprint = inputs_fingerprint(out.inputs, properties, y)
     for p in properties: log.info("Property %s: %d rows", p, (out.prop == p).sum())
+    out.inputs.spec = InputSpec(**spec, task=task, properties=properties, class_labels=class_labels,
+                                feature_scalers={k: s.to_dict() for k, s in feature_scalers.items()},
+                                fingerprint={"inputs": out.inputs.fingerprint, "scalers": scalers_fingerprint(scaler_dict)})
     if root_dir is not None:
-        meta = {**spec, "task": task, "properties": properties, "class_labels": class_labels,
-                "feature_scalers": {k: s.to_dict() for k, s in feature_scalers.items()},
-                "fingerprint": {"inputs": out.inputs.fingerprint, "scalers": scalers_fingerprint(scaler_dict)}}
         with folder_lock(root_dir, "model root"): # not while another process trains into it
             check_root_free(root_dir)
-            write_json(Path(root_dir) / FEATURES_FILE, meta)
-            write_text(Path(root_dir) / FEATURES_TEXT_FILE, describe_features(meta))
+            write_json(Path(root_dir) / FEATURES_FILE, out.inputs.spec.to_dict())
+            write_text(Path(root_dir) / FEATURES_TEXT_FILE, describe_features(out.inputs.spec))
     return out, scaler_dict
 
-def describe_features(meta: dict) -> str:
-    "Readable summary of the recorded feature specification."
-    lines = [f"Task: {meta['task']}", f"Properties: {', '.join(meta['properties'])}"]
-    if meta.get("graph_featurizer"): lines.append(f"Graph featurizer: {meta['graph_featurizer']} ({meta['atom_dim']} atom and {meta['bond_dim']} bond features)")
-    if meta["featurizer"]: lines.append(f"SMILES featurizer: {meta['featurizer']} ({meta['n_x']} features)")
+def describe_features(spec: InputSpec) -> str:
+    "Readable summary of the recorded input spec."
+    lines = [f"Task: {spec.task}", f"Properties: {', '.join(spec.properties)}"]
+    if spec.graph_featurizer: lines.append(f"Graph featurizer: {spec.graph_featurizer} ({spec.atom_dim} atom and {spec.bond_dim} bond features)")
+    if spec.featurizer: lines.append(f"SMILES featurizer: {spec.featurizer} ({spec.n_x} features)")
     for col in FEATURE_DICT_COLUMNS:
-        if meta[col] is not None: lines.append(f"The {col} used during training are: {', '.join(meta[col])}")
-    if meta["class_labels"]: lines.append(f"Classes: {', '.join(meta['class_labels'])}")
+        if getattr(spec, col) is not None: lines.append(f"The {col} used during training are: {', '.join(getattr(spec, col))}")
+    if spec.class_labels: lines.append(f"Classes: {', '.join(spec.class_labels)}")
     return "\n".join(lines) + "\n"
 
 # %% ../nbs/01d_prepare.ipynb #07a33838
@@ -456,23 +457,14 @@ def _widths(inputs: ModelInputs) -> dict[str, int]:
     if inputs.graphs is not None: widths.update(atom_dim=inputs.graphs.atom_dim, bond_dim=inputs.graphs.bond_dim)
     return widths
 
-def recorded_widths(meta: dict # a root's feature metadata
-                   ) -> dict[str, int]:
-    "The input widths of a frame prepared as `meta` records, as `ModelInputs` of such a frame have them."
-    widths = {"x": meta["n_x"]} if meta["featurizer"] else {}
-    widths.update({col: len(meta[col]) for col in FEATURE_DICT_COLUMNS if meta[col] is not None})
-    widths["selector"] = len(meta["properties"]) if len(meta["properties"]) > 1 else 0
-    if meta.get("graph_featurizer"): widths.update(atom_dim=meta["atom_dim"], bond_dim=meta["bond_dim"])
-    return widths
-
 def _described_widths(widths: dict) -> str: return ", ".join(f"{k} {v}" for k, v in sorted(widths.items()))
 
 def check_prepared(dataframe: pd.DataFrame, # the frame to train on: as `prepare_train` returned it, or rows of it
                    scaler_dict: dict,       # its label scalers
-                   meta: dict,              # the root's feature metadata (`load_features_meta`)
+                   spec: InputSpec,         # the root's input spec (`load_input_spec`)
                    root_dir: str | Path = "the root", # the root, named in messages
                   ):
-    "Raise a clear error unless `dataframe` and `scaler_dict` come from the `prepare_train` call that recorded `meta`."
+    "Raise a clear error unless `dataframe` and `scaler_dict` come from the `prepare_train` call that recorded `spec`."
     if not isinstance(dataframe, pd.DataFrame): raise InputTypeError(f"Expected the frame returned by prepare_train, got {type(dataframe).__name__}")
     inputs = getattr(dataframe, "inputs", None)
     if not isinstance(inputs, ModelInputs) or "input_row" not in dataframe.columns:
@@ -481,9 +473,9 @@ def check_prepared(dataframe: pd.DataFrame, # the frame to train on: as `prepare
     if inputs.fingerprint is None: raise InputTypeError("The frame was prepared by prepare_infer, for prediction: train on the frame returned by prepare_train")
     if "y" not in dataframe.columns: raise InputKeyError("The frame has no 'y' column: pass the frame returned by prepare_train, with its targets")
     if len(dataframe) == 0: raise InputValueError("The frame has no rows to train on")
-    recorded = meta.get("fingerprint")
+    recorded = spec.fingerprint
     if recorded is None: raise InputValueError(f"{root_dir} records no fingerprint of its prepared inputs (an older sol_trainer prepared it): prepare it again with prepare_train")
-    have, want = _widths(inputs), recorded_widths(meta)
+    have, want = _widths(inputs), spec.widths
     if have != want: raise InputValueError(f"The frame's inputs ({_described_widths(have)}) differ from those {root_dir} was prepared with "
                                       f"({_described_widths(want)}): train the frame into the root its prepare_train call wrote")
     if inputs.fingerprint != recorded["inputs"]:
@@ -491,7 +483,7 @@ def check_prepared(dataframe: pd.DataFrame, # the frame to train on: as `prepare
                          "the ones recorded there; pass the frame that call returned (or rows of it)")
     same = f"pass the scaler_dict returned by the prepare_train call that prepared {root_dir}"
     if not isinstance(scaler_dict, dict): raise InputTypeError(f"scaler_dict must be a dict of label scalers, got {type(scaler_dict).__name__}: {same}")
-    if set(scaler_dict) != set(meta["properties"]): raise InputKeyError(f"scaler_dict has the properties {list(scaler_dict)}; {root_dir} was prepared for {meta['properties']}: {same}")
+    if set(scaler_dict) != set(spec.properties): raise InputKeyError(f"scaler_dict has the properties {list(scaler_dict)}; {root_dir} was prepared for {spec.properties}: {same}")
     not_scalers = [p for p, s in scaler_dict.items() if not isinstance(s, Scaler)]
     if not_scalers: raise InputTypeError(f"scaler_dict holds non-scalers for {not_scalers}: {same}")
     if scalers_fingerprint(scaler_dict) != recorded["scalers"]: raise InputValueError(f"scaler_dict does not match the label scalers recorded in {root_dir}: {same}")

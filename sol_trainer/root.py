@@ -50,7 +50,7 @@ METADATA_SCHEMAS = { # the shape of each metadata file that loading builds objec
                     "properties": {"task": {"enum": ["regression", "classification"]}, "class_labels": _NAMES,
                                    "properties": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "uniqueItems": True},
                                    "featurizer": {"oneOf": [{"type": "null"}, _DESCRIBED]}, "graph_featurizer": {"oneOf": [{"type": "null"}, _DESCRIBED]},
-                                   "n_x": _COUNT, "atom_dim": _COUNT, "bond_dim": _COUNT, "graph_feats": _NAMES, "node_feats": _NAMES,
+                                   "n_x": _COUNT, "atom_dim": {**_COUNT, "type": ["integer", "null"]}, "bond_dim": {**_COUNT, "type": ["integer", "null"]}, "graph_feats": _NAMES, "node_feats": _NAMES,
                                    "feature_scalers": {"type": "object", "additionalProperties": _DESCRIBED}}},
     SCALERS_FILE: {"type": "object", "additionalProperties": _DESCRIBED},
     MODEL_FILE: {"type": "object", "required": ["class", "kwargs"], "properties": {"class": {"type": "string"}, "kwargs": {"type": "object"}}},
@@ -242,14 +242,14 @@ def _json_able(value) -> bool:
     return False
 
 def write_metadata(writer: RootWriter,        # staging writer of the root
+                   spec: InputSpec,           # the root's input spec (`prepare_train` recorded it)
                    scaler_dict: dict,         # label scaler per property
                    hps: HpConfig | None,      # hyperparameters of the submodels
                    model_name: str,           # name of the submodels' class, as `sol_trainer.models.model_name` gives it
                    submodel_kwargs: dict,     # constructor arguments of the submodels (without hps)
                   ):
     "Stage every metadata file of a model root."
-    meta = load_features_meta(writer.root)
-    props = meta["properties"]
+    props = spec.properties
     if sorted(scaler_dict) != props: raise InputKeyError(f"scaler_dict has properties {sorted(scaler_dict)}; the data has {props}")
     write_json(writer.path(SCALERS_FILE), {p: scaler_dict[p].to_dict() for p in props})
     write_json(writer.path(SELECTORS_FILE), {p: ([float(i == j) for j in range(len(props))] if len(props) > 1 else []) for i, p in enumerate(props)})
@@ -308,14 +308,14 @@ def load_hps(root_dir) -> HpConfig | None:
 
 def load_classlabels(root_dir) -> list[str] | None:
     "Class names in index order, or None for regression."
-    return load_features_meta(root_dir)["class_labels"]
+    return load_input_spec(root_dir).class_labels
 
 OOF_TEXT_COLUMNS = ("prop", "smiles_string") # out-of-fold columns that are names, never numbers
 
 def read_oof(root_dir) -> pd.DataFrame:
     "Out-of-fold predictions of the training rows: row, fold, prop, value, prediction and the uncertainty columns."
     path = Path(root_dir) / OOF_FILE
-    labels = ["value", "prediction"] if load_features_meta(root_dir)["task"] == "classification" else []
+    labels = ["value", "prediction"] if load_input_spec(root_dir).task == "classification" else []
     text = [*OOF_TEXT_COLUMNS, *labels]
     numbers = [c for c in pd.read_csv(path, nrows=0).columns if c not in text]
     return pd.read_csv(path, dtype=dict.fromkeys(text, str), # names and labels stay text, "NA" included

@@ -28,7 +28,7 @@ from .metrics import task_metrics
 from .models import model_name
 from .optim import build_optimizer
 from .prepare import check_prepared, frame_tensors, model_dims, prepare_infer, prepare_train, prepared_task
-from .root import (FEATURES_FILE, MODELS_DIR, OOF_FILE, OOF_METRICS_FILE, RootWriter, check_root_free, load_features_meta,
+from .root import (FEATURES_FILE, MODELS_DIR, OOF_FILE, OOF_METRICS_FILE, InputSpec, RootWriter, check_root_free, load_input_spec,
                               write_metadata)
 from .scale import scaler_from_dict
 from .uncertainty import fold_similarity, proba_columns, write_calibration
@@ -188,7 +188,7 @@ class FoldJob:
     kwargs: dict                # constructor arguments
     submodel_trainer: Callable  # function(model, train_df, val_df, scaler_dict, train_config) -> best loss
     scaler_dict: dict           # label scalers
-    meta: dict                  # the root's feature metadata
+    spec: InputSpec             # the root's input spec
     seed: int                   # seed of the submodel
     train_config: TrainConfig   # settings, with the fold's callbacks
 
@@ -206,24 +206,24 @@ def train_fold(job: FoldJob,      # one fold's work
         model = job.submodel_cls(**job.kwargs)
         loss = float(job.submodel_trainer(model, train, valid, job.scaler_dict, tc))
         return {"state": {k: v.detach().cpu() for k, v in model.state_dict().items()}, "loss": loss,
-                "oof": fold_predictions(model, valid, job.scaler_dict, job.meta, job.fold),
+                "oof": fold_predictions(model, valid, job.scaler_dict, job.spec, job.fold),
                 "history": history.read_text(encoding="utf-8") if history.exists() else ""}
 
 # %% ../nbs/03g_train.ipynb #n901
 def fold_predictions(model: nn.Module,     # the trained submodel of one fold
                      val_df: pd.DataFrame, # its validation rows (positions of the reset training frame as index)
                      scaler_dict: dict,    # label scaler of each property
-                     meta: dict,           # the root's feature metadata
+                     spec: InputSpec,      # the root's input spec
                      fold: int,            # fold number
                     ) -> pd.DataFrame:
     "Out-of-fold predictions of `model` for its validation rows: original units and MC-dropout spread, or class names and probabilities."
-    single = LinearEnsemble([model], scaler_dict, meta["properties"], meta["task"], meta["class_labels"])
+    single = LinearEnsemble([model], scaler_dict, spec.properties, spec.task, spec.class_labels)
     tensors = frame_tensors(val_df, with_y=False)
     mean, _ = predict_tensors(single, tensors)
     table = pd.DataFrame({"row": val_df.index.to_numpy(), "fold": fold, "prop": val_df["prop"].to_numpy(), "value": val_df["value"].to_numpy()})
-    if meta["task"] == "classification":
-        table["prediction"] = np.asarray(meta["class_labels"], dtype=object)[mean.argmax(1)]
-        return table.join(pd.DataFrame(mean, columns=proba_columns(meta["class_labels"]), index=table.index))
+    if spec.task == "classification":
+        table["prediction"] = np.asarray(spec.class_labels, dtype=object)[mean.argmax(1)]
+        return table.join(pd.DataFrame(mean, columns=proba_columns(spec.class_labels), index=table.index))
     return table.assign(prediction=mean, spread=submodel_spread(single, tensors))
 
 def oof_metrics(oof: pd.DataFrame, # table of `fold_predictions`
@@ -259,11 +259,11 @@ class AugmentFeatures(Callback):
         X = self.scaler.transform(featurize(self.smiles, self.featurizer, progress=False)).astype(np.float32)
         trainer.train_dl.tensors["x"] = torch.from_numpy(X).to(trainer.device)
 
-def _augmenter(train_rows: pd.DataFrame, featurizer, meta: dict) -> list:
+def _augmenter(train_rows: pd.DataFrame, featurizer, spec: InputSpec) -> list:
     "The `AugmentFeatures` callback for these rows, or nothing."
     if featurizer is None: return []
-    if "x" not in meta["feature_scalers"]: raise InputValueError("augmented_featurizer needs a model trained on SMILES features")
-    return [AugmentFeatures(train_rows["smiles_string"], featurizer, scaler_from_dict(meta["feature_scalers"]["x"]))]
+    if "x" not in spec.feature_scalers: raise InputValueError("augmented_featurizer needs a model trained on SMILES features")
+    return [AugmentFeatures(train_rows["smiles_string"], featurizer, scaler_from_dict(spec.feature_scalers["x"]))]
 
 # %% ../nbs/03g_train.ipynb #61be33fe
 def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + validation rows)
@@ -282,20 +282,20 @@ def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + vali
     submodel_trainer = submodel_trainer or train_submodel
     if root_dir is None: raise InputValueError("root_dir is required: pass the root given to prepare_train")
     if scaler_dict is None: raise InputValueError("scaler_dict is required: pass the scalers returned by prepare_train")
-    meta = load_features_meta(root_dir)
+    spec = load_input_spec(root_dir)
     check_root_free(root_dir)
     if not isinstance(random_seed, (int, np.integer)) or isinstance(random_seed, bool) or not 0 <= random_seed < 2**32 - n_fold:
         raise InputValueError(f"random_seed must be an integer in [0, 2**32 - n_fold), got {random_seed!r}")
-    check_prepared(dataframe, scaler_dict, meta, root_dir)
+    check_prepared(dataframe, scaler_dict, spec, root_dir)
     df = dataframe.reset_index(drop=True)
     splits = fold_splits(df, n_fold, random_seed)
-    n_classes = len(meta["class_labels"]) if meta["class_labels"] else None
+    n_classes = len(spec.class_labels) if spec.class_labels else None
     kwargs = submodel_kwargs(submodel_cls, df, train_config.hps, n_classes, submodel_kwargs_dict)
-    jobs = [FoldJob(k, tr, va, submodel_cls, kwargs, submodel_trainer, scaler_dict, meta, random_seed + k,
-                    dataclasses.replace(train_config, callbacks=list(train_config.callbacks) + _augmenter(df.iloc[tr], augmented_featurizer, meta)))
+    jobs = [FoldJob(k, tr, va, submodel_cls, kwargs, submodel_trainer, scaler_dict, spec, random_seed + k,
+                    dataclasses.replace(train_config, callbacks=list(train_config.callbacks) + _augmenter(df.iloc[tr], augmented_featurizer, spec)))
             for k, (tr, va) in enumerate(splits)]
     with RootWriter(root_dir) as writer, resolve_executor(executor) as pool: # the root's lock is held from the first fold to the commit
-        if load_features_meta(root_dir) != meta: raise InputValueError(f"{Path(root_dir) / FEATURES_FILE} changed after this training read it: another "
+        if load_input_spec(root_dir) != spec: raise InputValueError(f"{Path(root_dir) / FEATURES_FILE} changed after this training read it: another "
                                                                        f"prepare_train wrote into {root_dir}; prepare and train in one root at a time")
         with tqdm(total=len(jobs), desc="folds", disable=not train_config.progress) as bar: # advances as each fold finishes, wherever it runs
             futures, data = [], share(pool, df) # a Dask executor sends the frame to each worker once
@@ -310,8 +310,8 @@ def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + vali
             with open(writer.path(HISTORY_FILE), "a", encoding="utf-8") as history: history.write(result["history"])
         losses = [r["loss"] for r in results]
         oof = with_domain(pd.concat([r["oof"] for r in results]).sort_values("row", kind="stable"), df, splits)
-        write_oof(writer, oof, meta["task"])
-        write_calibration(writer, oof, meta)
-        write_metadata(writer, scaler_dict, train_config.hps, model_name(submodel_cls), {k: v for k, v in kwargs.items() if k != "hps"})
+        write_oof(writer, oof, spec.task)
+        write_calibration(writer, oof, spec)
+        write_metadata(writer, spec, scaler_dict, train_config.hps, model_name(submodel_cls), {k: v for k, v in kwargs.items() if k != "hps"})
         writer.commit({"n_models": n_fold, "n_fold": n_fold, "random_seed": random_seed, "val_losses": losses})
     return losses

@@ -17,7 +17,7 @@ from scipy.optimize import minimize, minimize_scalar
 from scipy.special import log_softmax, softmax
 
 from .metrics import ence, expected_calibration_error, gaussian_nll, spearman_abs_err_std
-from .root import CALIBRATION_FILE, OOF_FILE, RootWriter, built_from, read_metadata, read_oof, verify_root
+from .root import CALIBRATION_FILE, OOF_FILE, InputSpec, RootWriter, built_from, read_metadata, read_oof, verify_root
 from .utils import InputFileNotFoundError, InputValueError, get_logger, read_json, write_json
 
 # %% auto #0
@@ -227,12 +227,12 @@ def fit_calibration(oof: pd.DataFrame,  # out-of-fold table of `train_kfold_ense
     return {"task": task, "properties": {p: fit_property(rows) if len(rows) >= MIN_CALIBRATION_ROWS else {"n": len(rows)}
                                          for p, rows in oof.groupby("prop", sort=True)}}
 
-def write_calibration(writer: RootWriter, oof: pd.DataFrame, meta: dict): # staging writer, out-of-fold table, the root's feature metadata
+def write_calibration(writer: RootWriter, oof: pd.DataFrame, spec: InputSpec): # staging writer, out-of-fold table, the root's input spec
     "Fit the calibration on the out-of-fold table and stage it in the root."
-    calibration = fit_calibration(oof, meta["task"], meta["class_labels"])
+    calibration = fit_calibration(oof, spec.task, spec.class_labels)
     write_json(writer.path(CALIBRATION_FILE), calibration)
     log = get_logger("train")
-    if meta["task"] == "classification":
+    if spec.task == "classification":
         log.info("Temperature %.3g: out-of-fold ECE %.3f -> %.3f", calibration["temperature"], calibration["ece_before"], calibration["ece_after"])
     for p, c in calibration.get("properties", {}).items():
         if "terms" not in c: log.warning("Property %s has %d out-of-fold rows, fewer than %d: it is not calibrated", p, c["n"], MIN_CALIBRATION_ROWS)

@@ -194,7 +194,7 @@ def test_check_prepared(tmp_path, pic50_small):
     from sol_trainer.prepare import check_prepared
     root = tmp_path / "r64"
     df, scalers = prepare_train(pic50_small, FZ, root_dir=root, progress=False)
-    meta = st.root.load_features_meta(root)
+    meta = st.root.load_input_spec(root)
     check_prepared(df, scalers, meta, root)
     check_prepared(df.sample(frac=0.5, random_state=0).reset_index(drop=True), scalers, meta, root)
     wide, wide_scalers = prepare_train(pic50_small, MorganFeaturizer(n_bits=128), progress=False)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import sol_trainer
 from sol_trainer.featurize import MorganFeaturizer
 from sol_trainer.prepare import DUPLICATES, check_prepared, prepare_train
-from sol_trainer.root import FEATURES_FILE, load_features_meta
+from sol_trainer.root import FEATURES_FILE, load_input_spec
 
 PACKAGE = Path(sol_trainer.__file__).resolve().parent
 COLUMNS = ("prop", "value", "smiles_string", "graph_feats", "node_feats")
@@ -84,8 +84,8 @@ def check_prepared_frame(df, out, scalers, root):
     "Invariants of a frame that prepare_train accepted."
     assert len(out) <= len(df) and np.isfinite(out["y"].to_numpy(np.float64)).all()
     assert sorted(scalers) == sorted(set(out["prop"]))
-    meta = load_features_meta(root)
-    assert meta["fingerprint"]["inputs"] == out.inputs.fingerprint
+    meta = load_input_spec(root)
+    assert meta.fingerprint["inputs"] == out.inputs.fingerprint and meta == out.inputs.spec
     check_prepared(out, scalers, meta, root)
     assert all(math.isfinite(v) for t in out.inputs.tensors.values() for v in t.flatten().tolist())
 
