@@ -84,7 +84,7 @@ def bayes_search(dataframe: pd.DataFrame,  # prepared frame (from `prepare_train
                  progress: bool = False,   # show a bar of finished trials
                 ) -> HpConfig:
     "Search the hyperparameters by Gaussian-process optimisation (or another strategy of `STRATEGIES`) of the k-fold validation loss."
-    if strategy not in STRATEGIES: raise InputValueError(f"strategy must be one of {', '.join(sorted(STRATEGIES))}, got {strategy!r}")
+    search = STRATEGIES.lookup(strategy) # a clear error for an unknown name, listing the registered ones
     tc = train_config or TrainConfig(epochs=12, patience=4, progress=False)
     objective = kfold_objective(dataframe, scaler_dict, submodel_cls, tc, n_fold, random_seed, submodel_kwargs_dict)
     space = space or default_space(objective.n_rows)
@@ -92,7 +92,7 @@ def bayes_search(dataframe: pd.DataFrame,  # prepared frame (from `prepare_train
     start = {d.name: getattr(tc.hps, d.name) for d in space.dimensions()}  # the base configuration is tried first
     scratch = scratch_folder("search") if folder is None else contextlib.nullcontext(folder)
     with scratch as trial_folder, resolve_executor(executor) as pool:
-        results = STRATEGIES[strategy](space, share(pool, objective), n_calls, tc.epochs, Path(trial_folder), random_seed, start=start,
+        results = search(space, share(pool, objective), n_calls, tc.epochs, Path(trial_folder), random_seed, start=start,
                                        n_initial_points=n_initial_points, time_budget=time_budget, executor=pool,
                                        n_points=n_points or slots(pool), progress=progress)
     if trials_path is not None: write_text(trials_path, results.to_csv(index=False))
