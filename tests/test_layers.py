@@ -1,5 +1,6 @@
 "The package's layers: no import circle between its modules, and predicting with a saved model imports nothing of training."
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +53,16 @@ def test_the_short_api_is_found_on_use():
             "print(light, all(getattr(st, n) is getattr(getattr(st, m), n) for n, m in st.API.items()))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr
+
+
+def chapter_of(module: str) -> str:
+    "The notebook a module is exported from, as its header names it."
+    found = re.search(r"File to edit: \.\./nbs/(\S+)\.ipynb", (PACKAGE / f"{module}.py").read_text())
+    return found.group(1)
+
+
+def test_chapters_come_in_the_order_of_their_imports():
+    "A chapter imports only from chapters before it, so the notebooks read (and run) front to back."
+    later = [f"{m} ({chapter_of(m)}) imports {d} ({chapter_of(d)})" for m, deps in module_imports().items() for d in sorted(deps)
+             if (PACKAGE / f"{d}.py").exists() and chapter_of(d) > chapter_of(m)]
+    assert not later, "\n".join(later)
