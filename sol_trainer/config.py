@@ -28,8 +28,7 @@ __all__ = ['MONITOR_SCHEMA', 'EVALUATOR_SCHEMA', 'TASK_SCHEMA', 'EARLY_STOPPING_
            'RESUME_BASES', 'RESUME_FUNCTION_PACKAGES', 'import_object', 'ConfigLoader', 'ConfigDumper', 'load_config',
            'dump_config', 'Evaluator', 'Validator', 'Tester', 'DefaultEarlyStopping', 'build', 'build_criterion',
            'config_datasets', 'ConfigTrainer', 'FingerprintTable', 'PyRef', 'RunLoader', 'register_loadable',
-           'loadable_object', 'resolve_refs', 'load_run', 'read_run_config', 'apply_params', 'ConfigObjective',
-           'collate_graphs', 'apply_graph_model']
+           'load_run', 'read_run_config', 'apply_params', 'ConfigObjective', 'collate_graphs', 'apply_graph_model']
 
 # %% ../nbs/09_config.ipynb #c005
 def import_object(path: str # full dotted path, e.g. "torch.optim.Adam"

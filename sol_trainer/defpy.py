@@ -25,10 +25,8 @@ from .tune import hyperband
 from .utils import InputFileNotFoundError, InputKeyError, InputTypeError, InputValueError, atomic_write, get_device, get_logger, read_json, require, seed_everything, write_json
 
 # %% auto #0
-__all__ = ['MAX_CHUNK', 'NEEDS', 'DEFPY_FLAGS', 'ArrayRows', 'MatrixBatchGenerator', 'H5pyBatchGenerator', 'MaxNormConstraint',
-           'RecordingLoss', 'EpochMetrics', 'BaseModel', 'RegressionModel', 'ClassificationModel', 'load_model_def',
-           'check_model_def', 'train_val_generators', 'defpy_objective', 'search_best', 'load_best', 'test_best',
-           'check_pattern', 'prediction_inputs', 'predict_files', 'run_defpy']
+__all__ = ['MAX_CHUNK', 'DEFPY_FLAGS', 'ArrayRows', 'MatrixBatchGenerator', 'H5pyBatchGenerator', 'MaxNormConstraint',
+           'RecordingLoss', 'EpochMetrics', 'BaseModel', 'RegressionModel', 'ClassificationModel', 'run_defpy']
 
 # %% ../nbs/09a_defpy.ipynb #c005
 MAX_CHUNK = 1024  # rows per batch when a generator has batch_size=None

@@ -13,8 +13,7 @@ from .prepare import INPUT_KEYS
 from .utils import Registry
 
 # %% auto #0
-__all__ = ['PACKAGE_MODEL_MODULES', 'MODELS', 'get_unit_sequence', 'assemble_inputs', 'register_model', 'model_name',
-           'model_class', 'Mlp']
+__all__ = ['PACKAGE_MODEL_MODULES', 'MODELS', 'register_model', 'model_name', 'model_class', 'Mlp']
 
 # %% ../nbs/03g_models.ipynb #c005
 def get_unit_sequence(input_dim: int,  # width of the model input

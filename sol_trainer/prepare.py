@@ -20,10 +20,10 @@ from .utils import InputKeyError, InputNotADirectoryError, InputTypeError, Input
 
 # %% auto #0
 __all__ = ['FEATURE_DICT_COLUMNS', 'INPUT_KEYS', 'log', 'DUPLICATES', 'check_frame', 'value_kind', 'task_of', 'real_values',
-           'prepared_task', 'feature_dict_keys', 'feature_dict_matrix', 'selector_matrix', 'GraphRows', 'ModelInputs',
-           'PreparedFrame', 'split_featurizers', 'merge_duplicates', 'check_smiles', 'usable_rows', 'check_root_dir',
-           'inputs_fingerprint', 'scalers_fingerprint', 'prepare_train', 'describe_features', 'check_prepared',
-           'recorded_featurizers', 'prepare_infer', 'frame_tensors', 'model_dims']
+           'prepared_task', 'GraphRows', 'ModelInputs', 'PreparedFrame', 'merge_duplicates', 'check_smiles',
+           'usable_rows', 'check_root_dir', 'inputs_fingerprint', 'scalers_fingerprint', 'prepare_train',
+           'describe_features', 'check_prepared', 'recorded_featurizers', 'prepare_infer', 'frame_tensors',
+           'model_dims']
 
 # %% ../nbs/02b_prepare.ipynb #c005
 FEATURE_DICT_COLUMNS = ("graph_feats", "node_feats")

@@ -23,8 +23,7 @@ from .callbacks import write_hparams
 from .utils import InputKeyError, InputTypeError, InputValueError, Registry, available, folder_lock, get_logger, read_json, write_text
 
 # %% auto #0
-__all__ = ['HYP_TYPES', 'STRATEGIES', 'Hyperparameters', 'score_of', 'make_sampler', 'trial_id', 'prepare_trial', 'run_trial',
-           'results_frame', 'run_batch', 'finish_search', 'hyp_opt', 'hyperband_schedule', 'hyperband', 'bayes_opt',
+__all__ = ['HYP_TYPES', 'STRATEGIES', 'Hyperparameters', 'hyp_opt', 'hyperband_schedule', 'hyperband', 'bayes_opt',
            'register_strategy', 'random_strategy', 'bayes_strategy', 'hyperband_strategy']
 
 # %% ../nbs/04d_tune.ipynb #c005

@@ -21,11 +21,10 @@ from .root import CALIBRATION_FILE, OOF_FILE, InputSpec, RootWriter, built_from,
 from .utils import InputFileNotFoundError, InputValueError, get_logger, read_json, write_json
 
 # %% auto #0
-__all__ = ['MORGAN_RADIUS', 'MORGAN_BITS', 'DOMAIN_QUANTILE', 'TERMS', 'MIN_CALIBRATION_ROWS', 'UNCALIBRATED', 'SELECTION_LEVEL',
-           'MIN_NLL_GAIN', 'NEGLIGIBLE', 'CANDIDATE_TERMS', 'morgan_bits', 'nearest_similarity', 'Domain',
-           'fold_similarity', 'difficulty_terms', 'sigma_of', 'fit_sigma', 'check_level', 'rows_needed',
-           'conformal_intervals', 'usable_terms', 'fit_property', 'ensemble_sigma', 'apply_temperature',
-           'fit_temperature', 'proba_columns', 'fit_calibration', 'write_calibration', 'domain_of', 'Calibration']
+__all__ = ['DOMAIN_QUANTILE', 'TERMS', 'MIN_CALIBRATION_ROWS', 'UNCALIBRATED', 'SELECTION_LEVEL', 'MIN_NLL_GAIN', 'NEGLIGIBLE',
+           'CANDIDATE_TERMS', 'Domain', 'fold_similarity', 'difficulty_terms', 'sigma_of', 'fit_sigma', 'check_level',
+           'rows_needed', 'conformal_intervals', 'usable_terms', 'fit_property', 'proba_columns', 'fit_calibration',
+           'write_calibration', 'domain_of', 'Calibration']
 
 # %% ../nbs/04a_uncertainty.ipynb #d55bf76d
 MORGAN_RADIUS, MORGAN_BITS = 2, 2048
