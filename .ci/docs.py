@@ -3,7 +3,7 @@
     python .ci/docs.py               # execute new or changed notebooks, then build _docs/
     python .ci/docs.py --force       # execute every notebook again
     python .ci/docs.py --flags slow  # also run the cells marked `#| slow` (skipped by default, as in nbdev_test)
-    python .ci/docs.py --only nbs/07_parse.ipynb nbs/03d_metrics.ipynb  # execute just these; render what is built
+    python .ci/docs.py --only nbs/07_reports.ipynb nbs/03d_metrics.ipynb  # execute just these; render what is built
 
 Every notebook nbdev finds under nbs/ (the numbered chapters, index.ipynb, anything in nbs/tutorials/) becomes a page
 at the path nbdev's doc links use (`nbs/06_infer.ipynb` -> `infer.html`). Each is processed by nbdev's own processors
@@ -357,7 +357,7 @@ def nav(nbs: list[Path]) -> list:
 
 
 def selected(nbs: list[Path], only=()) -> list[Path]:
-    "The notebooks of `nbs` named by `only` (paths or file names, e.g. `nbs/07_parse.ipynb`, `07_parse`); all when empty."
+    "The notebooks of `nbs` named by `only` (paths or file names, e.g. `nbs/07_reports.ipynb`, `07_reports`); all when empty."
     if not only: return list(nbs)
     want = {Path(o).name.removesuffix(".ipynb") for o in only}
     out = [nb for nb in nbs if nb.stem in want]
@@ -420,7 +420,7 @@ def main():
     ap.add_argument("--n_workers", type=int, default=None, help="parallel notebooks (default: CPUs, at most 8)")
     ap.add_argument("--strict", action="store_true", help="make MkDocs warnings errors")
     ap.add_argument("--only", nargs="+", default=(), metavar="NOTEBOOK",
-                    help="execute just these notebooks (e.g. nbs/07_parse.ipynb 03d_metrics); pages built before are kept")
+                    help="execute just these notebooks (e.g. nbs/07_reports.ipynb 03d_metrics); pages built before are kept")
     args = ap.parse_args()
     os.chdir(ROOT)
     build(args.force, args.flags, args.n_workers, args.strict, args.only)

@@ -418,7 +418,7 @@ def table_root() -> tuple[Path, Path]:
     if not _TABLES:
         folder = Path(tempfile.mkdtemp())
         rows(60).rename(columns={"smiles_string": "smiles", "value": "pIC50"})[["smiles", "pIC50"]].to_csv(folder / "train.csv", index=False)
-        st.files.train_table(folder / "train.csv", folder / "model", progress=False, search_calls=0, n_fold=2, epochs=1)
+        st.tables.train_table(folder / "train.csv", folder / "model", progress=False, search_calls=0, n_fold=2, epochs=1)
         _TABLES.update(csv=folder / "train.csv", root=folder / "model")
     return _TABLES["csv"], _TABLES["root"]
 

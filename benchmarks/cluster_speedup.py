@@ -20,7 +20,7 @@ import torch
 from sol_trainer.cli import DEMO_RECIPES
 from sol_trainer.datasets import load_multitask
 from sol_trainer.prepare import prepare_train
-from sol_trainer.search import bayes_search
+from sol_trainer.kfold_search import bayes_search
 from sol_trainer.train import TrainConfig, train_kfold_ensemble
 from sol_trainer.utils import LOCK_FILE
 

@@ -18,7 +18,7 @@ from sol_trainer.datasets import load_multitask
 CHILD = """
 import json, resource, sys, time, torch
 torch.set_num_threads(1)  # the cores go to featurization workers, one torch thread each
-from sol_trainer.files import predict_table
+from sol_trainer.tables import predict_table
 start = time.monotonic()
 done = predict_table(sys.argv[1], sys.argv[2], sys.argv[3], n_jobs=int(sys.argv[4]), progress=False)
 print(json.dumps({"rows": done["rows"], "failed": done["failed"], "seconds": round(time.monotonic() - start, 1),

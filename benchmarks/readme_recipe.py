@@ -24,7 +24,7 @@ data = st.datasets.load_pic50()
 fz = [MorganFeaturizer(n_bits=1024, counts=True), RDKit2DFeaturizer()]
 df, scalers = st.train.prepare_train(data, fz, root_dir=root, clip=5, progress=False)
 stages["prepare"], t = time.perf_counter() - t, time.perf_counter()
-hps = st.search.bayes_search(df, scalers, Mlp, time_budget=20)
+hps = st.kfold_search.bayes_search(df, scalers, Mlp, time_budget=20)
 stages["search"], t = time.perf_counter() - t, time.perf_counter()
 st.train.train_kfold_ensemble(df, Mlp, {}, st.train.TrainConfig(hps=hps, epochs=60, patience=10, progress=False),
                               scaler_dict=scalers, root_dir=root, n_fold=5)

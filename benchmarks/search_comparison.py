@@ -21,10 +21,10 @@ from sol_trainer.featurize import MorganFeaturizer
 from sol_trainer.hyperparameters import HpConfig
 from sol_trainer.models import Mlp
 from sol_trainer.prepare import frame_tensors, prepare_infer, prepare_train
-from sol_trainer.search import default_space, kfold_objective
+from sol_trainer.kfold_search import default_space, kfold_objective
 from sol_trainer.train import submodel_kwargs
 from sol_trainer.train import TrainConfig, fit_submodel
-from sol_trainer.tune import bayes_opt, hyp_opt
+from sol_trainer.searchers import bayes_opt, hyp_opt
 from sol_trainer.utils import seed_everything
 
 

@@ -15,12 +15,12 @@ from . import __version__
 
 from .datasets import load_multitask, split_by_property
 from .defpy import DEFPY_FLAGS, run_defpy
-from .files import CHUNK_ROWS, predict_table, report_path, train_table
+from .tables import CHUNK_ROWS, predict_table, report_path, train_table
 from . import infer # `infer.predict`: this chapter's own `predict` is the command
 from .load import ModelRoot
 from .metrics import property_metrics
 from .metrics import property_metrics as test_metrics # its name when it lived here, as the tutorials called it
-from .parse import best_epochs, plot_learning_curves, plot_uncertainty, read_history, summarize
+from .reports import best_epochs, plot_learning_curves, plot_uncertainty, read_history, summarize
 from .recipes import graph_recipe, train_recipe, vector_recipe
 from .root import CALIBRATION_FILE
 from .utils import InputError, InputFileExistsError, InputValueError, get_logger, parse_command, read_json, write_json

@@ -21,7 +21,7 @@ from .engine import Callback, TensorLoader, Trainer, predict_batches
 from .history import read_history
 from .metrics import classification_metrics, regression_metrics
 from .root import HISTORY_FILE
-from .tune import hyperband
+from .searchers import hyperband
 from .utils import InputFileNotFoundError, InputKeyError, InputTypeError, InputValueError, atomic_write, get_device, get_logger, read_json, require, seed_everything, write_json
 
 # %% auto #0

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .utils import InputValueError, dataset_attr, split_batch
+from .utils import InputValueError, dataset_attr, moved_names, split_batch
 
 # %% auto #0
 __all__ = ['EVENTS', 'ORDER', 'SPLIT_NAMES', 'TensorLoader', 'Callback', 'check_callbacks', 'call_model', 'move_to',
@@ -392,8 +392,4 @@ _MOVED = {"sol_trainer.callbacks": ("BestCheckpoint", "improves", "EarlyStopping
                                       "latest_checkpoint", "newest_intact_checkpoint", "Checkpoints"),
           "sol_trainer.config": ("DefaultEarlyStopping", "TASK_SCHEMA", "EARLY_STOPPING_SCHEMA")} # where the names this module had went
 
-def __getattr__(name: str):
-    "A name that moved to another module, found there on first use."
-    for module, names in _MOVED.items():
-        if name in names: return getattr(importlib.import_module(module), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = moved_names(__name__, _MOVED)

@@ -12,7 +12,7 @@ from torch import nn
 
 from .engine import TensorLoader, predict_batches
 from .scale import SequentialScaler
-from .utils import InputKeyError, InputValueError
+from .utils import InputKeyError, InputValueError, moved_names
 
 # %% auto #0
 __all__ = ['MC_PASSES', 'LinearEnsemble', 'predict_tensors', 'has_dropout', 'submodel_spread']
@@ -119,7 +119,4 @@ def submodel_spread(ensemble: LinearEnsemble, # a regression ensemble
 _MOVED_TO_TRAIN = ("FoldJob", "train_fold", "AugmentFeatures", "submodel_kwargs", "fold_splits", "train_kfold_ensemble", "with_domain",
                    "fold_predictions", "oof_metrics", "write_oof") # names this module had before training moved to `sol_trainer.train`
 
-def __getattr__(name: str):
-    "A name that moved to `sol_trainer.train`, found there on first use."
-    if name in _MOVED_TO_TRAIN: return getattr(importlib.import_module("sol_trainer.train"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = moved_names(__name__, {"sol_trainer.train": _MOVED_TO_TRAIN})

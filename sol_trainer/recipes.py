@@ -11,16 +11,16 @@ from typing import Callable
 
 import pandas as pd
 
-from .cluster import resolve_executor
+from .executors import resolve_executor
 from .featurize import MorganFeaturizer, RDKit2DFeaturizer
 from .hyperparameters import HpConfig
 from .root import OOF_METRICS_FILE
 from .models import Mlp
 from .featurize import check_n_jobs
 from .prepare import check_frame, check_root_dir, prepare_train
-from .search import bayes_search
+from .kfold_search import bayes_search
 from .train import TrainConfig, train_kfold_ensemble
-from .tune import Hyperparameters
+from .searchers import SearchSpace
 from .utils import InputTypeError, InputValueError, folder_lock, get_device, get_logger, read_json
 
 # %% auto #0
@@ -38,7 +38,7 @@ class Recipe:
     model: type                                 # submodel class
     model_kwargs: dict = field(default_factory=dict) # fixed constructor arguments of the model
     base_hps: dict = field(default_factory=dict)    # `HpConfig` fields the search starts from
-    space: Callable[[], Hyperparameters] | None = None # returns the search space (None: no search)
+    space: Callable[[], SearchSpace] | None = None # returns the search space (None: no search)
     clip: float | None = 5.0                    # limit standardised features to ±clip
     search_calls: int = 8                       # search trials
     search_folds: int = 2                       # folds per trial
@@ -64,8 +64,8 @@ class Recipe:
         return HpConfig(**self.base_hps)
 
 # %% ../nbs/08_recipes.ipynb #c007
-def _vector_space() -> Hyperparameters:
-    return (Hyperparameters().register(["r_learn", "dropout_pct", "capacity"], ["decimal", "real", "integer"])
+def _vector_space() -> SearchSpace:
+    return (SearchSpace().register(["r_learn", "dropout_pct", "capacity"], ["decimal", "real", "integer"])
             .set_range("r_learn", math.log10(3e-4), math.log10(3e-3)).set_range("dropout_pct", 0.0, 0.5).set_range("capacity", 1, 2))
 
 def descriptors(exclude: tuple = ()) -> RDKit2DFeaturizer: # descriptor names to leave out
@@ -81,8 +81,8 @@ def vector_recipe(exclude_descriptors: tuple = ()) -> Recipe: # RDKit descriptor
                   space=_vector_space)
 
 # %% ../nbs/08_recipes.ipynb #c010
-def _graph_space() -> Hyperparameters:
-    return (Hyperparameters().register(["r_learn", "dropout_pct"], ["decimal", "real"])
+def _graph_space() -> SearchSpace:
+    return (SearchSpace().register(["r_learn", "dropout_pct"], ["decimal", "real"])
             .set_range("r_learn", math.log10(3e-4), math.log10(3e-3)).set_range("dropout_pct", 0.0, 0.3))
 
 def graph_recipe() -> Recipe:
@@ -139,7 +139,7 @@ def train_recipe(data: pd.DataFrame,          # melted training frame
                  progress: bool = True,       # show progress bars
                  trials_path: str | Path | None = None, # CSV file for the search's results table
                  search_folder: str | Path | None = None, # folder of the search's trials (None: a temporary one)
-                 executor=None,               # where the search's trials and the ensemble's folds run (see the cluster chapter); None: here, in turn
+                 executor=None,               # where the search's trials and the ensemble's folds run (see the executors chapter); None: here, in turn
                  device: str | None = None,   # torch device of the trials and submodels, e.g. 'cpu' or 'cuda:0' (None: CUDA when available)
                  drop_invalid: bool = False,  # drop rows whose SMILES gives no usable molecule (logged) instead of refusing them
                  **changes,                   # recipe fields to change for this run, e.g. `epochs=20`

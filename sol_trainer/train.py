@@ -16,7 +16,7 @@ from torch import nn
 from sklearn.model_selection import GroupKFold
 from tqdm.auto import tqdm
 
-from .cluster import resolve_executor, share, use_worker_threads
+from .executors import resolve_executor, share, use_worker_threads
 from .criteria import ElementwiseCriterion, MulticlassCriterion
 from .callbacks import SWA, ValidationMetrics, standard_callbacks
 from .engine import Callback, ORDER, TensorLoader, Trainer

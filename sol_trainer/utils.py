@@ -21,7 +21,7 @@ __all__ = ['QUIET_LOGGERS', 'LOCK_FILE', 'get_logger', 'DefaultHandler', 'InputE
            'get_device', 'GpuWait', 'accepts_argument', 'split_batch', 'dataset_attr', 'atomic_write', 'check_writable',
            'remove_leftovers', 'write_text', 'write_json', 'read_json', 'scratch_folder', 'FolderBusyError',
            'folder_lock', 'save_weights', 'load_weights', 'check_config', 'require', 'available', 'Registry',
-           'command_parser', 'parse_command']
+           'moved_names', 'command_parser', 'parse_command']
 
 # %% ../nbs/00_utils.ipynb #c005
 def get_logger(name: str = "") -> logging.Logger: # dotted suffix below `sol_trainer`, e.g. "train"
@@ -380,6 +380,17 @@ class Registry(dict):
             for module in self.modules: importlib.import_module(module)
         if isinstance(name, str) and name in self: return self[name]
         raise InputValueError(f"Unknown {self.kind} {name!r}; registered: {', '.join(sorted(self)) or 'none'}" + (f". {self.hint}" if self.hint else ""))
+
+# %% ../nbs/00_utils.ipynb #02ceed67
+def moved_names(home: str,   # the module the names were in (its `__name__`)
+                moved: dict, # new module -> the names that moved there
+               ):
+    "A module-level `__getattr__` that finds the names that left `home` in their new module on first use."
+    def __getattr__(name: str):
+        for module, names in moved.items():
+            if name in names: return getattr(importlib.import_module(module), name)
+        raise AttributeError(f"module {home!r} has no attribute {name!r}")
+    return __getattr__
 
 # %% ../nbs/00_utils.ipynb #xf295bf
 def _arg_type(default, anno) -> type:

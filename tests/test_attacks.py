@@ -15,7 +15,7 @@ import pytest
 import sol_trainer as st
 from sol_trainer.cli import main
 from sol_trainer.featurize import MorganFeaturizer
-from sol_trainer.files import predict_table, read_table, train_table
+from sol_trainer.tables import predict_table, read_table, train_table
 from sol_trainer.hyperparameters import HpConfig
 from sol_trainer.models import Mlp
 from sol_trainer.root import FEATURES_FILE, MANIFEST_FILE, OOF_FILE, SCALERS_FILE
@@ -268,7 +268,7 @@ def test_input_columns_named_like_the_output_are_refused(tmp_path, root, columns
 
 
 def test_a_non_finite_prediction_is_an_error_row_not_a_number(tmp_path, root, monkeypatch, capsys):
-    import sol_trainer.files as files
+    import sol_trainer.tables as files
     real = files.predict
     def nan_for_ethanol(*args, **kwargs):
         out = real(*args, **kwargs)

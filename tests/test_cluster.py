@@ -1,6 +1,6 @@
 """Folds and search trials on a Dask LocalCluster: the same root and results table, bit for bit, as a serial run on one torch thread
 (what a 'local:N' worker runs on), and a worker killed mid-fold or mid-trial changes nothing. On more threads a serial search
-keeps its trial count and random initial points; its later proposals may move (the cluster chapter)."""
+keeps its trial count and random initial points; its later proposals may move (the executors chapter)."""
 import os
 import sys
 
@@ -12,7 +12,7 @@ import torch
 
 pytest.importorskip("distributed")
 
-from sol_trainer.cluster import torch_threads
+from sol_trainer.executors import torch_threads
 from sol_trainer.featurize import MorganFeaturizer
 from sol_trainer.hyperparameters import HpConfig
 from sol_trainer.history import read_history
@@ -76,7 +76,7 @@ N_INITIAL = 2  # random points of the searches below, drawn from the seed alone
 
 def searched(data, tmp_path, executor):
     "The results table (without the times) of a 4-trial Bayesian search, two proposals at a time."
-    from sol_trainer.search import bayes_search
+    from sol_trainer.kfold_search import bayes_search
     df, scalers = prepare_train(data, MorganFeaturizer(n_bits=128), progress=False)
     bayes_search(df, scalers, Mlp, train_config=TrainConfig(hps=HpConfig(batch_size=16), epochs=2, progress=False), n_calls=4,
                  n_initial_points=N_INITIAL, n_fold=2, trials_path=tmp_path / "trials.csv", executor=executor, n_points=2)
@@ -115,10 +115,10 @@ def killed_trial(params, budget, trial_dir):
 
 def test_worker_killed_mid_trial_is_retried(tmp_path, monkeypatch):
     from distributed import Client, LocalCluster
-    from sol_trainer.cluster import DaskExecutor
-    from sol_trainer.tune import Hyperparameters, bayes_opt
+    from sol_trainer.executors import DaskExecutor
+    from sol_trainer.searchers import SearchSpace, bayes_opt
     monkeypatch.setenv("SOL_TRAINER_TEST_MARKER", str(tmp_path / "killed"))
-    space = Hyperparameters().register("x", "real").set_range("x", -2.0, 2.0)
+    space = SearchSpace().register("x", "real").set_range("x", -2.0, 2.0)
     run = lambda folder, executor: bayes_opt(space, killed_trial, 6, 1, folder, n_initial_points=2, executor=executor,
                                              n_points=2).drop(columns="seconds")
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster) as client:

@@ -168,7 +168,7 @@ def test_page_cells(docs_build):
     nb = {"metadata": {"kernelspec": {"display_name": "python3", "language": "python", "name": "python3"}},
           "nbformat": 4, "nbformat_minor": 5, "cells": [
         _cell("# Title", kind="markdown"),
-        _cell("#| default_exp parse"),
+        _cell("#| default_exp reports"),
         _cell("#| export\ndef f(x): return 2 * x"),
         _cell("#| hide\nfrom fastcore.test import test_eq"),
         _cell("test_eq(f(1), 2)\ntest_eq(f(2),\n        4)", [_stream("stderr", warning)]),
@@ -192,9 +192,9 @@ def test_page_cells(docs_build):
     assert "remove_input" in hidden_input.metadata["tags"]  # Quarto's echo: false still hides the input
 
 
-def test_parse_chapter_page_cells(docs_build):
-    "The parse chapter: every test is in a test-only cell, which its page drops with the hidden and exported cells."
-    nb = json.loads((ROOT / "nbs" / "07_parse.ipynb").read_text())
+def test_reports_chapter_page_cells(docs_build):
+    "The reports chapter: every test is in a test-only cell, which its page drops with the hidden and exported cells."
+    nb = json.loads((ROOT / "nbs" / "07_reports.ipynb").read_text())
     code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     tests = [s for s in code if docs_build.is_test_cell(s)]
     shown = [c.source for c in docs_build.page_cells(nb) if c.cell_type == "code"]

@@ -127,8 +127,8 @@ def test_max_batch_and_search_on_graphs(tmp_path, pic50_small):
     tensors = frame_tensors(df)
     model = MpnnMlp(**st.prepare.model_dims(tensors), **SMALL)
     assert compute_max_batch(model, tensors, "cpu", init_size=64) == 64
-    space = st.search.default_space(60).set_value("capacity", 1)
-    hps = st.search.bayes_search(df, scalers, MpnnMlp, space, TrainConfig(hps=HpConfig(), epochs=1, progress=False), n_calls=2,
+    space = st.kfold_search.default_space(60).set_value("capacity", 1)
+    hps = st.kfold_search.bayes_search(df, scalers, MpnnMlp, space, TrainConfig(hps=HpConfig(), epochs=1, progress=False), n_calls=2,
                                  n_initial_points=1, n_fold=2, folder=tmp_path / "search", submodel_kwargs_dict=SMALL)
     assert isinstance(hps, HpConfig)
     assert "MpnnMlp" in MODELS

@@ -37,7 +37,7 @@ def test_no_import_circle():
     for module in graph: visit(module)
 
 
-TRAINING = ("sol_trainer.train", "sol_trainer.tune", "sol_trainer.search", "sol_trainer.cluster", "sol_trainer.recipes",
+TRAINING = ("sol_trainer.train", "sol_trainer.searchers", "sol_trainer.kfold_search", "sol_trainer.executors", "sol_trainer.recipes",
             "skopt", "distributed", "dask", "sklearn.model_selection")
 
 

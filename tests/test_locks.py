@@ -98,13 +98,13 @@ def test_second_search_in_one_folder_fails_at_once(tmp_path):
     folder = tmp_path / "search"
     proc = holder(f"""
 import time
-from sol_trainer.tune import hyp_opt
+from sol_trainer.searchers import hyp_opt
 def objective(params, budget, trial_dir):
     print("held", flush=True); time.sleep(120)
 hyp_opt(lambda: {{"x": 1.0}}, objective, 1, 2, {str(folder)!r})
 """)
     try:
         with pytest.raises(FolderBusyError, match=f"The search folder {folder} is being written by process {proc.pid}"):
-            st.tune.hyp_opt(lambda: {"x": 1.0}, lambda p, b, d: {"loss": 0.0}, 1, 2, folder)
+            st.searchers.hyp_opt(lambda: {"x": 1.0}, lambda p, b, d: {"loss": 0.0}, 1, 2, folder)
     finally: kill(proc)
-    assert len(st.tune.hyp_opt(lambda: {"x": 1.0}, lambda p, b, d: {"loss": float(p["x"])}, 1, 2, folder)) == 2
+    assert len(st.searchers.hyp_opt(lambda: {"x": 1.0}, lambda p, b, d: {"loss": float(p["x"])}, 1, 2, folder)) == 2

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from sol_trainer.history import format_epoch_line
-from sol_trainer.parse import HISTORY_FILE, best_epochs, parse_log, plot_learning_curves, read_history, summarize
+from sol_trainer.reports import HISTORY_FILE, best_epochs, parse_log, plot_learning_curves, read_history, summarize
 
 
 def _records():

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from sol_trainer.cli import main
-from sol_trainer.files import check_table, melt_targets, predict_table, read_chunks, read_table, train_table
+from sol_trainer.tables import check_table, melt_targets, predict_table, read_chunks, read_table, train_table
 
 
 @pytest.fixture(scope="module")

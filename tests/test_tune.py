@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sol_trainer.tune import Hyperparameters, bayes_opt, hyp_opt, hyperband, hyperband_schedule
+from sol_trainer.searchers import SearchSpace, bayes_opt, hyp_opt, hyperband, hyperband_schedule
 
 
 def toy_objective(params, budget, trial_dir):
@@ -41,7 +41,7 @@ class FailAt:
 
 
 def space():
-    return (Hyperparameters({"momentum": 0.9}).register("lr").register("width", "integer")
+    return (SearchSpace({"momentum": 0.9}).register("lr").register("width", "integer")
             .set_range("lr", -5, -1).set_range("width", 1, 8))
 
 
@@ -158,7 +158,7 @@ def bowl(params, budget, trial_dir):
 
 
 def test_bayes_search_beats_random_search(tmp_path):
-    bowl_space = (Hyperparameters().register("lr").register("dropout", "real")
+    bowl_space = (SearchSpace().register("lr").register("dropout", "real")
                   .set_range("lr", -5, 0).set_range("dropout", 0, 0.8))
     n, random_best, bayes_best = 15, [], []
     for seed in range(3):

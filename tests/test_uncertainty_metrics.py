@@ -8,7 +8,7 @@ from sklearn.metrics import roc_auc_score
 from sol_trainer.metrics import (binned_rmv_rmse, classification_uncertainty_metrics, coverage_curve, ence,
                                  expected_calibration_error, gaussian_nll, interval_coverage, mean_width,
                                  miscalibration_area, uncertainty_metrics)
-from sol_trainer.parse import (plot_binned_rmse, plot_calibration_curve, plot_error_vs_similarity, plot_parity_intervals,
+from sol_trainer.reports import (plot_binned_rmse, plot_calibration_curve, plot_error_vs_similarity, plot_parity_intervals,
                                plot_uncertainty)
 
 REGRESSION_KEYS = ["rmse", "mse", "mae", "r2", "pearson", "spearman_abs_err_std", "ence", "miscalibration_area", "nll"]
