@@ -66,3 +66,14 @@ def test_chapters_come_in_the_order_of_their_imports():
     later = [f"{m} ({chapter_of(m)}) imports {d} ({chapter_of(d)})" for m, deps in module_imports().items() for d in sorted(deps)
              if (PACKAGE / f"{d}.py").exists() and chapter_of(d) > chapter_of(m)]
     assert not later, "\n".join(later)
+
+
+def test_renamed_modules_keep_their_old_names():
+    "Code, YAML configs and def.py files written before the modules were renamed name them by their old names."
+    code = ("import sol_trainer as st\nfrom sol_trainer.tune import Hyperparameters, hyperband\nfrom sol_trainer.files import predict_table\n"
+            "from sol_trainer.config import import_object\nimport sol_trainer.cluster, sol_trainer.search\n"
+            "print(st.parse is st.reports, Hyperparameters is st.searchers.SearchSpace, hyperband is st.searchers.hyperband,\n"
+            "      predict_table is st.tables.predict_table, sol_trainer.cluster is st.executors, st.search is st.kfold_search,\n"
+            "      import_object('sol_trainer.parse.read_history') is st.reports.read_history)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True"] * 7, done.stdout + done.stderr
