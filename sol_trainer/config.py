@@ -163,6 +163,7 @@ class Evaluator:
         "Log the last row."
         if len(self.data): get_logger("config").info("%s: %s", type(self).__name__, self.data.tail(1).round(4).to_dict("records")[0])
 
+# %% ../nbs/09_config.ipynb #8c48ed8e
 class Validator(Evaluator, ValidationMetrics):
     "The `ValidationMetrics` of a configuration: an evaluator of every validation pass of training, whose row joins the epoch record."
     def metrics(self, trainer) -> dict[str, float]:
@@ -174,6 +175,7 @@ class Validator(Evaluator, ValidationMetrics):
     def state_dict(self, trainer): return {"data": self.data.to_dict("list")}
     def load_state_dict(self, trainer, d): self.data = pd.DataFrame(d["data"], columns=self.data.columns)
 
+# %% ../nbs/09_config.ipynb #0fa37375
 class Tester(Evaluator):
     "Evaluator for the test set of a finished run."
 

@@ -86,6 +86,7 @@ def _sample_weights(weight, shape: tuple, device) -> torch.Tensor | None:
                          "(per sample, or per sample and column; per-column weights go to `column_weights`)")
     return w.reshape(n, -1)
 
+# %% ../nbs/03e_criteria.ipynb #f741bf36
 def _columns(t: torch.Tensor, n_columns: int | None = None) -> torch.Tensor:
     "`t` as a (B, C) tensor (a `[B]` vector becomes one column), checked to have `n_columns` columns when given."
     t = t[:, None] if t.ndim == 1 else t
@@ -94,6 +95,7 @@ def _columns(t: torch.Tensor, n_columns: int | None = None) -> torch.Tensor:
                          f"the criterion was built for {n_columns}")
     return t
 
+# %% ../nbs/03e_criteria.ipynb #465beefb
 def _paired(output: torch.Tensor, target, n_columns: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     "Output and float target as matching (B, C) tensors; `[B]` vectors become one column."
     target = _columns(torch.as_tensor(target, device=output.device).to(output.dtype))
@@ -102,6 +104,7 @@ def _paired(output: torch.Tensor, target, n_columns: int | None = None) -> tuple
         raise InputValueError(f"criterion: output shape {tuple(output.shape)} does not match target shape {tuple(target.shape)}")
     return _columns(output, n_columns), target
 
+# %% ../nbs/03e_criteria.ipynb #980a6fcc
 def _elementwise_loss(output: torch.Tensor, target: torch.Tensor,
                       regression: bool | torch.Tensor, # True/False for every column, or a (C,) bool tensor
                      ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -113,6 +116,7 @@ def _elementwise_loss(output: torch.Tensor, target: torch.Tensor,
     if regression is False: return bce, mask
     return torch.where(regression, (output - target) ** 2, bce), mask
 
+# %% ../nbs/03e_criteria.ipynb #59066824
 class _Criterion:
     "Shared call: shape checks, NaN masks, weight rules and the weighted masked mean."
     name = ""

@@ -47,16 +47,19 @@ class DaskExecutor(concurrent.futures.Executor):
         "A handle to `obj`, sent once to every worker; pass it to `submit` in place of `obj`."
         return self.client.scatter(obj, broadcast=True, hash=False)
 
+# %% ../nbs/04b_executors.ipynb #d536c2e6
 def share(pool: concurrent.futures.Executor, # an executor from `resolve_executor`
           obj):                                # an object every call will read
     "What to pass to `pool.submit` in place of `obj`: a handle held by the workers for a `DaskExecutor`, else `obj` itself."
     return pool.share(obj) if isinstance(pool, DaskExecutor) else obj
 
+# %% ../nbs/04b_executors.ipynb #32638cf8
 def slots(pool: concurrent.futures.Executor) -> int: # an executor from `resolve_executor`
     "How many calls `pool` runs at once: the Dask workers' threads, a pool's workers, 1 in process."
     if isinstance(pool, DaskExecutor): return max(1, sum(pool.client.nthreads().values()))
     return getattr(pool, "_max_workers", 1)
 
+# %% ../nbs/04b_executors.ipynb #6a7d139e
 def _client(distributed, address: str):
     "A client of the scheduler at `address`, or a clear error when none answers in time."
     try: return distributed.Client(address, timeout=CONNECT_TIMEOUT)

@@ -59,6 +59,7 @@ def register_featurizer(cls: type) -> type: # a `Featurizer` subclass
     "Class decorator making `cls` buildable by `featurizer_from_dict` under its class name."
     return FEATURIZERS.register(cls)
 
+# %% ../nbs/01a_featurize.ipynb #98342a60
 class Featurizer:
     "Base class of featurizers: `featurizer(smiles)` gives a float32 vector of length `n_features`."
     names: list[str]
@@ -101,6 +102,7 @@ class Featurizer:
         args = (f"{k}=<{len(v)} items>" if isinstance(v, list) else f"{k}={v!r}" for k, v in self.params().items())
         return f"{type(self).__name__}({', '.join(args)})"
 
+# %% ../nbs/01a_featurize.ipynb #5dfccef1
 def featurizer_from_dict(d: dict # output of a featurizer's `to_dict()`
                         ) -> Featurizer:
     "Rebuild the featurizer described by `d`."
@@ -223,12 +225,14 @@ def rows_message(failed: list,  # (row label, what is wrong) pairs
     more = f"; ... and {len(failed) - max_listed} more" if len(failed) > max_listed else ""
     return f"{len(failed)} of {n_rows} SMILES {what}: {listed}{more}"
 
+# %% ../nbs/01a_featurize.ipynb #aaf214cf
 def check_n_jobs(n_jobs) -> int: # number of worker processes asked for
     "`n_jobs` after checking joblib can use it: a non-zero integer (-1 uses every core)."
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
         raise InputValueError(f"n_jobs (--jobs) must be a non-zero integer: 1 works in this process, -1 uses every core; got {n_jobs!r}")
     return int(n_jobs)
 
+# %% ../nbs/01a_featurize.ipynb #eb293459
 def chunk_results(work,                 # function(featurizer, chunk of SMILES) -> result
                   featurizer,           # sent to every call (and to joblib workers)
                   values: list,         # all SMILES
@@ -243,6 +247,7 @@ def chunk_results(work,                 # function(featurizer, chunk of SMILES) 
     if n_jobs == 1: return zip(starts, map(partial(work, featurizer), chunks))
     return zip(starts, Parallel(n_jobs=n_jobs, return_as="generator", idle_worker_timeout=10)(delayed(work)(featurizer, c) for c in chunks))
 
+# %% ../nbs/01a_featurize.ipynb #9a35d2e5
 def featurize(smiles: list[str] | pd.Series, # SMILES to featurize; a Series' index labels name failing rows
               featurizer: Featurizer,        # callable giving a float32 vector of length `n_features`
               n_jobs: int = 1,               # joblib worker processes; 1 runs in this process, -1 uses every core

@@ -81,6 +81,7 @@ def value_kind(v) -> str:
     if isinstance(v, str): return "number as text" if _reads_as_number(v) else "text"
     return "other"
 
+# %% ../nbs/02b_prepare.ipynb #145c6d81
 def _value_kinds(values: pd.Series) -> np.ndarray:
     "`value_kind` of every entry; a column of one numeric dtype is answered from its dtype."
     for kind, is_dtype in (("boolean", pd.api.types.is_bool_dtype), ("complex", pd.api.types.is_complex_dtype),
@@ -106,6 +107,7 @@ def task_of(values: pd.Series # the `value` column
     if (kinds == "text").all(): return "classification"
     raise InputTypeError(f"Column 'value' mixes class names (strings) and numbers; numbers in rows {_rows(values.index[kinds == 'number'])}")
 
+# %% ../nbs/02b_prepare.ipynb #d708a306
 def _as_float(v) -> float:
     "float(v), or ±inf for a number beyond float64's range."
     try: return float(v)
@@ -122,6 +124,7 @@ def real_values(values: pd.Series # the `value` column of a regression frame
     if len(bad): raise InputValueError(f"Column 'value' has infinite values (or numbers beyond float64's range) in rows {_rows(bad)}")
     return y
 
+# %% ../nbs/02b_prepare.ipynb #9bb66b2a
 def prepared_task(df: pd.DataFrame) -> str: # a frame from `prepare_train`
     "The task of a prepared frame, from the type of its `y` column."
     if "y" not in df.columns: raise InputKeyError("The frame has no 'y' column: pass it through prepare_train first")
@@ -223,17 +226,20 @@ def split_featurizers(featurizer # None, one featurizer, or a list of them (at m
     vector = None if not vectors else vectors[0] if len(vectors) == 1 else ConcatFeaturizer(*vectors)
     return (graphs[0] if graphs else None), vector
 
+# %% ../nbs/02b_prepare.ipynb #7d0f4cdc
 def _described(featurizer) -> dict | None:
     "The featurizer's description without the RDKit version (which is information only)."
     if featurizer is None: return None
     return {k: v for k, v in featurizer.to_dict().items() if k != "rdkit_version"}
 
+# %% ../nbs/02b_prepare.ipynb #dc68d23b
 def _distinct_smiles(df: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
     "The distinct SMILES (labelled by the first row holding each) and the position of each row's SMILES among them."
     codes, uniques = pd.factorize(df["smiles_string"])
     first = np.unique(codes, return_index=True)[1]
     return pd.Series(np.asarray(uniques, dtype=object), index=df.index[first]), codes
 
+# %% ../nbs/02b_prepare.ipynb #bceadabc
 def _features_spec(df, graph_fz, vector_fz) -> dict:
     "Describe the input blocks a training frame provides."
     if (graph_fz or vector_fz) is not None and "smiles_string" not in df.columns:
@@ -248,6 +254,7 @@ def _features_spec(df, graph_fz, vector_fz) -> dict:
         raise InputValueError("No inputs: pass a featurizer for 'smiles_string', or provide graph_feats/node_feats")
     return spec
 
+# %% ../nbs/02b_prepare.ipynb #91129f7d
 def _featurized(df, graph_fz, vector_fz, spec, n_jobs, progress) -> tuple[dict[str, np.ndarray], object, np.ndarray | None]:
     "Raw (unscaled) feature matrices per input block, the graphs of the distinct SMILES and each row's graph index (dict features first, so their errors come before any featurization)."
     blocks, graphs, codes = {}, None, None
@@ -268,6 +275,7 @@ def _featurized(df, graph_fz, vector_fz, spec, n_jobs, progress) -> tuple[dict[s
         graphs = featurize_graphs(smiles, graph_fz, n_jobs=n_jobs, progress=progress)
     return blocks, graphs, (codes if graphs is not None else None)
 
+# %% ../nbs/02b_prepare.ipynb #45caee63
 def _prepared_frame(df, blocks, scalers, selectors, graphs, graph_rows) -> PreparedFrame:
     "`df` as a `PreparedFrame` whose inputs are the scaled blocks, the selectors and the graphs."
     tensors = {name: torch.from_numpy(scalers[name].transform(mat).astype(np.float32)) for name, mat in blocks.items()}
@@ -277,6 +285,7 @@ def _prepared_frame(df, blocks, scalers, selectors, graphs, graph_rows) -> Prepa
     out.inputs = ModelInputs(tensors, graphs, None if graph_rows is None else torch.from_numpy(np.asarray(graph_rows, dtype=np.int64)))
     return out
 
+# %% ../nbs/02b_prepare.ipynb #99a79b40
 def _check_learnable(df: pd.DataFrame, task: str):
     "Raise naming the properties whose rows all hold one value (regression) or one class: a model of them learns nothing."
     distinct = df.groupby("prop", sort=True)["value"].agg(["nunique", "first", "size"])
@@ -285,6 +294,7 @@ def _check_learnable(df: pd.DataFrame, task: str):
                                                  f"{v!r} in all its {n} rows" for p, _, v, n in one.itertuples())
                                        + ": there is nothing to learn; measure more varied molecules or leave the property out")
 
+# %% ../nbs/02b_prepare.ipynb #c926d5b7
 def _targets(df: pd.DataFrame, task: str, properties: list[str]) -> tuple[np.ndarray, dict, list[str] | None]:
     "Training targets (scaled labels, or class indices), the label scaler of each property and the class names."
     _check_learnable(df, task)

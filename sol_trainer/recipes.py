@@ -114,6 +114,7 @@ def recipe_with(recipe: str | Recipe, # a name in `RECIPES`, or a `Recipe`
     if unknown: raise InputTypeError(f"A recipe has no field {unknown}; it has {[f.name for f in dataclasses.fields(Recipe)]}")
     return dataclasses.replace(r, **changes) if changes else r
 
+# %% ../nbs/08_recipes.ipynb #66bd5e4d
 def check_options(r: Recipe, seed, time_budget, device, n_jobs): # `train_recipe`'s arguments
     "Raise a clear error for a seed, time budget, device or worker count that `train_recipe` cannot use."
     if not _is_count(seed, 0) or seed >= 2**32 - r.n_fold: raise InputValueError(f"seed (--seed) must be an integer in [0, 2**32 - {r.n_fold}), got {seed!r}")
@@ -121,6 +122,7 @@ def check_options(r: Recipe, seed, time_budget, device, n_jobs): # `train_recipe
         raise InputValueError(f"time_budget (--time-budget) must be a positive number of seconds or None, got {time_budget!r}")
     get_device(device); check_n_jobs(n_jobs)
 
+# %% ../nbs/08_recipes.ipynb #503c135d
 def check_run(r: Recipe, data: pd.DataFrame, root_dir, seed, time_budget, device, n_jobs): # `train_recipe`'s arguments
     "Raise a clear error for any argument of `train_recipe` that would fail later, before any work."
     check_options(r, seed, time_budget, device, n_jobs)
@@ -130,6 +132,7 @@ def check_run(r: Recipe, data: pd.DataFrame, root_dir, seed, time_budget, device
     if molecules < folds: raise InputValueError(f"The data hold {molecules} distinct molecule(s), fewer than the {folds} folds it is split into (--folds)")
     check_root_dir(root_dir)
 
+# %% ../nbs/08_recipes.ipynb #f21fd8e2
 def train_recipe(data: pd.DataFrame,          # melted training frame
                  root_dir: str | Path,        # model root to create
                  recipe: str | Recipe = "vector", # a name in `RECIPES`, or a `Recipe`

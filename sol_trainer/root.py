@@ -288,6 +288,7 @@ def read_manifest(root_dir: str | Path) -> dict:
         raise InputValueError(f"{root} was written by a newer sol_trainer (format {manifest['format_version']}); upgrade the package")
     return manifest
 
+# %% ../nbs/02a_root.ipynb #d16de424
 def verify_root(root_dir: str | Path) -> dict:
     "Check that `root_dir` is a complete model root whose files match their checksums; return the manifest."
     root, manifest = Path(root_dir), read_manifest(root_dir)
@@ -296,20 +297,24 @@ def verify_root(root_dir: str | Path) -> dict:
         if _sha256(root / rel) != digest: raise InputValueError(f"{root / rel} does not match its checksum in {MANIFEST_FILE}: the file was changed or damaged")
     return manifest
 
+# %% ../nbs/02a_root.ipynb #a1c5897e
 def load_scalers(root_dir) -> dict:
     "Label scaler of each property."
     described = read_metadata(root_dir, SCALERS_FILE)
     with built_from(Path(root_dir) / SCALERS_FILE): return {p: scaler_from_dict(d) for p, d in described.items()}
 
+# %% ../nbs/02a_root.ipynb #9e2f39b5
 def load_hps(root_dir) -> HpConfig | None:
     "The saved hyperparameters (None if the model was trained without an HpConfig)."
     d = read_metadata(root_dir, HPS_FILE)
     with built_from(Path(root_dir) / HPS_FILE): return None if d is None else HpConfig.from_dict(d)
 
+# %% ../nbs/02a_root.ipynb #fe351eec
 def load_classlabels(root_dir) -> list[str] | None:
     "Class names in index order, or None for regression."
     return load_input_spec(root_dir).class_labels
 
+# %% ../nbs/02a_root.ipynb #8dea1034
 OOF_TEXT_COLUMNS = ("prop", "smiles_string") # out-of-fold columns that are names, never numbers
 
 def read_oof(root_dir) -> pd.DataFrame:
@@ -321,6 +326,7 @@ def read_oof(root_dir) -> pd.DataFrame:
     return pd.read_csv(path, dtype=dict.fromkeys(text, str), # names and labels stay text, "NA" included
                        keep_default_na=False, na_values=dict.fromkeys(numbers, ["", "NaN", "nan"]))
 
+# %% ../nbs/02a_root.ipynb #ba227286
 def submodel_paths(root_dir,            # a model root
                    manifest: dict,      # its manifest (from `verify_root`)
                   ) -> list[Path]:

@@ -261,6 +261,7 @@ def results_frame(rows: list[dict] # one dict per run, as `run_batch` makes them
     df = pd.DataFrame(rows)
     return df[[c for prefix in _COLUMNS for c in df.columns if c == prefix or (prefix.endswith(".") and c.startswith(prefix))]]
 
+# %% ../nbs/04d_searchers.ipynb #a3149149
 def _log_hparams(log_dir: Path, params: dict, metrics: dict):
     "Write one TensorBoard hparams record into `log_dir` (when TensorBoard is installed: the `tensorboard` extra)."
     if not available("tensorboard"): return
@@ -293,6 +294,7 @@ def run_batch(executor: concurrent.futures.Executor, # runs the calls
         write_text(folder / "results.csv", results_frame(rows).to_csv(index=False))
     return [r["score"] for r in rows[-len(trials):]]
 
+# %% ../nbs/04d_searchers.ipynb #d823b0bc
 def _replace_symlink(link: Path, target: str):
     "Point `link` at the relative `target`, replacing an existing link atomically."
     tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")

@@ -37,6 +37,7 @@ def table_format(path: str | Path) -> str: # a table's file name
     if fmt is None: raise InputValueError(f"{path}: unknown table format {Path(path).suffix!r}; use one of {', '.join(TABLE_FORMATS)}")
     return fmt
 
+# %% ../nbs/08a_tables.ipynb #4f344675
 def _pyarrow_parquet():
     try: import pyarrow.parquet as pq
     except ImportError: raise InputImportError('Parquet files need pyarrow: pip install "sol_trainer[parquet]"') from None
@@ -76,11 +77,13 @@ def check_table(path: str | Path, # CSV or Parquet file to read
     if missing: raise InputKeyError(f"{path} has no column(s) {missing}; it has {names}")
     return names
 
+# %% ../nbs/08a_tables.ipynb #d516a816
 def check_folder(path: str | Path): # a file or folder about to be written
     "Raise unless the folder that will hold `path` exists."
     folder = Path(path).parent
     if not folder.is_dir(): raise InputFileNotFoundError(f"The folder {folder} does not exist (to hold {Path(path).name}); create it first")
 
+# %% ../nbs/08a_tables.ipynb #7b5d8e55
 def read_chunks(path: str | Path,           # CSV or Parquet file
                 chunk_rows: int = CHUNK_ROWS, # rows per chunk
                ) -> Iterator[pd.DataFrame]:
@@ -96,6 +99,7 @@ def read_chunks(path: str | Path,           # CSV or Parquet file
             start += len(chunk)
     except (pd.errors.ParserError, UnicodeDecodeError) as e: raise _not_csv(path, e) from None # a broken line, or text that is not UTF-8
 
+# %% ../nbs/08a_tables.ipynb #0a080213
 def _is_count(v) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
 
 def row_name(path: str | Path, # the table file
@@ -104,6 +108,7 @@ def row_name(path: str | Path, # the table file
     "Where a user finds the data row `row` of `path`: its line in a CSV file (the header is line 1), its position in a Parquet file."
     return f"line {row + 2}" if table_format(path) == "csv" else f"row {row}"
 
+# %% ../nbs/08a_tables.ipynb #8f332d3d
 def read_table(path: str | Path) -> pd.DataFrame: # CSV or Parquet file
     "The whole table."
     return pd.concat(list(read_chunks(path)))

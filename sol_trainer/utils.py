@@ -209,6 +209,7 @@ def atomic_write(path: str | Path, # file to create or replace
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
         raise
 
+# %% ../nbs/00_utils.ipynb #3ac06ff6
 def check_writable(folder: str | Path): # a folder to write into (it may not exist yet)
     "Raise `PermissionError` naming the folder unless a file can be made in it, or in the nearest existing folder above it; nothing is left behind."
     folder = Path(folder)
@@ -216,6 +217,7 @@ def check_writable(folder: str | Path): # a folder to write into (it may not exi
     try: tempfile.TemporaryFile(dir=existing).close()
     except OSError as e: raise InputPermissionError(f"Cannot write into {existing} (to make {folder}): {e.strerror}") from None
 
+# %% ../nbs/00_utils.ipynb #1d0978b2
 def remove_leftovers(path: str | Path): # a file written with `atomic_write`; its name may be a pattern such as `epoch_*.pt`
     "Delete the temporary files that interrupted `atomic_write`s of `path` left next to it."
     path = Path(path)
@@ -223,14 +225,17 @@ def remove_leftovers(path: str | Path): # a file written with `atomic_write`; it
         tmp.unlink(missing_ok=True)
         get_logger("utils").info("Removed %s, left by an interrupted write", tmp)
 
+# %% ../nbs/00_utils.ipynb #262b1469
 def write_text(path: str | Path, text: str): # file and its full text
     "Atomically write `text` to `path`."
     with atomic_write(path) as f: f.write(text)
 
+# %% ../nbs/00_utils.ipynb #424549ea
 def write_json(path: str | Path, obj): # file and a JSON-serialisable object
     "Atomically write `obj` as indented JSON to `path`."
     with atomic_write(path) as f: json.dump(obj, f, indent=2, sort_keys=True)
 
+# %% ../nbs/00_utils.ipynb #9cdf64d6
 class _NotFinite(Exception): "NaN or an infinity where `read_json(..., finite=True)` allows none."
 
 def _refuse_constant(name: str): raise _NotFinite(name)
