@@ -10,8 +10,9 @@ import sys as _sys
 _SUBMODULES = tuple(m.name for m in _pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
 
 # The short API a user reaches for first, each name found in its chapter's module on first use.
-API = {"prepare_train": "prepare", "TrainConfig": "train", "train_kfold_ensemble": "train", "HpConfig": "hyperparameters",
-       "bayes_search": "kfold_search", "train_recipe": "recipes", "train_table": "tables", "predict_table": "tables",
+API = {"prepare_train": "prepare", "TrainConfig": "train", "train_kfold_ensemble": "train",
+       "HpConfig": "hyperparameters", "bayes_search": "kfold_search", "train_recipe": "recipes",
+       "train_table": "tables", "predict_table": "tables",
        "ModelRoot": "load", "load_ensemble": "load", "predict": "infer", "eval_ensemble": "infer",
        "ConfigTrainer": "config", "Mlp": "models", "MpnnMlp": "mpnn"}
 __all__ = list(API)
@@ -27,7 +28,8 @@ class _RenamedModules(_abc.MetaPathFinder, _abc.Loader):
         package, _, old = fullname.rpartition(".")
         return _util.spec_from_loader(fullname, self) if package == __name__ and old in RENAMED else None
 
-    def create_module(self, spec): return _importlib.import_module(f"{__name__}.{RENAMED[spec.name.rpartition('.')[2]]}")
+    def create_module(self, spec):
+        return _importlib.import_module(f"{__name__}.{RENAMED[spec.name.rpartition('.')[2]]}")
 
     def exec_module(self, module): pass
 

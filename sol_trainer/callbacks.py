@@ -25,7 +25,8 @@ __all__ = ['GUARDS', 'BestCheckpoint', 'improves', 'EarlyStopping', 'write_hpara
 class BestCheckpoint(Callback):
     "Keep the weights of the best epoch, restore them after training and optionally save them."
     order, provides = ORDER["select"], ("best_loss", "best_epoch")
-    def __init__(self, path: str | Path | None = None): self.path = path # `.safetensors` file for the best weights, or None
+    def __init__(self, path: str | Path | None = None): # `.safetensors` file for the best weights, or None
+        self.path = path
 
     def before_fit(self, trainer):
         if self.path is not None: remove_leftovers(self.path)
@@ -43,8 +44,10 @@ class BestCheckpoint(Callback):
         trainer.model.load_state_dict(self.state)
         if self.path is not None: save_weights(trainer.model, self.path)
 
-    def state_dict(self, trainer): return {"best_loss": trainer.best_loss, "best_epoch": trainer.best_epoch, "state": self.state}
-    def load_state_dict(self, trainer, d): trainer.best_loss, trainer.best_epoch, self.state = d["best_loss"], d["best_epoch"], d["state"]
+    def state_dict(self, trainer):
+        return {"best_loss": trainer.best_loss, "best_epoch": trainer.best_epoch, "state": self.state}
+    def load_state_dict(self, trainer, d):
+        trainer.best_loss, trainer.best_epoch, self.state = d["best_loss"], d["best_epoch"], d["state"]
 
 # %% ../nbs/03b_callbacks.ipynb #x3edfac
 def improves(value: float,          # the new value
@@ -65,7 +68,7 @@ class EarlyStopping(Callback):
     def __init__(self,
                  patience: int | float = 0.15, # countdown in epochs (int), or as a fraction of `n_epochs` (float < 1)
                  rel_delta: float = 0.005,     # progress: an improvement of at least this fraction of |best|
-                 monitor: str | None = None,   # record key to minimise (None: val_loss, or train_loss without validation)
+                 monitor: str | None = None,   # record key to minimise (None: val_loss; train_loss without validation)
                  with_restarts: bool = False,  # restart the optimizer on plateaus
                  restart_after: float = 0.2,   # fraction of the countdown without progress before a restart
                 ):
@@ -92,12 +95,14 @@ class EarlyStopping(Callback):
         self.restart_armed = False
         self.restart_epochs.append(trainer.epoch)
         trainer.optimizer_restarts += 1
-        get_logger("callbacks").info("No progress for %d epochs at epoch %d: optimizer restarted", self.wait, trainer.epoch)
+        get_logger("callbacks").info("No progress for %d epochs at epoch %d: optimizer restarted",
+                                     self.wait, trainer.epoch)
 
     def after_epoch(self, trainer):
         monitor = self.monitor or ("val_loss" if trainer.valid_dl is not None else "train_loss")
         if monitor not in trainer.record:
-            raise InputKeyError(f"EarlyStopping monitors {monitor!r}, which is not in the epoch record (keys: {list(trainer.record)})")
+            raise InputKeyError(f"EarlyStopping monitors {monitor!r}, which is not in the epoch record "
+                                f"(keys: {list(trainer.record)})")
         value = float(trainer.record[monitor])
         if improves(value, self.best, rel_delta=self.rel_delta):
             self.best, self.wait, self.restart_armed, status = value, 0, True, "improved"
@@ -116,12 +121,13 @@ class EarlyStopping(Callback):
         return {"best": self.best, "wait": self.wait, "restart_armed": self.restart_armed,
                 "restart_epochs": self.restart_epochs, "optimizer_restarts": trainer.optimizer_restarts}
     def load_state_dict(self, trainer, d):
-        self.best, self.wait, self.restart_armed, self.restart_epochs = d["best"], d["wait"], d["restart_armed"], d["restart_epochs"]
+        self.best, self.wait = d["best"], d["wait"]
+        self.restart_armed, self.restart_epochs = d["restart_armed"], d["restart_epochs"]
         trainer.optimizer_restarts = d["optimizer_restarts"]
 
 # %% ../nbs/03b_callbacks.ipynb #c044
 def write_hparams(writer,          # a `torch.utils.tensorboard.SummaryWriter`
-                  params: dict,    # hyperparameters; values other than numbers, strings and booleans are written as text
+                  params: dict,    # hyperparameters; values other than numbers, strings, booleans are written as text
                   metrics: dict,   # results; only finite numbers are kept
                  ):
     "Record one run's hyperparameters with its metrics for TensorBoard's HParams tab."
@@ -170,7 +176,8 @@ class TensorBoard(Callback):
 class ProgressBar(Callback):
     "tqdm bar over epochs showing the latest train and validation loss."
     order = ORDER["progress"]
-    def __init__(self, desc: str = "epochs", leave: bool = False): self.desc, self.leave, self.bar = desc, leave, None # bar title; keep it after the fit
+    def __init__(self, desc: str = "epochs", leave: bool = False): # bar title; keep it after the fit
+        self.desc, self.leave, self.bar = desc, leave, None
     def before_fit(self, trainer): self.bar = tqdm(total=trainer.n_epochs, desc=self.desc, leave=self.leave)
     def after_epoch(self, trainer):
         self.bar.set_postfix(train=f"{trainer.train_loss:.4g}", val=f"{trainer.val_loss:.4g}", refresh=False)
@@ -188,7 +195,8 @@ def reinitialize(model: nn.Module):
 class GradientHealth(Callback):
     "Restart a model whose loss diverged or whose gradients vanished."
     order, provides = ORDER["health"], ("restarts",)
-    def __init__(self, patience: int = 3, max_restarts: int = 3): # epochs of vanishing gradients tolerated; restarts allowed
+    def __init__(self, patience: int = 3,  # epochs of vanishing gradients tolerated
+                 max_restarts: int = 3): # restarts allowed
         self.patience, self.max_restarts = patience, max_restarts
 
     def before_fit(self, trainer): self.vanishing = 0
@@ -215,10 +223,12 @@ class NanGuard(Callback):
     "Stop training after an epoch whose training or validation loss is not finite."
     order = ORDER["guard"]
     def after_epoch(self, trainer):
-        losses = {"training": trainer.train_loss, **({"validation": trainer.val_loss} if trainer.valid_dl is not None else {})}
+        losses = {"training": trainer.train_loss,
+                  **({"validation": trainer.val_loss} if trainer.valid_dl is not None else {})}
         bad = [name for name, value in losses.items() if not math.isfinite(value)]
         if bad:
-            get_logger("callbacks").warning("Stopping at epoch %d: %s loss is not finite", trainer.epoch, " and ".join(bad))
+            get_logger("callbacks").warning("Stopping at epoch %d: %s loss is not finite",
+                                            trainer.epoch, " and ".join(bad))
             trainer.stop, trainer.record["status"] = True, "non-finite loss"
 
 class StopFile(Callback):
@@ -249,7 +259,8 @@ class GradientClip(Callback):
 # %% ../nbs/03b_callbacks.ipynb #c060
 def average_states(states: list[dict]) -> dict:
     "Element-wise mean of state dicts; non-float entries come from the first one."
-    return {k: torch.stack([s[k] for s in states]).mean(0) if v.is_floating_point() else v.clone() for k, v in states[0].items()}
+    return {k: torch.stack([s[k] for s in states]).mean(0) if v.is_floating_point() else v.clone()
+            for k, v in states[0].items()}
 
 class BestAveraging(Callback):
     "Average the weights of the best epochs within a tolerance of the best, and keep the average."
@@ -288,7 +299,9 @@ class BestAveraging(Callback):
 
 # %% ../nbs/03b_callbacks.ipynb #c070
 @torch.no_grad()
-def refresh_batchnorm(model: nn.Module, dl, forward=lambda model, batch: model(batch)): # model, batches, forward(model, batch)
+def refresh_batchnorm(model: nn.Module,                           # model
+                      dl,                                         # batches
+                      forward=lambda model, batch: model(batch)): # forward(model, batch)
     "Recompute batch-norm running statistics of `model` over the batches of `dl`."
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     if not norms: return
@@ -327,7 +340,8 @@ class SWA(Callback):
         if trainer.valid_dl is None:
             trainer.model.load_state_dict(swa_model.state_dict()); return
         swa_loss = trainer.validate(swa_model)
-        get_logger("callbacks").info("SWA over %d epochs: val loss %.4g (best epoch %.4g)", int(self.averaged.n_averaged), swa_loss, trainer.best_loss)
+        get_logger("callbacks").info("SWA over %d epochs: val loss %.4g (best epoch %.4g)",
+                                     int(self.averaged.n_averaged), swa_loss, trainer.best_loss)
         if swa_loss <= trainer.best_loss:
             trainer.model.load_state_dict(swa_model.state_dict()); trainer.best_loss, trainer.swa_used = swa_loss, True
 
@@ -338,7 +352,8 @@ class ValidationMetrics(Callback):
     batch_metrics = None # a subclass may define `metrics` as a method and leave this out
     def __init__(self,
                  metrics: Callable, # metrics(trainer) -> {record key: number}, after each validation pass
-                 batch_metrics: Callable | None = None, # batch_metrics(trainer) -> {name: number} after each training batch, recorded as `train_<name>`
+                 # batch_metrics(trainer) -> {name: number} after each training batch, recorded as `train_<name>`
+                 batch_metrics: Callable | None = None,
                 ):
         self.metrics, self.batch_metrics = metrics, batch_metrics
 
@@ -347,26 +362,32 @@ class ValidationMetrics(Callback):
     def after_batch(self, trainer):
         if self.batch_metrics is None: return
         n = len(split_batch(trainer.batch)[2])
-        for key, value in self.batch_metrics(trainer).items(): self.sums[key] = self.sums.get(key, 0.0) + float(value) * n
+        for key, value in self.batch_metrics(trainer).items():
+            self.sums[key] = self.sums.get(key, 0.0) + float(value) * n
         self.rows += n
 
     def after_validate(self, trainer):
-        if self.batch_metrics is not None: trainer.record.update({f"train_{k}": total / self.rows for k, total in self.sums.items()})
+        if self.batch_metrics is not None:
+            trainer.record.update({f"train_{k}": total / self.rows for k, total in self.sums.items()})
         trainer.record.update({key: float(value) for key, value in self.metrics(trainer).items()})
 
 # %% ../nbs/03b_callbacks.ipynb #0943f427
 GUARDS = {"stop": NanGuard, "restart": GradientHealth} # what `standard_callbacks` may do about a non-finite loss
 
-def standard_callbacks(history: str | Path | None = None, # JSON-lines file `History` appends the records to (None: they are only logged)
+def standard_callbacks(history: str | Path | None = None, # JSON-lines file for `History`'s records (None: only logged)
                        metrics: ValidationMetrics | None = None, # the front-end's validation metrics
-                       guard: str | None = "stop",    # on a non-finite loss: "stop" (`NanGuard`), "restart" (`GradientHealth`), or None
-                       best: bool | str | Path = True, # keep the best epoch's weights (`BestCheckpoint`), saved there too when a path; False keeps the last
-                       patience: int | float | None = None, # `EarlyStopping` patience in epochs, or as a fraction of them; None: no early stopping
+                       # on a non-finite loss: "stop" (`NanGuard`), "restart" (`GradientHealth`), or None
+                       guard: str | None = "stop",
+                       # keep the best epoch's weights (`BestCheckpoint`; a path: saved there too); False keeps the last
+                       best: bool | str | Path = True,
+                       # `EarlyStopping` patience in epochs, or as a fraction of them; None: no early stopping
+                       patience: int | float | None = None,
                        progress: str | None = None,   # description of an epoch `ProgressBar`; None: no bar
                        extra=(),                      # the front-end's own callbacks
                       ) -> list[Callback]:
     "The callbacks every front-end starts from, then `extra`."
-    if guard is not None and guard not in GUARDS: raise InputValueError(f"guard must be 'stop', 'restart' or None, got {guard!r}")
+    if guard is not None and guard not in GUARDS:
+        raise InputValueError(f"guard must be 'stop', 'restart' or None, got {guard!r}")
     callbacks = [History(history)] + ([GUARDS[guard]()] if guard is not None else [])
     if best is not False: callbacks.append(BestCheckpoint(None if best is True else best))
     if metrics is not None: callbacks.append(metrics)

@@ -21,8 +21,8 @@ __all__ = ['rng_state', 'set_rng_state', 'state_digest', 'read_checkpoint', 'opt
 def rng_state() -> dict:
     "States of Python's, NumPy's and PyTorch's global generators, in types `torch.load(weights_only=True)` reads."
     kind, keys, pos, has_gauss, gauss = np.random.get_state()
-    return {"python": random.getstate(), "numpy": [kind, keys.tolist(), pos, has_gauss, gauss], "torch": torch.get_rng_state(),
-            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
+    return {"python": random.getstate(), "numpy": [kind, keys.tolist(), pos, has_gauss, gauss],
+            "torch": torch.get_rng_state(), "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
 
 def set_rng_state(state: dict): # from `rng_state`
     "Restore the global generators saved by `rng_state`."
@@ -61,7 +61,8 @@ def read_checkpoint(path: str | Path, # a file written by `Checkpoints`
 
 # %% ../nbs/03c_checkpoints.ipynb #e9b652ca
 def optimizer_settings(optimizer: torch.optim.Optimizer) -> list[dict]:
-    "Each parameter group's hyperparameters (all but `params`), with the starting rate (`initial_lr` when a schedule set one) as `lr`."
+    """Each parameter group's hyperparameters (all but `params`), with the starting rate
+    (`initial_lr` when a schedule set one) as `lr`."""
     return [{**{k: v for k, v in g.items() if k not in ("params", "initial_lr")}, "lr": g.get("initial_lr", g["lr"])}
             for g in optimizer.param_groups]
 
@@ -87,8 +88,9 @@ def retune(optimizer: torch.optim.Optimizer, # restored from a checkpoint
         for key in [k for k in {**old, **new} if old.get(k) != new.get(k)]:
             was, now = old.get(key), new.get(key)
             if not (_is_number(was) and _is_number(now)):
-                raise InputValueError(f"{source} was trained with optimizer setting {key}={was!r}, this run configures {now!r}: "
-                                 "that cannot change on resume; restore it, or train without resuming")
+                raise InputValueError(f"{source} was trained with optimizer setting {key}={was!r}, "
+                                      f"this run configures {now!r}: that cannot change on resume; "
+                                      "restore it, or train without resuming")
             if key == "lr": _rescale_lr(group, scheduler, i, was, now)
             else: group[key] = now
             changes.append(f"{key} {was!r} -> {now!r}" + (f" (group {i})" if len(configured) > 1 else ""))
@@ -124,8 +126,10 @@ class Checkpoints(Callback):
                  checkpoint_at=(),            # epoch counts (epochs done) at which to save as well
                  resume: bool = False,        # load the newest intact checkpoint in `folder` before training
                 ):
-        if save_every is not None and save_every < 1: raise InputValueError(f"save_every must be at least 1, got {save_every}")
-        self.folder, self.save_every, self.checkpoint_at, self.resume = Path(folder), save_every, set(checkpoint_at), resume
+        if save_every is not None and save_every < 1:
+            raise InputValueError(f"save_every must be at least 1, got {save_every}")
+        self.folder, self.save_every = Path(folder), save_every
+        self.checkpoint_at, self.resume = set(checkpoint_at), resume
 
     def _stateful(self, trainer) -> dict:
         "Callbacks with state, keyed by class name and occurrence (`EarlyStopping#0`)."
@@ -140,10 +144,12 @@ class Checkpoints(Callback):
         "Everything needed to continue training after this epoch."
         optional = {"scheduler": trainer.scheduler, "grad_scaler": trainer.grad_scaler}
         loader_gen = getattr(trainer.train_dl, "generator", None)
-        return {"epoch": trainer.epoch, "model": trainer.model.state_dict(), "optimizer": trainer.optimizer.state_dict(),
+        return {"epoch": trainer.epoch, "model": trainer.model.state_dict(),
+                "optimizer": trainer.optimizer.state_dict(),
                 **{k: v.state_dict() for k, v in optional.items() if v is not None},
                 "history": trainer.history + [trainer.record], "rng": rng_state(),
-                "loader_rng": loader_gen.get_state() if loader_gen is not None else None, "optimizer_settings": self.configured,
+                "loader_rng": loader_gen.get_state() if loader_gen is not None else None,
+                "optimizer_settings": self.configured,
                 "callbacks": {k: cb.state_dict(trainer) for k, cb in self._stateful(trainer).items()}}
 
     def after_epoch(self, trainer):
@@ -151,7 +157,8 @@ class Checkpoints(Callback):
         if not ((self.save_every and done % self.save_every == 0) or done in self.checkpoint_at
                 or trainer.stop or done == trainer.n_epochs): return
         state = self.state(trainer)
-        with atomic_write(self.folder / f"epoch_{done:04d}.pt", "wb") as f: torch.save({**state, "digest": state_digest(state)}, f)
+        with atomic_write(self.folder / f"epoch_{done:04d}.pt", "wb") as f:
+            torch.save({**state, "digest": state_digest(state)}, f)
 
     def before_fit(self, trainer):
         remove_leftovers(self.folder / "epoch_*.pt")
@@ -160,15 +167,19 @@ class Checkpoints(Callback):
         if found is not None: self.restore(trainer, *found)
 
     def restore(self, trainer, path: Path, state: dict): # a checkpoint and its `read_checkpoint` state
-        "Continue from `state`: weights, optimizer (with edited settings applied), scheduler, callbacks, generators, history."
+        """Continue from `state`: weights, optimizer (with edited settings applied), scheduler, callbacks,
+        generators, history."""
         trainer.model.load_state_dict(state["model"]); trainer.optimizer.load_state_dict(state["optimizer"])
         for key in ("scheduler", "grad_scaler"):
             if key in state and getattr(trainer, key) is not None: getattr(trainer, key).load_state_dict(state[key])
-        changes = retune(trainer.optimizer, trainer.scheduler, state.get("optimizer_settings", self.configured), self.configured, path)
-        if changes: get_logger("checkpoints").warning("Resuming from %s with the edited optimizer settings %s", path, ", ".join(changes))
+        saved = state.get("optimizer_settings", self.configured)
+        changes = retune(trainer.optimizer, trainer.scheduler, saved, self.configured, path)
+        if changes: get_logger("checkpoints").warning("Resuming from %s with the edited optimizer settings %s",
+                                                      path, ", ".join(changes))
         stateful = self._stateful(trainer)
         if set(stateful) != set(state["callbacks"]):
-            raise InputValueError(f"{path} was saved with callbacks {sorted(state['callbacks'])}, this run has {sorted(stateful)}")
+            raise InputValueError(f"{path} was saved with callbacks {sorted(state['callbacks'])}, "
+                                  f"this run has {sorted(stateful)}")
         for key, cb in stateful.items(): cb.load_state_dict(trainer, state["callbacks"][key])
         set_rng_state({k: v.cpu() if isinstance(v, torch.Tensor) else v for k, v in state["rng"].items()})
         if state["loader_rng"] is not None: trainer.train_dl.generator.set_state(state["loader_rng"].cpu())

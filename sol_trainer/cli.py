@@ -33,7 +33,7 @@ __all__ = ['DEMO_QUICK', 'DEMO_SEARCH_SECONDS', 'DEMO_RECIPES', 'EXAMPLES_DEST',
 # %% ../nbs/10_cli.ipynb #c011
 DEMO_QUICK = {"rows": 400, "search_calls": 2, "search_epochs": 3, "n_fold": 2, "epochs": 4} # a smoke test's sizes
 DEMO_SEARCH_SECONDS = 30 # the full demo's search budget
-DEMO_RECIPES = {"vector": lambda: vector_recipe(exclude_descriptors=("TPSA",)), # TPSA is the demo's target: not an input
+DEMO_RECIPES = {"vector": lambda: vector_recipe(exclude_descriptors=("TPSA",)), # TPSA: the demo's target, not an input
                 "graph": graph_recipe}
 
 def run_demo(out_dir: str | Path,   # run folder (must not hold a model yet)
@@ -57,7 +57,8 @@ def run_demo(out_dir: str | Path,   # run folder (must not hold a model yet)
     predictions = infer.predict(model, test, n_jobs=n_jobs)
     raw = infer.predict(model, test, calibrate=False, n_jobs=n_jobs)
     metrics = {"properties": property_metrics(predictions), "uncalibrated": property_metrics(raw), "recipe": recipe,
-               "calibration": read_json(root / CALIBRATION_FILE)["properties"], "hyperparameters": done["hyperparameters"],
+               "calibration": read_json(root / CALIBRATION_FILE)["properties"],
+               "hyperparameters": done["hyperparameters"],
                "oof": done["oof"], "stage_seconds": done["seconds"], "seconds": round(time.monotonic() - start, 1),
                "quick": quick, "seed": seed}
     write_json(out / "metrics.json", metrics)
@@ -81,10 +82,12 @@ def example_files(folder=None) -> dict: # a folder of the bundled examples (None
 
 def copy_examples(dest: str | Path = EXAMPLES_DEST, # folder to copy into (created when missing)
                  ) -> list[Path]:
-    "Copy the bundled examples into `dest` and return the files written; FileExistsError, before writing any, if one is there."
+    """Copy the bundled examples into `dest` and return the files written;
+    FileExistsError, before writing any, if one is there."""
     files, dest = example_files(), Path(dest)
     there = [dest / rel for rel in files if (dest / rel).exists()]
-    if there: raise InputFileExistsError(f"{there[0]} exists already{f' (and {len(there) - 1} more)' if len(there) > 1 else ''}; "
+    if there: raise InputFileExistsError(f"{there[0]} exists already"
+                                    f"{f' (and {len(there) - 1} more)' if len(there) > 1 else ''}; "
                                     "copy into another folder: sol_trainer examples DEST")
     for rel, item in files.items():
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -102,11 +105,12 @@ def _format_report(metrics: dict) -> str:
 def run_config(config: str | Path,       # YAML configuration (with `resume`, a run folder's config.yaml)
                epochs: int | None = None,  # override `training.num_epochs` (not with `resume`)
                resume: bool = False,       # continue that run from its newest checkpoint
-               trusted: bool = False,      # with `resume`: build every class and function the run folder's config.yaml names
+               trusted: bool = False,      # with `resume`: build every class and function the run's config.yaml names
               ) -> dict:
     "Train (and test, given a test split) from a configuration; return the run folder and the last metrics."
     from sol_trainer.config import ConfigTrainer, load_config
-    if resume and epochs is not None: raise InputValueError("--epochs cannot change a resumed run; edit its config.yaml instead")
+    if resume and epochs is not None:
+        raise InputValueError("--epochs cannot change a resumed run; edit its config.yaml instead")
     cfg = config
     if epochs is not None: cfg = load_config(config); cfg["training"]["num_epochs"] = epochs
     trainer = ConfigTrainer.from_config(cfg, resume=resume, trusted=trusted)
@@ -122,7 +126,8 @@ def demo(out: str | None = None, # run folder (default: runs/demo-<timestamp>)
          recipe: str = "vector",  # default pipeline to run: vector or graph (see the recipes chapter)
         ):
     "Run the whole workflow on the bundled data."
-    if recipe not in DEMO_RECIPES: raise InputValueError(f"--recipe must be one of {', '.join(DEMO_RECIPES)}, not {recipe!r}")
+    if recipe not in DEMO_RECIPES:
+        raise InputValueError(f"--recipe must be one of {', '.join(DEMO_RECIPES)}, not {recipe!r}")
     out = Path(out or f"runs/demo-{time.strftime('%Y%m%d-%H%M%S')}")
     metrics = run_demo(out, quick=quick, seed=seed, n_jobs=jobs, recipe=recipe)
     print(_format_report(metrics))
@@ -132,7 +137,7 @@ def demo(out: str | None = None, # run folder (default: runs/demo-<timestamp>)
 def fit(config: str,              # YAML file (with --resume: a run folder's config.yaml)
         epochs: int | None = None, # override training.num_epochs
         resume: bool = False,     # continue the run from its newest checkpoint
-        trusted: bool = False,    # with --resume: also build classes and functions outside the safe list that the run folder's config.yaml names (only for run folders you trust)
+        trusted: bool = False,    # with --resume: also build objects outside the safe list (run folders you trust only)
        ):
     "Train from a YAML configuration; the file runs the Python objects it names, so run only configurations you trust."
     result = run_config(config, epochs, resume, trusted)
@@ -144,20 +149,25 @@ def parse(root: str): # model root, or run folder, holding logs/history.jsonl
     history = read_history(root)
     print(best_epochs(history)[["fold", "epoch", "train_loss", "val_loss"]].to_string(index=False))
     try: print(summarize(history).to_string())
-    except ValueError as e: print(f"no cross-validation summary: {e}")  # a run without per-property metrics (YAML, def.py)
+    except ValueError as e:  # a run without per-property metrics (YAML, def.py)
+        print(f"no cross-validation summary: {e}")
     plot_learning_curves(history).savefig(Path(root) / "learning_curves.png", dpi=110)
 
 def examples(dest: str = EXAMPLES_DEST): # folder to copy them into (created when missing)
     "Copy the bundled examples (a YAML configuration and two def.py models) into a folder."
     for path in copy_examples(dest): print(f"wrote {path}")
-    print(f"Next: sol_trainer fit {Path(dest) / 'activity_classifier.yaml'}  (the def.py examples: see {Path(dest) / 'function_regressor' / 'README.md'})")
+    print(f"Next: sol_trainer fit {Path(dest) / 'activity_classifier.yaml'}  "
+          f"(the def.py examples: see {Path(dest) / 'function_regressor' / 'README.md'})")
 
 def _report_defpy(done: dict): # what `run_defpy` did
-    "Print the best configuration, the test metrics and the written predictions of a def.py run; exit with 1 if a file could not be predicted."
-    if "best" in done: print(f"best configuration: {done['best'].get('trial')} {json.dumps(done['best'].get('params'))}")
+    """Print the best configuration, the test metrics and the written predictions of a def.py run;
+    exit with 1 if a file could not be predicted."""
+    if "best" in done:
+        print(f"best configuration: {done['best'].get('trial')} {json.dumps(done['best'].get('params'))}")
     if "test" in done: print("test: " + json.dumps(done["test"]))
     for path in done.get("predictions", {}).get("written", []): print(f"wrote {path}")
-    for f in done.get("predictions", {}).get("failed", []): print(f"could not predict {f['file']}: {f['error']}", file=sys.stderr)
+    for f in done.get("predictions", {}).get("failed", []):
+        print(f"could not predict {f['file']}: {f['error']}", file=sys.stderr)
     if done.get("predictions", {}).get("failed"): raise SystemExit(1)
 
 # %% ../nbs/10_cli.ipynb #162f1aad
@@ -169,19 +179,20 @@ def train(data: str,                # CSV or Parquet table of measurements
           recipe: str = "vector",   # default pipeline: vector or graph
           folds: int = 5,           # folds (submodels) of the ensemble
           epochs: int | None = None, # most epochs per submodel (default: the recipe's)
-          time_budget: float | None = None, # most seconds of hyperparameter search (default: the recipe's trial count; seconds depend on the machine's load and the executor, so a budget makes the root less reproducible)
+          time_budget: float | None = None, # most search seconds, less reproducible (default: the recipe's trial count)
           seed: int = 0,            # seed of the search, the folds and the submodels
           jobs: int = 1,            # featurization workers
-          executor: str | None = None, # where the search's trials and the folds run: local:N (N worker processes here) or a Dask scheduler address
+          executor: str | None = None, # run trials and folds on local:N (N processes here) or a Dask scheduler address
           device: str | None = None, # torch device, e.g. cpu or cuda:0 (default: CUDA if available)
-          drop_invalid: bool = False, # drop rows whose SMILES gives no usable molecule (listed in the report) instead of stopping
+          drop_invalid: bool = False, # drop rows without a usable molecule (listed in the report) instead of stopping
          ):
     "Train a calibrated k-fold ensemble on a table."
     changes = {"n_fold": folds, **({"epochs": epochs} if epochs is not None else {})}
     report = train_table(data, out, smiles_column, target_columns, melted, recipe, time_budget, seed, jobs,
                          executor=executor, device=device, drop_invalid=drop_invalid, **changes)
     for p, m in report["oof"].items(): print(f"{p}: out-of-fold " + ", ".join(f"{k} {v:.4g}" for k, v in m.items()))
-    if report["dropped"]: print(f"Dropped {len(report['dropped'])} rows without a usable molecule (listed in {report_path(out)})")
+    if report["dropped"]:
+        print(f"Dropped {len(report['dropped'])} rows without a usable molecule (listed in {report_path(out)})")
     print(f"Trained in {report['seconds']['total']} s; model root {out}")
 
 def predict(root: str,              # trained model root
@@ -196,13 +207,16 @@ def predict(root: str,              # trained model root
             overwrite: bool = False, # replace OUT if it exists
            ):
     "Predict a table of molecules, streaming; exits with 1 if any row could not be read."
-    done = predict_table(root, data, out, smiles_column, interval, not uncalibrated, chunk_rows, device, jobs, overwrite=overwrite)
-    print(f"Wrote {done['rows']} rows to {out} ({done['molecules_per_second']} molecules/s); {done['failed']} could not be read")
+    done = predict_table(root, data, out, smiles_column, interval, not uncalibrated, chunk_rows, device, jobs,
+                         overwrite=overwrite)
+    print(f"Wrote {done['rows']} rows to {out} ({done['molecules_per_second']} molecules/s); "
+          f"{done['failed']} could not be read")
     if done["failed"]: raise SystemExit(1)
 
 # %% ../nbs/10_cli.ipynb #c76698d8
-COMMANDS = {"demo": (demo, None), "train": (train, None), "predict": (predict, None), "fit": (fit, None), "parse": (parse, None),
-            "run": (run_defpy, DEFPY_FLAGS), "examples": (examples, {"dest": None})} # name -> (function, short flags)
+COMMANDS = {"demo": (demo, None), "train": (train, None), "predict": (predict, None), "fit": (fit, None),
+            "parse": (parse, None), "run": (run_defpy, DEFPY_FLAGS),
+            "examples": (examples, {"dest": None})} # name -> (function, short flags)
 REPORTS = {"run": _report_defpy} # name -> what prints a command's result
 USER_ERRORS = (InputError, PermissionError) # bad input, or a file the user may not write: one line, exit status 2
 BUG_STATUS = 3 # exit status after any other exception, printed with its traceback as a bug to report
@@ -211,12 +225,14 @@ DEBUG_VARIABLE = "SOL_TRAINER_DEBUG" # set to 1: a traceback instead of the one 
 def _usage() -> str:
     return ("usage: sol_trainer {" + ",".join(COMMANDS) + "} ...  |  sol_trainer --version\n\n"
             + "\n".join(f"  {name:<10}{(fn.__doc__ or '').splitlines()[0]}" for name, (fn, _) in COMMANDS.items())
-            + f"\n\n'sol_trainer COMMAND --help' lists a command's options; {DEBUG_VARIABLE}=1 shows the traceback of an error.")
+            + f"\n\n'sol_trainer COMMAND --help' lists a command's options; "
+              f"{DEBUG_VARIABLE}=1 shows the traceback of an error.")
 
 def run_command(name: str, # a key of `COMMANDS`
                 kwargs: dict, # its parsed arguments
                ):
-    "Run a command with logging routed around the progress bars: bad input becomes one line and exit status 2, any other error a bug report."
+    """Run a command with logging routed around the progress bars: bad input becomes one line and exit status 2,
+    any other error a bug report."""
     debug = os.environ.get(DEBUG_VARIABLE, "0") not in ("", "0")
     try:
         with logging_redirect_tqdm(): return COMMANDS[name][0](**kwargs)
@@ -227,7 +243,8 @@ def run_command(name: str, # a key of `COMMANDS`
     except Exception as e:
         if debug: raise
         traceback.print_exc()
-        print(f"sol_trainer {name}: internal error ({type(e).__name__}): this is a bug in sol_trainer, or in code that your configuration "
+        print(f"sol_trainer {name}: internal error ({type(e).__name__}): this is a bug in sol_trainer, "
+              "or in code that your configuration "
               "or def.py file runs; please report it with the traceback above", file=sys.stderr)
         raise SystemExit(BUG_STATUS) from None
 

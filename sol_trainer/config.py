@@ -14,13 +14,16 @@ import yaml
 from fastcore.basics import patch
 from torch import nn
 
-from .callbacks import BestAveraging, EarlyStopping, GradientClip, StopFile, TensorBoard, ValidationMetrics, improves, standard_callbacks
+from .callbacks import (BestAveraging, EarlyStopping, GradientClip, StopFile, TensorBoard, ValidationMetrics, improves,
+                        standard_callbacks)
 from .checkpoints import Checkpoints
 from .criteria import criterion_from_name, criterion_from_state
 from .engine import Callback, ORDER, Predictor, Trainer, as_loader, predict_batches, split_dataset, subset_dataset
 from .optim import WarmupSchedule, build_optimizer, golden_plateau
 from .root import HISTORY_FILE
-from .utils import InputFileNotFoundError, InputKeyError, InputValueError, Registry, available, check_config, folder_lock, get_device, get_logger, load_weights, read_json, seed_everything, write_json, write_text
+from .utils import (InputFileNotFoundError, InputKeyError, InputValueError, Registry, available, check_config,
+                    folder_lock, get_device, get_logger, load_weights, read_json, seed_everything, write_json,
+                    write_text)
 
 # %% auto #0
 __all__ = ['MONITOR_SCHEMA', 'EVALUATOR_SCHEMA', 'TASK_SCHEMA', 'EARLY_STOPPING_SCHEMA', 'PYOBJECT', 'SPEC', 'LOADER',
@@ -35,7 +38,8 @@ def import_object(path: str # full dotted path, e.g. "torch.optim.Adam"
                  ):
     "The object at the dotted `path`: a module prefix, then attributes."
     parts = path.strip().split(".")
-    if len(parts) < 2 or not all(parts): raise InputValueError(f"!pyobject {path!r}: expected a full dotted path like 'torch.optim.Adam'")
+    if len(parts) < 2 or not all(parts):
+        raise InputValueError(f"!pyobject {path!r}: expected a full dotted path like 'torch.optim.Adam'")
     try: obj = importlib.import_module(parts[0])
     except ModuleNotFoundError as e:
         if e.name != parts[0]: raise
@@ -46,7 +50,8 @@ def import_object(path: str # full dotted path, e.g. "torch.optim.Adam"
         try: obj = importlib.import_module(module)
         except ModuleNotFoundError as e:
             if e.name != module: raise
-            raise InputValueError(f"!pyobject {path!r}: {'.'.join(parts[:i])!r} has no attribute or submodule {part!r}") from None
+            raise InputValueError(f"!pyobject {path!r}: {'.'.join(parts[:i])!r} "
+                                  f"has no attribute or submodule {part!r}") from None
     return obj
 
 # %% ../nbs/09_config.ipynb #c008
@@ -54,7 +59,8 @@ class ConfigLoader(yaml.SafeLoader):
     "Safe YAML loader with `!pyobject dotted.path` tags and exponent floats like `1e-4`."
 
 ConfigLoader.add_constructor("!pyobject", lambda loader, node: import_object(loader.construct_scalar(node)))
-ConfigLoader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+ConfigLoader.add_implicit_resolver("tag:yaml.org,2002:float",
+                                   re.compile(r"^[-+]?[0-9][0-9_]*(\.[0-9_]*)?[eE][-+]?[0-9]+$"),
                                    list("-+0123456789"))
 
 class ConfigDumper(yaml.SafeDumper):
@@ -69,7 +75,8 @@ def _represent_pyobject(dumper, obj):
                                                 "use a module-level function or class")
     return dumper.represent_scalar("!pyobject", path)
 
-for kind in (type, types.FunctionType, types.BuiltinFunctionType): ConfigDumper.add_multi_representer(kind, _represent_pyobject)
+for kind in (type, types.FunctionType, types.BuiltinFunctionType):
+    ConfigDumper.add_multi_representer(kind, _represent_pyobject)
 ConfigDumper.add_representer(tuple, lambda dumper, t: dumper.represent_list(list(t)))
 ConfigDumper.add_multi_representer(Path, lambda dumper, p: dumper.represent_str(str(p)))
 
@@ -82,7 +89,8 @@ def load_config(config,      # a dict, or the path of a YAML file
     if not path.is_file(): raise InputFileNotFoundError(f"Configuration file {path} not found")
     try: cfg = yaml.load(path.read_text(encoding="utf-8"), Loader=loader or ConfigLoader)
     except yaml.YAMLError as e: raise InputValueError(f"{path} is not valid YAML: {e}") from None
-    if not isinstance(cfg, dict): raise InputValueError(f"{path} must hold a mapping of sections, not {type(cfg).__name__}")
+    if not isinstance(cfg, dict):
+        raise InputValueError(f"{path} must hold a mapping of sections, not {type(cfg).__name__}")
     return cfg
 
 def dump_config(cfg: dict # configuration, possibly holding classes and functions
@@ -100,7 +108,8 @@ MONITOR_SCHEMA = {
 
 EVALUATOR_SCHEMA = {
     "title": "Evaluator", "type": "object",
-    "properties": {"device": {"type": ["string", "null"]}, "criterion": {"anyOf": [{"type": "callable"}, {"type": "string"}]},
+    "properties": {"device": {"type": ["string", "null"]},
+                   "criterion": {"anyOf": [{"type": "callable"}, {"type": "string"}]},
                    "evaluator_tasks": {"type": "array", "items": MONITOR_SCHEMA}, "apply_model": {"type": "callable"}},
     "additionalProperties": False,
 }
@@ -140,7 +149,8 @@ class Evaluator:
         "Add and return the row for `outputs` against `targets` (split into `batch_sizes` for the loss statistics)."
         criterion = self.criterion or criterion
         sizes = batch_sizes or [len(outputs)]
-        chunks = zip(outputs.split(sizes), targets.split(sizes), weights.split(sizes) if weights is not None else [None] * len(sizes))
+        chunks = zip(outputs.split(sizes), targets.split(sizes),
+                     weights.split(sizes) if weights is not None else [None] * len(sizes))
         losses = [_number(criterion(o, t) if w is None else criterion(o, t, w)) for o, t, w in chunks]
         row = {"loss_avg": float(np.average(losses, weights=sizes)), "loss_min": min(losses), "loss_max": max(losses)}
         row.update({name: _number(monitor(outputs, targets)) for name, monitor in self.tasks.items()})
@@ -155,20 +165,24 @@ class Evaluator:
         if self.criterion is None: raise InputValueError(f"{type(self).__name__}.evaluate needs a criterion")
         device = self.device or next(model.parameters()).device
         out = predict_batches(model, as_loader(loader, batch_size), device, self.apply_model)
-        if out["y"] is None: raise InputValueError(f"{type(self).__name__}: the batches have no targets to evaluate against")
+        if out["y"] is None:
+            raise InputValueError(f"{type(self).__name__}: the batches have no targets to evaluate against")
         self.evaluate_outputs(out["pred"], out["y"], out["w"], out["sizes"])
         return self.data
 
     def report(self):
         "Log the last row."
-        if len(self.data): get_logger("config").info("%s: %s", type(self).__name__, self.data.tail(1).round(4).to_dict("records")[0])
+        if len(self.data):
+            get_logger("config").info("%s: %s", type(self).__name__, self.data.tail(1).round(4).to_dict("records")[0])
 
 # %% ../nbs/09_config.ipynb #8c48ed8e
 class Validator(Evaluator, ValidationMetrics):
-    "The `ValidationMetrics` of a configuration: an evaluator of every validation pass of training, whose row joins the epoch record."
+    """The `ValidationMetrics` of a configuration: an evaluator of every validation pass of training,
+    whose row joins the epoch record."""
     def metrics(self, trainer) -> dict[str, float]:
         "The row of the validation pass just done, from the predictions the trainer made."
-        return self.evaluate_outputs(trainer.val_preds, trainer.val_targets, trainer.val_weights, trainer.val_batch_sizes, trainer.loss_fn)
+        return self.evaluate_outputs(trainer.val_preds, trainer.val_targets, trainer.val_weights,
+                                     trainer.val_batch_sizes, trainer.loss_fn)
 
     def before_fit(self, trainer): self.data = self.data.iloc[:0]
 
@@ -188,7 +202,8 @@ TASK_SCHEMA = {
         "mode": {"enum": ["min", "max"], "default": "min"},
         "grace_period": {"type": "integer", "minimum": 0, "default": 0,
                          "description": "first evaluations that never count against patience"},
-        "init_best_score": {"type": "number", "description": "starting best score (default: inf for min, -inf for max)"},
+        "init_best_score": {"type": "number",
+                            "description": "starting best score (default: inf for min, -inf for max)"},
     },
     "required": ["metric"],
     "additionalProperties": False,
@@ -209,7 +224,8 @@ EARLY_STOPPING_SCHEMA = {
 
 # %% ../nbs/09_config.ipynb #c008_1
 class DefaultEarlyStopping(Callback):
-    "Multi-task early stopping: per-task metric, delta, mode and grace period; global patience; `any`/`all` aggregation."
+    """Multi-task early stopping: per-task metric, delta, mode and grace period; global patience;
+    `any`/`all` aggregation."""
     order = ORDER["stop"]
     schema = EARLY_STOPPING_SCHEMA
     def __init__(self,
@@ -255,7 +271,8 @@ class DefaultEarlyStopping(Callback):
         return improves(value, self.state[key]["best_score"], task["mode"], task["delta"])
 
     def _last_values(self, df: pd.DataFrame) -> dict[str, float]:
-        if len(df) == 0: raise InputValueError("Early stopping got an empty metrics DataFrame: evaluate at least once first")
+        if len(df) == 0:
+            raise InputValueError("Early stopping got an empty metrics DataFrame: evaluate at least once first")
         for key, task in self.tasks.items():
             if task["metric"] not in df.columns:
                 raise InputKeyError(f"Early stopping task {key!r} monitors {task['metric']!r}, which is not a column "
@@ -268,7 +285,8 @@ class DefaultEarlyStopping(Callback):
         for key, value in self._last_values(df).items():
             state = self.state[key]
             state["found_better"] = self._improves(key, value)
-            if state["found_better"]: state["best_score"] = value  # in `all` mode too, even if other tasks did not improve
+            # in `all` mode too, even if other tasks did not improve
+            if state["found_better"]: state["best_score"] = value
         counts = not self.found_better_model and self.grace_periods_ran_out
         if self.found_better_model: self.current_patience = self.patience
         elif counts: self.current_patience = max(self.current_patience - 1, 0)
@@ -278,12 +296,14 @@ class DefaultEarlyStopping(Callback):
                        key, state["best_score"], state["current_grace_period"], state["found_better"])
         get_logger("config").debug("early stopping: patience left %d of %d", self.current_patience, self.patience)
         stop = counts and self.current_patience == 0
-        if stop: get_logger("config").info("Early stopping: no improvement (%s of the tasks) with patience %d", self.mode, self.patience)
+        if stop: get_logger("config").info("Early stopping: no improvement (%s of the tasks) with patience %d",
+                                           self.mode, self.patience)
         return stop
 
     def to_config(self) -> dict:
         "Configuration that `from_config` turns back into an equivalent, freshly reset object."
-        return {"tasks": {key: dict(task) for key, task in self.tasks.items()}, "patience": self.patience, "mode": self.mode}
+        return {"tasks": {key: dict(task) for key, task in self.tasks.items()}, "patience": self.patience,
+                "mode": self.mode}
 
     @classmethod
     def from_config(cls, cfg: dict # a config as produced by `to_config` (see `schema`)
@@ -293,8 +313,10 @@ class DefaultEarlyStopping(Callback):
         return cls(**cfg)
 
     def before_fit(self, trainer): self.reset()
-    def state_dict(self, trainer): return {"state": copy.deepcopy(self.state), "current_patience": self.current_patience}
-    def load_state_dict(self, trainer, d): self.state, self.current_patience = copy.deepcopy(d["state"]), d["current_patience"]
+    def state_dict(self, trainer):
+        return {"state": copy.deepcopy(self.state), "current_patience": self.current_patience}
+    def load_state_dict(self, trainer, d):
+        self.state, self.current_patience = copy.deepcopy(d["state"]), d["current_patience"]
 
     def after_epoch(self, trainer):
         if self(pd.DataFrame(trainer.history + [trainer.record])): trainer.stop = True
@@ -307,7 +329,8 @@ LOADER = {"batch_size": {"type": "integer", "minimum": 1}, "num_workers": {"type
           "pin_memory": {"type": "boolean"}, "drop_last": {"type": "boolean"}, "shuffle": {"type": "boolean"},
           "prefetch_factor": {"type": ["integer", "null"], "minimum": 2}}
 RELATIVE_STOPPING = {"type": "object", "required": ["patience"], "additionalProperties": False,
-                     "properties": {"patience": {"type": "number", "exclusiveMinimum": 0}, "rel_delta": {"type": "number", "minimum": 0},
+                     "properties": {"patience": {"type": "number", "exclusiveMinimum": 0},
+                                    "rel_delta": {"type": "number", "minimum": 0},
                                     "with_restarts": {"type": "boolean"}, "restart_after": {"type": "number"}}}
 
 def _evaluation_section(evaluator_key: str) -> dict:
@@ -315,7 +338,8 @@ def _evaluation_section(evaluator_key: str) -> dict:
             "properties": {**LOADER, evaluator_key: {"anyOf": [SPEC, EVALUATOR_SCHEMA]}}}
 
 TRAINER_SCHEMA = {
-    "$schema": "http://json-schema.org/draft-07/schema#", "title": "sol_trainer Trainer configuration", "type": "object",
+    "$schema": "http://json-schema.org/draft-07/schema#", "title": "sol_trainer Trainer configuration",
+    "type": "object",
     "required": ["training", "model", "criterion"], "additionalProperties": False,
     "properties": {
         "name": {"type": "string", "pattern": r"^[\w.-]+$", "maxLength": 100},
@@ -328,14 +352,16 @@ TRAINER_SCHEMA = {
                 "lr_scheduler_type": {"anyOf": [PYOBJECT, {"enum": ["golden_plateau"]}, {"type": "null"}]},
                 "lr_scheduler_args": {"type": "array"}, "lr_scheduler_kwargs": {"type": "object"},
                 "warmup_steps": {"type": ["integer", "null"], "minimum": 1},
-                "checkpoint_at": {"type": ["integer", "null"], "minimum": 1}, "n_best": {"type": "integer", "minimum": 1},
+                "checkpoint_at": {"type": ["integer", "null"], "minimum": 1},
+                "n_best": {"type": "integer", "minimum": 1},
                 "grad_clip": {"type": ["number", "null"], "exclusiveMinimum": 0}, "amp": {"type": ["boolean", "null"]},
                 "repeat_train": {"type": "integer", "minimum": 1}, "repeat_valid": {"type": "integer", "minimum": 1},
                 "tensorboard": {"type": "boolean"}, "progress": {"type": "boolean"},
                 "callbacks": {"type": "array", "items": SPEC}}},
         "data": {"type": "object", "additionalProperties": False,
             "properties": {"dataset": SPEC, "train": SPEC, "validation": SPEC, "test": SPEC,
-                "split": {"type": "array", "items": {"type": "number", "exclusiveMinimum": 0}, "minItems": 2, "maxItems": 3},
+                "split": {"type": "array", "items": {"type": "number", "exclusiveMinimum": 0},
+                          "minItems": 2, "maxItems": 3},
                 "train_prop": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
                 "subset": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
                 "seed": {"type": "integer"}, "shuffle": {"type": "boolean"}}},
@@ -371,18 +397,22 @@ def config_datasets(data: dict,   # the `data` section
     "(train, validation, test) datasets of a configuration; validation and test may be None."
     presplit = [k for k in ("train", "validation", "test") if k in data]
     if dataset is not None and ("dataset" in data or presplit):
-        raise InputValueError("A dataset was passed to from_config but the configuration's data section defines one too")
+        raise InputValueError("A dataset was passed to from_config "
+                              "but the configuration's data section defines one too")
     if presplit:
         if "train" not in presplit: raise InputValueError("data: ready splits need at least 'train'")
         if "dataset" in data or "split" in data or "train_prop" in data:
-            raise InputValueError("data: give either 'dataset' (with split/train_prop) or ready train/validation/test, not both")
+            raise InputValueError("data: give either 'dataset' (with split/train_prop) "
+                                  "or ready train/validation/test, not both")
         return tuple(build(data[k]) if k in data else None for k in ("train", "validation", "test"))
     dataset = dataset if dataset is not None else build(data.get("dataset"))
     if dataset is None: raise InputValueError("data: no dataset; set data.dataset or pass dataset= to from_config")
-    if "split" in data and "train_prop" in data: raise InputValueError("data: give either 'split' or 'train_prop', not both")
+    if "split" in data and "train_prop" in data:
+        raise InputValueError("data: give either 'split' or 'train_prop', not both")
     seed = data.get("seed", seed)
     if "subset" in data: dataset = subset_dataset(dataset, data["subset"], seed)
-    ratios = (data["train_prop"], 1 - data["train_prop"]) if "train_prop" in data else data.get("split", (0.8, 0.1, 0.1))
+    ratios = ((data["train_prop"], 1 - data["train_prop"]) if "train_prop" in data
+              else data.get("split", (0.8, 0.1, 0.1)))
     parts = split_dataset(dataset, ratios, seed, data.get("shuffle", True))
     return tuple(parts) + (None,) * (3 - len(parts))
 
@@ -396,7 +426,8 @@ def _run_folder(root: Path, name: str) -> Path:
     return folder
 
 def _loader_options(section: dict, shuffle_default: bool) -> dict:
-    options = {k: section[k] for k in ("num_workers", "pin_memory", "drop_last", "prefetch_factor") if section.get(k) is not None}
+    options = {k: section[k] for k in ("num_workers", "pin_memory", "drop_last", "prefetch_factor")
+               if section.get(k) is not None}
     return {"batch_size": section["batch_size"], "shuffle": section.get("shuffle", shuffle_default), **options}
 
 def _flat(section: dict, prefix: str = "") -> dict:
@@ -423,21 +454,28 @@ def _early_stopping(spec):
 def _scheduler(training: dict, optimizer):
     kind = training.get("lr_scheduler_type")
     if kind is None: return None
-    if kind == "golden_plateau": return golden_plateau(optimizer, *training.get("lr_scheduler_args", []), **training.get("lr_scheduler_kwargs", {}))
+    if kind == "golden_plateau":
+        return golden_plateau(optimizer, *training.get("lr_scheduler_args", []),
+                              **training.get("lr_scheduler_kwargs", {}))
     return kind(optimizer, *training.get("lr_scheduler_args", []), **training.get("lr_scheduler_kwargs", {}))
 
 def _callbacks(cfg: dict, run_dir: Path, validator, resume: bool) -> list:
-    "`standard_callbacks` with the validator and saved best weights, then the run folder's own: stop file, checkpoints, and what the configuration asks for."
+    """`standard_callbacks` with the validator and saved best weights, then the run folder's own:
+    stop file, checkpoints, and what the configuration asks for."""
     training, name = cfg["training"], cfg.get("name", "run")
-    own = [StopFile(run_dir / f"stop_{name}"), Checkpoints(run_dir / "checkpoints", training.get("checkpoint_at"), resume=resume),
+    own = [StopFile(run_dir / f"stop_{name}"),
+           Checkpoints(run_dir / "checkpoints", training.get("checkpoint_at"), resume=resume),
            _early_stopping(cfg.get("early_stopping"))]
-    if training.get("n_best", 1) > 1: own.append(BestAveraging(training["n_best"], path=run_dir / "averaged.safetensors"))
+    if training.get("n_best", 1) > 1:
+        own.append(BestAveraging(training["n_best"], path=run_dir / "averaged.safetensors"))
     if training.get("grad_clip"): own.append(GradientClip(training["grad_clip"]))
     if training.get("warmup_steps"): own.append(WarmupSchedule(training["warmup_steps"]))
-    if training.get("tensorboard", available("tensorboard")): own.append(TensorBoard(run_dir / "tensorboard", _flat({"training": training})))
+    if training.get("tensorboard", available("tensorboard")):
+        own.append(TensorBoard(run_dir / "tensorboard", _flat({"training": training})))
     own.extend(build(spec) for spec in training.get("callbacks", []))
     return standard_callbacks(run_dir / HISTORY_FILE, validator, best=run_dir / "best.safetensors",
-                              progress=name if training.get("progress", True) else None, extra=[cb for cb in own if cb is not None])
+                              progress=name if training.get("progress", True) else None,
+                              extra=[cb for cb in own if cb is not None])
 
 class ConfigTrainer:
     "A run described by a configuration: the engine `Trainer` built from it, its run folder, validator and test set."
@@ -456,18 +494,20 @@ class ConfigTrainer:
 # %% ../nbs/09_config.ipynb #xea824f
 @patch(cls_method=True)
 def from_config(cls: ConfigTrainer,
-                config,           # dict, or path of a YAML file (see `ConfigTrainer.schema`): it runs what its `!pyobject` tags name
+                config,           # dict or YAML file (see `ConfigTrainer.schema`); runs what its `!pyobject` tags name
                 dataset=None,     # dataset to split, instead of `data.dataset`
-                resume: bool = False, # continue the run in `run_dir` (default: the folder of `config`) from its newest checkpoint, reading a YAML file safely
-                run_dir: str | Path | None = None, # use this run folder (created when missing) instead of a new timestamped one
+                resume: bool = False, # resume the run in `run_dir` (default: `config`'s folder); YAML read safely
+                run_dir: str | Path | None = None, # this run folder (created when missing), not a new timestamped one
                 allow=(),         # with `resume`: classes and functions of your program that the YAML file may name
-                trusted: bool = False, # with `resume`: resolve every `!pyobject` tag of the YAML file, running code it names (files you trust only)
+                trusted: bool = False, # with `resume`: resolve all `!pyobject` tags, running code (trusted files only)
                ) -> ConfigTrainer:
     "A trainer, its run folder and all its parts, built from a checked configuration."
     if resume and run_dir is None:
-        if isinstance(config, dict): raise InputValueError("resume=True needs run_dir, or the path of a run folder's config.yaml")
+        if isinstance(config, dict):
+            raise InputValueError("resume=True needs run_dir, or the path of a run folder's config.yaml")
         run_dir = Path(config).parent
-    cfg = read_run_config(config, allow) if resume and not trusted and not isinstance(config, dict) else load_config(config)
+    cfg = (read_run_config(config, allow) if resume and not trusted and not isinstance(config, dict)
+           else load_config(config))
     check_config(cfg, TRAINER_SCHEMA, f"trainer config {config}" if not isinstance(config, dict) else "trainer config")
     training, name = cfg["training"], cfg.get("name", "run")
     if "log_level" in cfg: logging.getLogger("sol_trainer").setLevel(cfg["log_level"])
@@ -483,7 +523,8 @@ def from_config(cls: ConfigTrainer,
     return out
 
 @patch(cls_method=True)
-def _build(cls: ConfigTrainer, cfg: dict, config, run_dir: Path, resume: bool, train_ds, valid_ds, test_ds) -> ConfigTrainer:
+def _build(cls: ConfigTrainer, cfg: dict, config, run_dir: Path, resume: bool,
+           train_ds, valid_ds, test_ds) -> ConfigTrainer:
     "The trainer and parts of a checked configuration, in a run folder this process holds."
     training, name, seed = cfg["training"], cfg.get("name", "run"), cfg["training"].get("seed", 0)
     if not (resume and isinstance(config, (str, Path)) and Path(config) == run_dir / "config.yaml"):
@@ -495,15 +536,18 @@ def _build(cls: ConfigTrainer, cfg: dict, config, run_dir: Path, resume: bool, t
     criterion, apply_model = build_criterion(cfg["criterion"], train_ds), cfg.get("apply_model")
     if hasattr(criterion, "state_dict") and not isinstance(criterion, nn.Module):
         write_json(run_dir / "criterion.json", criterion.state_dict())
-    validation, testing = cfg.get("validation", {"batch_size": training["batch_size"]}), cfg.get("testing", {"batch_size": training["batch_size"]})
-    validator = _evaluator(validation, "validator", Validator, None, apply_model, train_ds) if valid_ds is not None else None
+    validation = cfg.get("validation", {"batch_size": training["batch_size"]})
+    testing = cfg.get("testing", {"batch_size": training["batch_size"]})
+    validator = (_evaluator(validation, "validator", Validator, None, apply_model, train_ds)
+                 if valid_ds is not None else None)
     trainer = Trainer(model, as_loader(train_ds, seed=seed, **_loader_options(training, True)), criterion, optimizer,
                   valid_dl=as_loader(valid_ds, **_loader_options(validation, False)) if valid_ds is not None else None,
                   callbacks=_callbacks(cfg, run_dir, validator, resume), device=device, amp=training.get("amp"),
                   scheduler=_scheduler(training, optimizer), apply_model=apply_model, seed=seed,
                   repeat_train=training.get("repeat_train", 1), repeat_valid=training.get("repeat_valid", 1))
     get_logger("config").info("Run %s: folder %s, %d training rows, device %s", name, run_dir, len(train_ds), device)
-    return cls(trainer, cfg, run_dir, validator, as_loader(test_ds, **_loader_options(testing, False)) if test_ds is not None else None,
+    return cls(trainer, cfg, run_dir, validator,
+               as_loader(test_ds, **_loader_options(testing, False)) if test_ds is not None else None,
                _evaluator(testing, "tester", Tester, criterion, apply_model, train_ds))
 
 # %% ../nbs/09_config.ipynb #c031
@@ -523,7 +567,8 @@ def close(self: ConfigTrainer):
 @patch
 def run_test(self: ConfigTrainer) -> pd.DataFrame:
     "Evaluate the trained model on the test set; write `test_result.json`."
-    if self.test_dl is None: raise InputValueError("This configuration has no test set: use a three-way data.split or data.test")
+    if self.test_dl is None:
+        raise InputValueError("This configuration has no test set: use a three-way data.split or data.test")
     with folder_lock(self.run_dir, "run folder"):
         self.tester.evaluate(self.trainer.model, self.test_dl)
         self.tester.report()
@@ -571,7 +616,8 @@ LOADABLE = Registry("loadable object") # import path -> class or function that r
 def _dotted(obj) -> str: return f"{obj.__module__}.{obj.__qualname__}"
 
 def register_loadable(obj): # a module-level class or function of the calling program
-    "Allow `obj`, under its import path, in the configurations of run folders loaded for prediction (usable as a decorator)."
+    """Allow `obj`, under its import path, in the configurations of run folders loaded for prediction
+    (usable as a decorator)."""
     return LOADABLE.register(obj, _dotted(obj))
 
 # %% ../nbs/09_config.ipynb #9fc757c8
@@ -579,7 +625,8 @@ SAFE_PACKAGES = ("sol_trainer", "torch.nn", "torch.optim")
 SAFE_BASES = (nn.Module, torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler)
 SAFE_FUNCTION_MODULES = ("torch.nn.functional", "torch.nn.init")
 RESUME_BASES = (torch.utils.data.Dataset,) # further classes of `SAFE_PACKAGES` that resuming a training run may build
-RESUME_FUNCTION_PACKAGES = ("sol_trainer.metrics", "sklearn.metrics") # whose public functions resuming may call (monitors, metrics)
+# packages whose public functions resuming may call (monitors, metrics)
+RESUME_FUNCTION_PACKAGES = ("sol_trainer.metrics", "sklearn.metrics")
 
 def _within(name: str, packages) -> bool: return any(name == p or name.startswith(p + ".") for p in packages)
 
@@ -592,33 +639,40 @@ def _package_module(path: str, packages=SAFE_PACKAGES):
 
 def _public_function_of(obj, package: str) -> bool:
     "Whether `obj` is a function defined in `package` and public there under its own name."
-    return _within(getattr(obj, "__module__", None) or "", (package,)) and getattr(importlib.import_module(package), obj.__name__, None) is obj
+    return (_within(getattr(obj, "__module__", None) or "", (package,))
+            and getattr(importlib.import_module(package), obj.__name__, None) is obj)
 
 def _safe_kind(obj, module, resume: bool = False) -> bool:
-    "Whether `obj`, found in `module`, is a class or function that loading (or, with `resume`, resuming) a run may call."
-    if isinstance(obj, type): return issubclass(obj, SAFE_BASES + (RESUME_BASES if resume else ())) and _within(obj.__module__, SAFE_PACKAGES)
+    """Whether `obj`, found in `module`, is a class or function that loading (or, with `resume`, resuming)
+    a run may call."""
+    if isinstance(obj, type): return (issubclass(obj, SAFE_BASES + (RESUME_BASES if resume else ()))
+                                      and _within(obj.__module__, SAFE_PACKAGES))
     if not (inspect.isfunction(obj) or inspect.isbuiltin(obj)): return False
-    if module.__name__ in SAFE_FUNCTION_MODULES and _within(getattr(obj, "__module__", None) or "", ("torch",)): return True
-    return resume and any(_within(module.__name__, (p,)) and _public_function_of(obj, p) for p in RESUME_FUNCTION_PACKAGES)
+    if module.__name__ in SAFE_FUNCTION_MODULES and _within(getattr(obj, "__module__", None) or "", ("torch",)):
+        return True
+    return resume and any(_within(module.__name__, (p,)) and _public_function_of(obj, p)
+                          for p in RESUME_FUNCTION_PACKAGES)
 
 # %% ../nbs/09_config.ipynb #6652ad5e
 def loadable_object(path: str,  # dotted path of a `!pyobject` tag
                     allow=(),    # further classes and functions the caller allows
-                    resume: bool = False, # the rule of resuming a training run: also datasets, and functions of `RESUME_FUNCTION_PACKAGES`
+                    resume: bool = False, # rule of resuming: also datasets, and functions of `RESUME_FUNCTION_PACKAGES`
                    ):
-    "The object at `path` if loading (or resuming) a run may use it; a `ValueError` naming the tag, before importing anything else, otherwise."
+    """The object at `path` if loading (or resuming) a run may use it; a `ValueError` naming the tag,
+    before importing anything else, otherwise."""
     allowed = {**LOADABLE, **{_dotted(obj): obj for obj in allow}}
     if path in allowed: return allowed[path]
     module, name = _package_module(path, SAFE_PACKAGES + (RESUME_FUNCTION_PACKAGES if resume else ()))
     obj = getattr(module, name, None) if module is not None and not name.startswith("_") else None
     if obj is None or not (_safe_kind(obj, module, resume) or any(obj is ok for ok in allowed.values())):
         packages, functions = ", ".join(SAFE_PACKAGES), " and ".join(SAFE_FUNCTION_MODULES)
-        rule = (f"resuming a run builds only modules, optimizers, schedulers and datasets of {packages}, functions of {functions}, "
-                f"public functions of {' and '.join(RESUME_FUNCTION_PACKAGES)}" if resume else
+        rule = (f"resuming a run builds only modules, optimizers, schedulers and datasets of {packages}, "
+                f"functions of {functions}, public functions of {' and '.join(RESUME_FUNCTION_PACKAGES)}" if resume else
                 f"loading a run calls only modules, optimizers and schedulers of {packages}, functions of {functions}")
         raise InputValueError(f"!pyobject {path!r} is not loaded: {rule}, and what the program registered. "
-                              "Register it with sol_trainer.config.register_loadable, pass allow=[...], or trusted=True "
-                              f"{'(sol_trainer fit --resume --trusted) ' if resume else ''}if you trust this run folder (that runs code the file names)")
+                              "Register it with sol_trainer.config.register_loadable, pass allow=[...], "
+                              f"or trusted=True {'(sol_trainer fit --resume --trusted) ' if resume else ''}"
+                              "if you trust this run folder (that runs code the file names)")
     return obj
 
 def resolve_refs(node,                # a configuration or a section of one, read by `RunLoader`
@@ -636,7 +690,7 @@ def load_run(run_dir: str | Path,      # a run folder written by `ConfigTrainer.
              weights: str = "best",    # "best" or "averaged"
              device: str | None = None, # None picks CUDA when available
              allow=(),                 # classes and functions of your program that the run's configuration may name
-             trusted: bool = False,    # resolve every `!pyobject` tag: runs code the file names, only for folders you trust
+             trusted: bool = False,    # resolve every `!pyobject` tag: runs code the file names (trusted folders only)
             ) -> Predictor:
     "The trained model of a run with its criterion's post-processing, ready to predict."
     run_dir = Path(run_dir)
@@ -648,14 +702,16 @@ def load_run(run_dir: str | Path,      # a run folder written by `ConfigTrainer.
     device = get_device(device)
     model = load_weights(build(resolve(cfg["model"])), path, device)
     state = run_dir / "criterion.json"
-    criterion = criterion_from_state(read_json(state)) if state.is_file() else build_criterion(resolve(cfg["criterion"]))
+    criterion = (criterion_from_state(read_json(state)) if state.is_file()
+                 else build_criterion(resolve(cfg["criterion"])))
     return Predictor(model, device, resolve(cfg.get("apply_model")), getattr(criterion, "postproc", None))
 
 # %% ../nbs/09_config.ipynb #40663b5a
 def read_run_config(path: str | Path, # YAML file of a run to resume, usually a run folder's config.yaml
                     allow=(),         # further classes and functions of your program that it may name
                    ) -> dict:
-    "The configuration at `path`, its tags resolved by the rule of resuming; an error naming the file and the tag otherwise."
+    """The configuration at `path`, its tags resolved by the rule of resuming;
+    an error naming the file and the tag otherwise."""
     cfg = load_config(path, RunLoader)
     try: return resolve_refs(cfg, allow, resume=True)
     except InputValueError as e: raise InputValueError(f"{path}: {e}") from None
@@ -674,8 +730,10 @@ def apply_params(config: dict, # configuration (left unchanged)
         path = [*_PREFIXES[head], *rest] if head in _PREFIXES and rest else name.split(".")
         node = cfg
         for i, key in enumerate(path[:-1]):
-            if not isinstance(node.get(key, {}), dict): raise InputKeyError(f"Parameter {name!r}: {'.'.join(path[:i + 1])} is not a section")
-            if key not in node and i >= len(_PREFIXES.get(head, ())): raise InputKeyError(f"Parameter {name!r}: the configuration has no {'.'.join(path[:i + 1])}")
+            if not isinstance(node.get(key, {}), dict):
+                raise InputKeyError(f"Parameter {name!r}: {'.'.join(path[:i + 1])} is not a section")
+            if key not in node and i >= len(_PREFIXES.get(head, ())):
+                raise InputKeyError(f"Parameter {name!r}: the configuration has no {'.'.join(path[:i + 1])}")
             node = node.setdefault(key, {})
         node[path[-1]] = value
     return cfg
@@ -695,7 +753,8 @@ class ConfigObjective:
         cfg["training"].update(num_epochs=int(budget), path=str(trial_dir), progress=False)
         resume = (Path(trial_dir) / "checkpoints").is_dir()
         history, _ = ConfigTrainer.from_config(cfg, self.dataset, resume=resume, run_dir=trial_dir).run_training()
-        if self.metric not in history: raise InputKeyError(f"metric {self.metric!r} is not in the history (columns: {list(history.columns)})")
+        if self.metric not in history:
+            raise InputKeyError(f"metric {self.metric!r} is not in the history (columns: {list(history.columns)})")
         best = history[self.metric].min() if self.mode == "min" else history[self.metric].max()
         return {"loss": float(best), "reward": float(-best if self.mode == "min" else best), "epochs": len(history)}
 

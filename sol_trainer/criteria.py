@@ -22,7 +22,8 @@ def _item_target(item):
     y = split_batch(item)[2]
     if y is None:
         found = f"a dict with keys {sorted(item)}" if isinstance(item, dict) else type(item).__name__
-        raise InputValueError(f"dataset item has no key 'y' or other target: expected (x, y), (x, w, y) or a dict with key 'y', got {found}")
+        raise InputValueError("dataset item has no key 'y' or other target: "
+                              f"expected (x, y), (x, w, y) or a dict with key 'y', got {found}")
     return y
 
 def dataset_targets(dataset,               # indexable dataset of (x, y), (x, w, y) or dict items
@@ -101,14 +102,15 @@ def _paired(output: torch.Tensor, target, n_columns: int | None = None) -> tuple
     target = _columns(torch.as_tensor(target, device=output.device).to(output.dtype))
     output = _columns(output)
     if output.shape != target.shape:
-        raise InputValueError(f"criterion: output shape {tuple(output.shape)} does not match target shape {tuple(target.shape)}")
+        raise InputValueError(f"criterion: output shape {tuple(output.shape)} does not match "
+                              f"target shape {tuple(target.shape)}")
     return _columns(output, n_columns), target
 
 # %% ../nbs/03e_criteria.ipynb #980a6fcc
 def _elementwise_loss(output: torch.Tensor, target: torch.Tensor,
                       regression: bool | torch.Tensor, # True/False for every column, or a (C,) bool tensor
                      ) -> tuple[torch.Tensor, torch.Tensor]:
-    "Per-element MSE (regression) or BCE-with-logits loss and the mask of present targets; NaN targets are filled first."
+    "Per-element MSE (regression) or BCE-with-logits loss and the mask of present targets; NaN targets filled first."
     mask = ~torch.isnan(target)
     target = torch.where(mask, target, torch.zeros_like(target))
     if regression is True: return (output - target) ** 2, mask
@@ -162,8 +164,10 @@ class MixedCriterion(_Criterion):
         self.regression_flags = [bool(f) for f in regression_flags]
         n = len(self.regression_flags)
         def per_column(values, what, default):
-            values = [default] * n if values is None else [float(v) for v in np.asarray(values, dtype=np.float64).reshape(-1)]
-            if len(values) != n: raise InputValueError(f"MixedCriterion: {what} has {len(values)} values for {n} columns")
+            values = ([default] * n if values is None
+                      else [float(v) for v in np.asarray(values, dtype=np.float64).reshape(-1)])
+            if len(values) != n:
+                raise InputValueError(f"MixedCriterion: {what} has {len(values)} values for {n} columns")
             return values
         mean, std = per_column(mean, "mean", 0.0), per_column(std, "std", 1.0)
         self.mean = [m if r and np.isfinite(m) else 0.0 for r, m in zip(self.regression_flags, mean)]
@@ -228,7 +232,8 @@ class MulticlassCriterion(_Criterion):
     name = "multiclass"
 
     def __init__(self, class_weights=None): # one weight per class; None weighs classes equally
-        self.class_weights = None if class_weights is None else [float(v) for v in np.asarray(class_weights).reshape(-1)]
+        self.class_weights = (None if class_weights is None
+                              else [float(v) for v in np.asarray(class_weights).reshape(-1)])
 
     @classmethod
     def from_dataset(cls, dataset) -> MulticlassCriterion: # dataset, possibly with a `class_weights` attribute
@@ -261,7 +266,8 @@ class ElementwiseCriterion(_Criterion):
     name = "elementwise"
 
     def __init__(self, kind: str = "mse"): # "mse" or "bce"
-        if kind not in ("mse", "bce"): raise InputValueError(f"ElementwiseCriterion: kind must be 'mse' or 'bce', got {kind!r}")
+        if kind not in ("mse", "bce"):
+            raise InputValueError(f"ElementwiseCriterion: kind must be 'mse' or 'bce', got {kind!r}")
         self.kind = kind
 
     def _losses(self, output, target, unscaled):

@@ -30,8 +30,9 @@ def rdkit_data_path(relpath: str,         # path inside the folder, e.g. "NCI/fi
     if where not in roots: raise InputValueError(f"where must be 'data' or 'contrib', got {where!r}")
     path = Path(roots[where]) / relpath
     if not path.is_file():
-        raise InputFileNotFoundError(f"{path} does not exist: the installed RDKit {rdkit.__version__} lacks the data file "
-                                f"{relpath!r} in its {where} folder ({roots[where]}). Install the RDKit wheel from PyPI, which ships it.")
+        raise InputFileNotFoundError(f"{path} does not exist: the installed RDKit {rdkit.__version__} lacks the data "
+                                     f"file {relpath!r} in its {where} folder ({roots[where]}). "
+                                     "Install the RDKit wheel from PyPI, which ships it.")
     return path
 
 # %% ../nbs/01_datasets.ipynb #c010
@@ -61,9 +62,11 @@ _FW = "FreeWilson/data/CHEMBL2321810"
 @lru_cache(maxsize=None)
 def _pic50() -> pd.DataFrame:
     "The pIC50 data set, read and checked once per process."
-    smi = pd.read_csv(rdkit_data_path(f"{_FW}.smi", "contrib"), sep=" ", header=None, names=["smiles_string", "compound_id"], dtype=str)
+    smi = pd.read_csv(rdkit_data_path(f"{_FW}.smi", "contrib"), sep=" ", header=None,
+                      names=["smiles_string", "compound_id"], dtype=str)
     act = pd.read_csv(rdkit_data_path(f"{_FW}_act.csv", "contrib"), dtype={"Name": str, "Act": float})
-    df = smi.merge(act.rename(columns={"Name": "compound_id", "Act": "value"}), on="compound_id", how="inner", validate="one_to_one")
+    df = smi.merge(act.rename(columns={"Name": "compound_id", "Act": "value"}), on="compound_id", how="inner",
+                   validate="one_to_one")
     df["prop"] = "pIC50"
     return _drop_unparsable(df[COLUMNS], "CHEMBL2321810")
 
@@ -75,8 +78,8 @@ def load_pic50() -> pd.DataFrame:
 @lru_cache(maxsize=None)
 def _tpsa() -> pd.DataFrame:
     "The TPSA data set, read and checked once per process."
-    df = pd.read_csv(rdkit_data_path("NCI/first_5k.tpsa.csv"), skiprows=1, header=None, names=["smiles_string", "value"],
-                     dtype={"smiles_string": str, "value": float})
+    df = pd.read_csv(rdkit_data_path("NCI/first_5k.tpsa.csv"), skiprows=1, header=None,
+                     names=["smiles_string", "value"], dtype={"smiles_string": str, "value": float})
     df["compound_id"] = [f"NCI5k-{i:04d}" for i in range(len(df))]
     df["prop"] = "TPSA"
     return _drop_unparsable(df[COLUMNS], "NCI first_5k")
@@ -107,4 +110,5 @@ def split_by_property(df: pd.DataFrame, # melted frame
     "Random train/test split done separately for each property."
     from sklearn.model_selection import train_test_split # imported on use: loading data needs no model selection
     parts = [train_test_split(g, test_size=test_size, random_state=seed) for _, g in df.groupby("prop", sort=True)]
-    return (pd.concat([p[0] for p in parts]).reset_index(drop=True), pd.concat([p[1] for p in parts]).reset_index(drop=True))
+    return (pd.concat([p[0] for p in parts]).reset_index(drop=True),
+            pd.concat([p[1] for p in parts]).reset_index(drop=True))

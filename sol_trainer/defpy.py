@@ -22,7 +22,8 @@ from .history import read_history
 from .metrics import classification_metrics, regression_metrics
 from .root import HISTORY_FILE
 from .searchers import hyperband
-from .utils import InputFileNotFoundError, InputKeyError, InputTypeError, InputValueError, atomic_write, get_device, get_logger, read_json, require, seed_everything, write_json
+from .utils import (InputFileNotFoundError, InputKeyError, InputTypeError, InputValueError, atomic_write,
+                    get_device, get_logger, read_json, require, seed_everything, write_json)
 
 # %% auto #0
 __all__ = ['MAX_CHUNK', 'DEFPY_FLAGS', 'ArrayRows', 'MatrixBatchGenerator', 'H5pyBatchGenerator', 'MaxNormConstraint',
@@ -38,7 +39,7 @@ def _to_tensor(a: np.ndarray) -> torch.Tensor:
 
 class ArrayRows:
     "A NumPy array as a row source of `TensorLoader`: selected rows come back as a tensor, read in sorted order."
-    def __init__(self, array: np.ndarray): self.array = array # rows along the first dimension (memory-mapped arrays work)
+    def __init__(self, array: np.ndarray): self.array = array # rows along the first axis (memory-mapped arrays work)
     def __len__(self): return len(self.array)
     def __getitem__(self, rows) -> torch.Tensor:
         # a shuffled batch takes its rows in sorted order: same batch, faster reads from memory-mapped arrays
@@ -47,7 +48,7 @@ class ArrayRows:
 class MatrixBatchGenerator(TensorLoader):
     "Batches `(x, y)` (or `x` without labels) of NumPy arrays as torch tensors, reshuffled every pass when asked."
     def __init__(self,
-                 X,                             # inputs (an array, or anything np.asarray takes), first dimension = rows
+                 X,                             # inputs (an array or anything np.asarray takes), first dimension = rows
                  Y=None,                        # labels with as many rows as X, or None
                  batch_size: int | None = None, # rows per batch; None: chunks of at most MAX_CHUNK rows
                  shuffle: bool = False,         # new random order at every pass
@@ -56,7 +57,8 @@ class MatrixBatchGenerator(TensorLoader):
         X, Y = np.asarray(X), None if Y is None else np.asarray(Y)
         if Y is not None and len(X) != len(Y): raise InputValueError(f"X has {len(X)} rows but Y has {len(Y)}")
         self.X, self.Y = X, Y
-        super().__init__({"x": ArrayRows(X), **({} if Y is None else {"y": ArrayRows(Y)})}, batch_size or MAX_CHUNK, shuffle, seed)
+        super().__init__({"x": ArrayRows(X), **({} if Y is None else {"y": ArrayRows(Y)})},
+                         batch_size or MAX_CHUNK, shuffle, seed)
 
     def get_X_shape(self) -> tuple: return tuple(self.X.shape)
     def get_Y(self): return self.Y
@@ -77,10 +79,12 @@ def get_train_val_generator(cls: MatrixBatchGenerator,
     if not 0 < val_ratio < 1: raise InputValueError(f"val_ratio must lie strictly between 0 and 1, got {val_ratio}")
     n = len(X)
     n_val = int(round(n * val_ratio))
-    if not 0 < n_val < n: raise InputValueError(f"val_ratio {val_ratio} of {n} rows leaves an empty training or validation set")
+    if not 0 < n_val < n:
+        raise InputValueError(f"val_ratio {val_ratio} of {n} rows leaves an empty training or validation set")
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).numpy()
     train, val = np.sort(order[n_val:]), np.sort(order[:n_val])
-    return (MatrixBatchGenerator(X[train], Y[train], batch_size, shuffle=True, seed=seed), MatrixBatchGenerator(X[val], Y[val]))
+    return (MatrixBatchGenerator(X[train], Y[train], batch_size, shuffle=True, seed=seed),
+            MatrixBatchGenerator(X[val], Y[val]))
 
 # %% ../nbs/09a_defpy.ipynb #c014
 def _read_h5(path: str) -> tuple[np.ndarray, np.ndarray]:
@@ -131,7 +135,8 @@ class MaxNormConstraint(Callback):
     def after_batch(self, trainer): self.apply(trainer.model)
 
 # %% ../nbs/09a_defpy.ipynb #c021
-def _numpy(t: torch.Tensor) -> np.ndarray: return t.detach().float().cpu().numpy() if t.is_floating_point() else t.detach().cpu().numpy()
+def _numpy(t: torch.Tensor) -> np.ndarray:
+    return t.detach().float().cpu().numpy() if t.is_floating_point() else t.detach().cpu().numpy()
 
 # %% ../nbs/09a_defpy.ipynb #c023
 class RecordingLoss:
@@ -148,15 +153,18 @@ def _batch_row(model, trainer) -> dict:
 
 def _epoch_row(model, trainer) -> dict:
     "`val_<metric>` of `eval_metrics` on the validation set, the reward of the epoch's whole row, and the epoch's time."
-    if trainer.val_targets is None: raise InputValueError("The validation generator yields no labels: it must yield (x, y) batches")
+    if trainer.val_targets is None:
+        raise InputValueError("The validation generator yields no labels: it must yield (x, y) batches")
     val = model.eval_metrics(_numpy(trainer.val_targets), _numpy(model.postprocess(trainer.val_preds)))
     row = {f"val_{k}": float(v) for k, v in val.items() if k != "loss"}
     return {**row, "hyperband_reward": float(model.get_hyperband_reward({**trainer.record, **row})),
             "execution_time": time.monotonic() - trainer.epoch_start}
 
 class EpochMetrics(ValidationMetrics):
-    "`ValidationMetrics` adding the def.py model's train/val metrics, its reward and the epoch's time to each epoch record."
-    def __init__(self, model): super().__init__(functools.partial(_epoch_row, model), functools.partial(_batch_row, model)) # the `BaseModel` trained
+    """`ValidationMetrics` adding the def.py model's train/val metrics, its reward and the epoch's time
+    to each epoch record."""
+    def __init__(self, model): # the `BaseModel` trained
+        super().__init__(functools.partial(_epoch_row, model), functools.partial(_batch_row, model))
 
 # %% ../nbs/09a_defpy.ipynb #c025
 def _epochs_done(folder: Path) -> pd.DataFrame:
@@ -180,7 +188,8 @@ class BaseModel:
         self.device, self.epoch, self.network = get_device("cpu" if getattr(args, "cpu", False) else None), 0, None
         self.init_model()
         if self.network is None:
-            raise InputTypeError(f"{type(self).__name__}.init_model() must call super().init_model(network, criterion, optimizer, constraints)")
+            raise InputTypeError(f"{type(self).__name__}.init_model() must call "
+                                 "super().init_model(network, criterion, optimizer, constraints)")
 
     def init_model(self,
                    network: nn.Module,   # the network; called as network(x)
@@ -208,15 +217,19 @@ class BaseModel:
             stop_epoch: int,     # total number of epochs to reach
             folder: str | Path,  # model folder: models/epoch_NNNN.pt and logs/history.jsonl
            ) -> dict:
-        "Train (resuming from the newest checkpoint in `folder`) until `stop_epoch` epochs are done; return that epoch's row."
+        """Train (resuming from the newest checkpoint in `folder`) until `stop_epoch` epochs are done;
+        return that epoch's row."""
         folder = Path(folder)
-        if val_gen is None: raise InputValueError("fit needs a validation generator: the metrics and the reward are computed on it")
+        if val_gen is None:
+            raise InputValueError("fit needs a validation generator: the metrics and the reward are computed on it")
         done = latest_checkpoint(folder / "models")
         if done is not None and int(done.stem.split("_")[1]) >= stop_epoch: self.load(folder, stop_epoch)
         else:
             callbacks = standard_callbacks(folder / HISTORY_FILE, EpochMetrics(self), guard=None, best=False,
-                                           extra=[*self.constraints, Checkpoints(folder / "models", save_every=1, resume=True)])
-            Trainer(self.network, train_gen, self.loss, self.optimizer, valid_dl=val_gen, callbacks=callbacks, device=self.device).fit(stop_epoch)
+                                           extra=[*self.constraints,
+                                                  Checkpoints(folder / "models", save_every=1, resume=True)])
+            Trainer(self.network, train_gen, self.loss, self.optimizer, valid_dl=val_gen, callbacks=callbacks,
+                    device=self.device).fit(stop_epoch)
             self.epoch = stop_epoch
         return {**_epochs_done(folder).loc[stop_epoch].to_dict(), "epoch": stop_epoch}
 
@@ -257,7 +270,8 @@ class RegressionModel(BaseModel):
     "BaseModel with the mean squared error; metrics mse (training) and mse, pearson (evaluation)."
     default_criterion = ElementwiseCriterion("mse")
     def postprocess(self, pred): return pred.squeeze(-1) if pred.dim() > 1 and pred.shape[-1] == 1 else pred
-    def train_metrics(self, y_true, y_pred): return {"mse": regression_metrics(y_true.reshape(y_pred.shape), y_pred)["mse"]}
+    def train_metrics(self, y_true, y_pred):
+        return {"mse": regression_metrics(y_true.reshape(y_pred.shape), y_pred)["mse"]}
     def eval_metrics(self, y_true, y_pred):
         metrics = regression_metrics(y_true.reshape(y_pred.shape), y_pred)
         return {"mse": metrics["mse"], "pearson": metrics["pearson"]}
@@ -266,7 +280,8 @@ class ClassificationModel(BaseModel):
     "BaseModel for two classes: cross-entropy on two logits; predictions P(class 1); metrics accuracy (and auroc)."
     default_criterion = MulticlassCriterion()
     def postprocess(self, pred): return torch.softmax(pred.float(), dim=1)[:, 1]
-    def train_metrics(self, y_true, y_pred): return {"accuracy": classification_metrics(y_true, y_pred > 0.5)["accuracy"]}
+    def train_metrics(self, y_true, y_pred):
+        return {"accuracy": classification_metrics(y_true, y_pred > 0.5)["accuracy"]}
     def eval_metrics(self, y_true, y_pred):
         metrics = classification_metrics(y_true, (y_pred > 0.5).astype(y_true.dtype), y_pred)
         return {"accuracy": metrics["accuracy"], "auroc": metrics["auroc"]}
@@ -278,12 +293,14 @@ NEEDS = {"-y": ("get_train_generator", "get_config", "Model"), "-e": ("get_test_
 def load_model_def(path: str | Path,       # the user's def.py
                    result_dir: str | Path, # result directory; receives the copy `model_def.py`
                   ):
-    "Copy `path` into `result_dir` as `model_def.py` and import it from there, as a module named after that copy's path."
+    """Copy `path` into `result_dir` as `model_def.py` and import it from there,
+    as a module named after that copy's path."""
     src, dst = Path(path), Path(result_dir) / "model_def.py"
     if not src.is_file(): raise InputFileNotFoundError(f"Model definition file {src} not found")
     dst.parent.mkdir(parents=True, exist_ok=True)
     if not dst.exists() or not src.samefile(dst): shutil.copyfile(src, dst)
-    name = f"sol_trainer_model_def_{hashlib.sha1(str(dst.resolve()).encode()).hexdigest()[:12]}" # one module per result directory
+    # one module per result directory
+    name = f"sol_trainer_model_def_{hashlib.sha1(str(dst.resolve()).encode()).hexdigest()[:12]}"
     spec = importlib.util.spec_from_file_location(name, dst)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # classes of the def.py (dataclasses, pickling by worker processes) find their module
@@ -303,26 +320,30 @@ def check_model_def(module,    # the imported def.py
         names = ", ".join(f"{name} (needed by {' '.join(flags)})" for name, flags in missing.items())
         raise AttributeError(f"{getattr(module, 'source_file', module.__file__)} does not define {names}")
     lacking = [m for m in ("fit", "load", "evaluate", "predict") if not hasattr(getattr(module, "Model", BaseModel), m)]
-    if lacking: raise InputTypeError(f"Model in {module.source_file} lacks {', '.join(lacking)}: make it a subclass of sol_trainer.defpy.BaseModel")
+    if lacking: raise InputTypeError(f"Model in {module.source_file} lacks {', '.join(lacking)}: "
+                                     "make it a subclass of sol_trainer.defpy.BaseModel")
 
 def train_val_generators(module,          # the imported def.py
                          data_dir: str,   # data directory
                          batch_size: int, # training batch size
                         ) -> tuple:
-    "The training and validation generators of a def.py: a pair from `get_train_generator`, or its result and `get_val_generator`'s."
+    """The training and validation generators of a def.py: a pair from `get_train_generator`,
+    or its result and `get_val_generator`'s."""
     train = module.get_train_generator(data_dir, batch_size)
     if isinstance(train, tuple) and len(train) == 2: return train
     if not hasattr(module, "get_val_generator"):
-        raise AttributeError(f"{module.source_file} does not define get_val_generator, needed because get_train_generator "
-                             "returns a single generator rather than a (train, val) pair")
+        raise AttributeError(f"{module.source_file} does not define get_val_generator, needed because "
+                             "get_train_generator returns a single generator rather than a (train, val) pair")
     return train, module.get_val_generator(data_dir)
 
 # %% ../nbs/09a_defpy.ipynb #c039
 def defpy_objective(module, args, train_gen, val_gen):
-    "Hyperband objective: train `module.Model(params)` to `budget` total epochs in `trial_dir`; its reward is the epoch's."
+    """Hyperband objective: train `module.Model(params)` to `budget` total epochs in `trial_dir`;
+    its reward is the epoch's."""
     def objective(params: dict, budget: int, trial_dir: Path) -> dict:
         seed_everything(args.seed)
-        if isinstance(getattr(train_gen, "generator", None), torch.Generator): train_gen.generator.manual_seed(args.seed)
+        if isinstance(getattr(train_gen, "generator", None), torch.Generator):
+            train_gen.generator.manual_seed(args.seed)
         row = module.Model(params, args).fit(train_gen, val_gen, budget, trial_dir)
         return {**row, "reward": row["hyperband_reward"]}
     return objective
@@ -360,23 +381,27 @@ def test_best(module, args, data: Path, result: Path) -> dict:
 def check_pattern(pattern: str, data: Path, result: Path): # the `-p` glob, the data and result folders
     "Refuse a `-p` glob that could name files outside `data`, whose predictions would land outside `result`."
     if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
-        raise InputValueError(f"-p {pattern!r}: the pattern must name files inside the data folder {data} (no absolute path, no '..'), "
+        raise InputValueError(f"-p {pattern!r}: the pattern must name files inside the data folder {data} "
+                         "(no absolute path, no '..'), "
                          f"so that every prediction lands inside {result / 'best_config'}")
 
 def prediction_inputs(data: Path,   # data folder
                       result: Path, # result folder, possibly inside `data`
                       pattern: str, # the `-p` glob
                      ) -> list[Path]:
-    "The files of `data` matching `pattern`, in order, leaving out those under `result` (the run's own files and outputs)."
+    """The files of `data` matching `pattern`, in order, leaving out those under `result`
+    (the run's own files and outputs)."""
     check_pattern(pattern, data, result)
     matches, own = sorted(p for p in data.glob(pattern) if p.is_file()), result.resolve()
     inputs = [p for p in matches if not p.resolve().is_relative_to(own)]
-    if not inputs: raise InputFileNotFoundError(f"No file in {data} matches {pattern!r}" + (f" outside the result folder {result}" if matches else ""))
+    if not inputs: raise InputFileNotFoundError(f"No file in {data} matches {pattern!r}"
+                                                + (f" outside the result folder {result}" if matches else ""))
     return inputs
 
 # %% ../nbs/09a_defpy.ipynb #1e22a1b4
 def predict_files(module, args, data: Path, result: Path, pattern: str) -> dict:
-    "Predict each file of `data` matching `pattern` (`-p`) into `best_config/<file>.npy`, skipping existing outputs and reporting failures."
+    """Predict each file of `data` matching `pattern` (`-p`) into `best_config/<file>.npy`,
+    skipping existing outputs and reporting failures."""
     log, model, done = get_logger("defpy"), None, {"written": [], "skipped": [], "failed": []}
     for path in prediction_inputs(data, result, pattern):
         out = result / "best_config" / f"{path.relative_to(data)}.npy"
@@ -390,14 +415,15 @@ def predict_files(module, args, data: Path, result: Path, pattern: str) -> dict:
                 with atomic_write(out, "wb") as f: np.save(f, Y)
         except Exception as e: # one unreadable file must not stop the others
             error = f"{type(e).__name__}: {e}"
-            log.warning("Cannot predict %s (the other files go on): %s", path, error, exc_info=getattr(args, "debug", False))
+            log.warning("Cannot predict %s (the other files go on): %s", path, error,
+                        exc_info=getattr(args, "debug", False))
             done["failed"].append({"file": str(path), "error": error}); continue
         done["written"].append(str(out))
     return done
 
 # %% ../nbs/09a_defpy.ipynb #3e27fed0
-DEFPY_FLAGS = {"model": "-f", "data": "-d", "result": "-r", "hyper": "-y", "eval": "-e", "predict": "-p", "epoch": "-ep",
-               "batch_size": "-bs", "cpu": "-c"} # the short flags of `sol_trainer run`
+DEFPY_FLAGS = {"model": "-f", "data": "-d", "result": "-r", "hyper": "-y", "eval": "-e", "predict": "-p",
+               "epoch": "-ep", "batch_size": "-bs", "cpu": "-c"} # the short flags of `sol_trainer run`
 
 def run_defpy(model: str,               # the def.py file (copied into RESULT as model_def.py)
               data: str,                # data directory, passed to the def.py loaders

@@ -40,7 +40,8 @@ class TensorLoader:
 
     def __iter__(self):
         order = torch.randperm(self.n, generator=self.generator) if self.shuffle else None
-        data = {k: v[order.to(v.device)] if order is not None and isinstance(v, torch.Tensor) else v for k, v in self.tensors.items()}
+        data = {k: v[order.to(v.device)] if order is not None and isinstance(v, torch.Tensor) else v
+                for k, v in self.tensors.items()}
         for start in range(0, self.n, self.batch_size):
             stop = min(start + self.batch_size, self.n)
             if stop - start < self.min_batch: return
@@ -53,8 +54,8 @@ class TensorLoader:
         return self
 
 # %% ../nbs/03_engine.ipynb #c008
-EVENTS = ("before_fit", "before_epoch", "before_batch", "before_step", "after_batch", "before_validate", "after_validate",
-          "after_epoch", "after_fit", "teardown")
+EVENTS = ("before_fit", "before_epoch", "before_batch", "before_step", "after_batch", "before_validate",
+          "after_validate", "after_epoch", "after_fit", "teardown")
 
 ORDER = {"data": -20,        # change the training data before an epoch
          "metrics": -10,     # add validation metrics to the record; per-batch learning-rate schedules
@@ -69,7 +70,8 @@ ORDER = {"data": -20,        # change the training data before an epoch
          "checkpoint": 100}  # save the whole state last, after every other callback's work of the epoch
 
 class Callback:
-    "Base class: override the event methods you need; declare the trainer fields you set (`provides`) and rely on (`needs`)."
+    """Base class: override the event methods you need; declare the trainer fields you set (`provides`)
+    and rely on (`needs`)."""
     order = ORDER["select"]
     provides: tuple = ()  # trainer fields this callback sets
     needs: tuple = ()     # fields that another callback must provide
@@ -79,7 +81,8 @@ def check_callbacks(callbacks: list): # the callbacks of one fit
     provided = {field for cb in callbacks for field in cb.provides}
     for cb in callbacks:
         missing = [field for field in cb.needs if field not in provided]
-        if missing: raise InputValueError(f"{type(cb).__name__} needs {', '.join(missing)}, which no callback of this fit provides")
+        if missing: raise InputValueError(f"{type(cb).__name__} needs {', '.join(missing)}, "
+                                          "which no callback of this fit provides")
 
 # %% ../nbs/03_engine.ipynb #c010
 def call_model(model: nn.Module, inputs):
@@ -100,7 +103,8 @@ def _state_owner(dataset):
 
 class SwitchStateSampler(torch.utils.data.Sampler):
     "Batch sampler calling `owner.switch_state()` before each batch and sending its `state` with every index."
-    def __init__(self, batch_sampler, owner): self.batch_sampler, self.owner = batch_sampler, owner # batches of indices; dataset with `switch_state`
+    def __init__(self, batch_sampler, owner): # batches of indices; dataset with `switch_state`
+        self.batch_sampler, self.owner = batch_sampler, owner
     def __len__(self): return len(self.batch_sampler)
     def __iter__(self):
         for batch in self.batch_sampler:
@@ -110,7 +114,8 @@ class SwitchStateSampler(torch.utils.data.Sampler):
 
 class StatefulItems(torch.utils.data.Dataset):
     "Dataset of `(index, state)` keys: sets the owner's `state` (in whichever process fetches) before reading the item."
-    def __init__(self, dataset, owner): self.dataset, self.owner = dataset, owner # dataset to read; the one holding `state`
+    def __init__(self, dataset, owner): # dataset to read; the one holding `state`
+        self.dataset, self.owner = dataset, owner
     def __len__(self): return len(self.dataset)
     def __getitem__(self, key):
         index, state = key
@@ -131,9 +136,11 @@ def as_loader(data,                 # a map-style Dataset, or an iterable of bat
     if owner is None:
         return torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last, **common)
     if loader_kwargs.get("num_workers", 0) > 0 and not hasattr(owner, "state"):
-        raise InputValueError(f"{type(owner).__name__} has switch_state() but no `state` attribute: with num_workers > 0 "
-                         "the state must live in `state` so that it can travel to the worker processes")
-    order = torch.utils.data.RandomSampler(data, generator=generator) if shuffle else torch.utils.data.SequentialSampler(data)
+        raise InputValueError(f"{type(owner).__name__} has switch_state() but no `state` attribute: "
+                              "with num_workers > 0 the state must live in `state` so that it can travel "
+                              "to the worker processes")
+    order = (torch.utils.data.RandomSampler(data, generator=generator) if shuffle
+             else torch.utils.data.SequentialSampler(data))
     sampler = SwitchStateSampler(torch.utils.data.BatchSampler(order, batch_size, drop_last), owner)
     return torch.utils.data.DataLoader(StatefulItems(data, owner), batch_sampler=sampler, **common)
 
@@ -147,7 +154,8 @@ def split_sizes(n: int,       # rows to split
     ratios = [float(r) for r in ratios]
     if len(ratios) < 2 or any(r <= 0 for r in ratios):
         raise InputValueError(f"split ratios must be at least two positive numbers, got {ratios}")
-    if not math.isclose(sum(ratios), 1.0, abs_tol=1e-6): raise InputValueError(f"split ratios {ratios} sum to {sum(ratios):.6g}, not 1")
+    if not math.isclose(sum(ratios), 1.0, abs_tol=1e-6):
+        raise InputValueError(f"split ratios {ratios} sum to {sum(ratios):.6g}, not 1")
     sizes = [math.ceil(n * ratios[0])] + [math.floor(n * r) for r in ratios[1:-1]]
     sizes.append(n - sum(sizes))
     names = SPLIT_NAMES.get(len(ratios), [f"part {i}" for i in range(len(ratios))])
@@ -179,7 +187,7 @@ def subset_dataset(dataset,         # map-style dataset
 # %% ../nbs/03_engine.ipynb #x7b50b7
 @torch.no_grad()
 def predict_batches(model: nn.Module,  # the model to run (left in evaluation mode)
-                    batches,           # iterable of batches (`split_batch` layout), or of bare inputs with `inputs_only`
+                    batches,           # iterable of batches (`split_batch` layout), or bare inputs with `inputs_only`
                     device: str | torch.device = "cpu", # where the model runs
                     apply_model=None,  # callable(model, inputs) -> prediction (default: `call_model`)
                     amp: bool = False, # float16 autocast (CUDA only)
@@ -207,7 +215,8 @@ class Predictor:
                  postproc=None,                   # callable(prediction) -> prediction in the data's terms, or None
                  amp: bool = False,               # float16 autocast on CUDA
                 ):
-        self.model, self.device, self.apply_model, self.postproc, self.amp = model.to(device), torch.device(device), apply_model, postproc, amp
+        self.model, self.device, self.apply_model = model.to(device), torch.device(device), apply_model
+        self.postproc, self.amp = postproc, amp
 
     def _post(self, pred: torch.Tensor) -> torch.Tensor: return pred if self.postproc is None else self.postproc(pred)
 
@@ -219,7 +228,8 @@ class Predictor:
     def predict(self, *inputs) -> torch.Tensor:
         "Post-processed prediction for raw model inputs."
         x = inputs[0] if len(inputs) == 1 else inputs
-        return self._post(predict_batches(self.model, [x], self.device, self.apply_model, self.amp, inputs_only=True)["pred"])
+        return self._post(predict_batches(self.model, [x], self.device, self.apply_model, self.amp,
+                                          inputs_only=True)["pred"])
 
     def predict_dataset(self, dataset,              # Dataset or iterable of batches; targets are optional
                         batch_size: int = 256,     # rows per batch
@@ -246,16 +256,19 @@ class Trainer:
                  apply_model=None,            # callable(model, inputs) -> prediction (default: `call_model`)
                  batch_size: int = 32,        # batch size when `train_dl` / `valid_dl` are Datasets
                  seed: int = 0,               # seed of the training Dataset's shuffling (and of the `train_prop` split)
-                 train_prop: float | None = None, # with a training Dataset and no `valid_dl`: keep this share for training, validate on the rest
+                 train_prop: float | None = None, # without `valid_dl`: train on this share, validate on the rest
                  repeat_train: int = 1,       # passes over the training batches per epoch (for random augmentation)
                  repeat_valid: int = 1,       # validation passes per epoch; losses and predictions are averaged
                 ):
         if train_prop is not None:
             if valid_dl is not None: raise InputValueError("Pass either valid_dl or train_prop, not both")
             train_dl, valid_dl = split_dataset(train_dl, (train_prop, 1 - train_prop), seed)
-        if repeat_train < 1 or repeat_valid < 1: raise InputValueError(f"repeat_train and repeat_valid must be at least 1, got {repeat_train}, {repeat_valid}")
+        if repeat_train < 1 or repeat_valid < 1:
+            raise InputValueError(f"repeat_train and repeat_valid must be at least 1, "
+                                  f"got {repeat_train}, {repeat_valid}")
         self.train_dl, self.valid_dl = as_loader(train_dl, batch_size, True, seed), as_loader(valid_dl, batch_size)
-        self.model, self.loss_fn, self.optimizer, self.apply_model = model, loss_fn, optimizer, apply_model or call_model
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.apply_model = apply_model or call_model
         self.device, self.scheduler, self.tags = torch.device(device), scheduler, dict(tags or {})
         self.amp = (self.device.type == "cuda") if amp is None else bool(amp and self.device.type == "cuda")
         self.grad_scaler = torch.amp.GradScaler("cuda") if self.amp else None
@@ -265,7 +278,8 @@ class Trainer:
 
     def fit(self, n_epochs: int # number of epochs to train at most
            ) -> list[dict]:
-        "Train for up to `n_epochs` epochs; return the history (one record per epoch). Every `teardown` runs however the fit ends."
+        """Train for up to `n_epochs` epochs; return the history (one record per epoch).
+        Every `teardown` runs however the fit ends."""
         check_callbacks(self.callbacks)
         self.n_epochs, self.stop, self.exception, self._handlers_by_event = n_epochs, False, None, self._handlers()
         self.best_loss, self.best_epoch, self.optimizer_restarts, self.restarts = math.inf, None, 0, 0
@@ -283,7 +297,7 @@ class Trainer:
         return self.history
 
     def _epoch(self):
-        "Train, validate, step the scheduler and complete the record, which the callbacks then see and the history keeps."
+        "Train, validate, step the scheduler and complete the record, which the callbacks see and the history keeps."
         self.record, self.epoch_start = {**self.tags, "epoch": self.epoch}, time.monotonic()
         self._fire("before_epoch")
         self.train_loss = self.record["train_loss"] = self._train_epoch()
@@ -331,7 +345,8 @@ class Trainer:
         return loss.detach()
 
     def validate(self, model: nn.Module | None = None) -> float:
-        "Validation loss of `model` (averaged over `repeat_valid` passes); keeps `val_preds` (averaged), `val_targets`, `val_weights`, `val_batch_sizes`."
+        """Validation loss of `model` (averaged over `repeat_valid` passes).
+        Keeps `val_preds` (averaged), `val_targets`, `val_weights`, `val_batch_sizes`."""
         passes = [self._collect(self.valid_dl, model) for _ in range(self.repeat_valid)]
         losses = [float(self.compute_loss(p["pred"], (None, p["w"], p["y"]))) for p in passes]
         out = passes[0]
@@ -350,7 +365,7 @@ class Trainer:
 
     @property
     def predictor(self) -> Predictor:
-        "The model being trained as a `Predictor`, post-processing with the loss's `postproc` (e.g. sigmoid or unscaling)."
+        "The model being trained as a `Predictor`, post-processing with the loss's `postproc` (sigmoid, unscaling)."
         return Predictor(self.model, self.device, self.apply_model, getattr(self.loss_fn, "postproc", None), self.amp)
 
     def predict(self, *inputs) -> torch.Tensor:
@@ -365,7 +380,8 @@ class Trainer:
         return self.predictor.predict_dataset(dataset, batch_size, inputs_only)
 
     def _collect(self, dl, model: nn.Module | None = None, inputs_only: bool = False) -> dict:
-        "`predict_batches` of `model` (default: the trained one) over `dl`, with this trainer's device, `apply_model` and precision."
+        """`predict_batches` of `model` (default: the trained one) over `dl`,
+        with this trainer's device, `apply_model` and precision."""
         return predict_batches(model or self.model, dl, self.device, self.apply_model, self.amp, inputs_only)
 
     def _step_scheduler(self):
@@ -385,11 +401,13 @@ class Trainer:
         for handler in self._handlers_by_event[event]: handler(self)
 
 # %% ../nbs/03_engine.ipynb #m0ved02
-_MOVED = {"sol_trainer.callbacks": ("BestCheckpoint", "improves", "EarlyStopping", "write_hparams", "TensorBoard", "ProgressBar", "reinitialize",
-                                    "GradientHealth", "NanGuard", "StopFile", "GradientClip", "average_states", "BestAveraging",
-                                    "refresh_batchnorm", "SWA"),
-          "sol_trainer.checkpoints": ("rng_state", "set_rng_state", "state_digest", "read_checkpoint", "optimizer_settings", "retune",
-                                      "latest_checkpoint", "newest_intact_checkpoint", "Checkpoints"),
-          "sol_trainer.config": ("DefaultEarlyStopping", "TASK_SCHEMA", "EARLY_STOPPING_SCHEMA")} # where the names this module had went
+# where the names this module had went
+_MOVED = {"sol_trainer.callbacks": ("BestCheckpoint", "improves", "EarlyStopping", "write_hparams", "TensorBoard",
+                                    "ProgressBar", "reinitialize", "GradientHealth", "NanGuard", "StopFile",
+                                    "GradientClip", "average_states", "BestAveraging", "refresh_batchnorm", "SWA"),
+          "sol_trainer.checkpoints": ("rng_state", "set_rng_state", "state_digest", "read_checkpoint",
+                                      "optimizer_settings", "retune", "latest_checkpoint", "newest_intact_checkpoint",
+                                      "Checkpoints"),
+          "sol_trainer.config": ("DefaultEarlyStopping", "TASK_SCHEMA", "EARLY_STOPPING_SCHEMA")}
 
 __getattr__ = moved_names(__name__, _MOVED)

@@ -34,13 +34,15 @@ class LinearEnsemble(nn.Module):
                 ):
         super().__init__()
         if not submodels: raise InputValueError("An ensemble needs at least one submodel")
-        if task not in ("regression", "classification"): raise InputValueError(f"task must be 'regression' or 'classification', got {task!r}")
+        if task not in ("regression", "classification"):
+            raise InputValueError(f"task must be 'regression' or 'classification', got {task!r}")
         self.submodels = nn.ModuleList(submodels)
         self.scalers, self.properties, self.task, self.class_labels = scalers, list(properties), task, class_labels
 
     def _property_index(self, batch) -> torch.Tensor:
         sel = batch.get("selector")
-        if sel is None: raise InputKeyError("The batch has no 'selector' block: build it with frame_tensors from a prepared frame")
+        if sel is None:
+            raise InputKeyError("The batch has no 'selector' block: build it with frame_tensors from a prepared frame")
         if sel.shape[1] == 0: return torch.zeros(len(sel), dtype=torch.long, device=sel.device)
         return sel.argmax(1)
 
@@ -49,7 +51,9 @@ class LinearEnsemble(nn.Module):
         out = torch.empty_like(preds)
         for i, p in enumerate(self.properties):
             rows = prop_idx == i
-            if rows.any(): out[:, rows] = self.scalers[p].inverse_transform(preds[:, rows].reshape(-1)).reshape(len(preds), -1).to(out.dtype)
+            if rows.any():
+                unscaled = self.scalers[p].inverse_transform(preds[:, rows].reshape(-1))
+                out[:, rows] = unscaled.reshape(len(preds), -1).to(out.dtype)
         return out
 
     @torch.no_grad()
@@ -58,7 +62,7 @@ class LinearEnsemble(nn.Module):
                 n_passes: int = 1,               # predictions per submodel
                 monte_carlo: bool | None = None, # keep dropout active; None means `n_passes > 1`
                 seed: int = 0,                   # seed of the MC-dropout generator
-                temperature: float | None = None, # classification: None averages probabilities; a number averages logits, then divides by it
+                temperature: float | None = None, # classification: None averages probabilities; else mean logits / it
                ) -> tuple[torch.Tensor, torch.Tensor]:
         "Ensemble mean and standard deviation: (B,) each for regression, (B, classes) for classification."
         if n_passes < 1: raise InputValueError(f"n_passes must be at least 1, got {n_passes}")
@@ -116,7 +120,8 @@ def submodel_spread(ensemble: LinearEnsemble, # a regression ensemble
     return np.sqrt(variance / len(ensemble.submodels))
 
 # %% ../nbs/04_ensemble.ipynb #827828b6
-_MOVED_TO_TRAIN = ("FoldJob", "train_fold", "AugmentFeatures", "submodel_kwargs", "fold_splits", "train_kfold_ensemble", "with_domain",
-                   "fold_predictions", "oof_metrics", "write_oof") # names this module had before training moved to `sol_trainer.train`
+# names this module had before training moved to `sol_trainer.train`
+_MOVED_TO_TRAIN = ("FoldJob", "train_fold", "AugmentFeatures", "submodel_kwargs", "fold_splits", "train_kfold_ensemble",
+                   "with_domain", "fold_predictions", "oof_metrics", "write_oof")
 
 __getattr__ = moved_names(__name__, {"sol_trainer.train": _MOVED_TO_TRAIN})

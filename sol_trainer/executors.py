@@ -25,11 +25,13 @@ class InProcessExecutor(concurrent.futures.Executor):
 
 # %% ../nbs/04b_executors.ipynb #b2e624af
 CONNECT_TIMEOUT = 5 # seconds to wait for a Dask scheduler to answer
-LOCAL_WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None} # Dask settings of 'local:N' workers
+# Dask settings of 'local:N' workers
+LOCAL_WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
 
 def _distributed():
     try: import distributed
-    except ImportError: raise InputImportError('Dask executors need dask.distributed: pip install "sol_trainer[dask]"') from None
+    except ImportError:
+        raise InputImportError('Dask executors need dask.distributed: pip install "sol_trainer[dask]"') from None
     return distributed
 
 class DaskExecutor(concurrent.futures.Executor):
@@ -50,7 +52,7 @@ class DaskExecutor(concurrent.futures.Executor):
 # %% ../nbs/04b_executors.ipynb #d536c2e6
 def share(pool: concurrent.futures.Executor, # an executor from `resolve_executor`
           obj):                                # an object every call will read
-    "What to pass to `pool.submit` in place of `obj`: a handle held by the workers for a `DaskExecutor`, else `obj` itself."
+    "What `pool.submit` takes in place of `obj`: a handle held by the workers for a `DaskExecutor`, else `obj` itself."
     return pool.share(obj) if isinstance(pool, DaskExecutor) else obj
 
 # %% ../nbs/04b_executors.ipynb #32638cf8
@@ -64,17 +66,19 @@ def _client(distributed, address: str):
     "A client of the scheduler at `address`, or a clear error when none answers in time."
     try: return distributed.Client(address, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as e:
-        raise InputConnectionError(f"No Dask scheduler answered at {address!r} within {CONNECT_TIMEOUT} s ({type(e).__name__}); "
-                              "start one (dask scheduler) or pass 'local:N' for workers on this machine") from None
+        raise InputConnectionError(f"No Dask scheduler answered at {address!r} within {CONNECT_TIMEOUT} s "
+                                   f"({type(e).__name__}); start one (dask scheduler) or pass 'local:N' for workers "
+                                   "on this machine") from None
 
 def _local_cluster(distributed, n_workers: int):
     "A `LocalCluster` of `n_workers` single-threaded worker processes, with glibc's own malloc trimming."
     import dask
     with dask.config.set(LOCAL_WORKER_CONFIG): # the nannies read it when the cluster is made
-        return distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        return distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None)
 
 @contextlib.contextmanager
-def resolve_executor(executor=None): # None, a concurrent.futures executor, a Dask client, "local:N" or a scheduler address
+def resolve_executor(executor=None): # None, a concurrent.futures executor, a Dask client, "local:N" or an address
     "Yield a `concurrent.futures` executor for `executor`, closing what this call started."
     if executor is None: yield InProcessExecutor(); return
     if isinstance(executor, concurrent.futures.Executor): yield executor; return
@@ -82,13 +86,16 @@ def resolve_executor(executor=None): # None, a concurrent.futures executor, a Da
         distributed = _distributed()
         if executor.startswith("local:"):
             n_workers = executor.removeprefix("local:")
-            if not n_workers.isdigit() or int(n_workers) < 1: raise InputValueError(f"'local:N' needs a positive number of workers, got {executor!r}")
-            with _local_cluster(distributed, int(n_workers)) as cluster, distributed.Client(cluster) as client: yield DaskExecutor(client)
+            if not n_workers.isdigit() or int(n_workers) < 1:
+                raise InputValueError(f"'local:N' needs a positive number of workers, got {executor!r}")
+            with _local_cluster(distributed, int(n_workers)) as cluster, distributed.Client(cluster) as client:
+                yield DaskExecutor(client)
         else:
             with _client(distributed, executor) as client: yield DaskExecutor(client)
         return
     if type(executor).__name__ == "Client" and hasattr(executor, "get_executor"): yield DaskExecutor(executor); return
-    raise InputTypeError(f"executor must be None, a concurrent.futures.Executor, a dask.distributed Client, 'local:N' or a scheduler address; got {type(executor).__name__}")
+    raise InputTypeError("executor must be None, a concurrent.futures.Executor, a dask.distributed Client, 'local:N' "
+                         f"or a scheduler address; got {type(executor).__name__}")
 
 # %% ../nbs/04b_executors.ipynb #17ee8375
 def cores() -> int:

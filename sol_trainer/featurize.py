@@ -35,12 +35,14 @@ def parse_molecule(smiles,              # a SMILES string (anything else is "no 
                   ) -> tuple[Chem.Mol | None, str]:
     "(molecule, '') for a usable SMILES, else (None, why not); nothing is logged."
     if not isinstance(smiles, str) or not smiles.strip(): return None, "no SMILES"
-    if any(c.isspace() for c in smiles.strip()): return None, "whitespace inside the SMILES (RDKit would read only the part before it)"
+    if any(c.isspace() for c in smiles.strip()):
+        return None, "whitespace inside the SMILES (RDKit would read only the part before it)"
     params = Chem.SmilesParserParams()
     params.removeHs = not keep_h
     with rdkit_quiet(): mol = Chem.MolFromSmiles(smiles.strip(), params)
     if mol is None: return None, "RDKit cannot parse the SMILES"
-    if mol.GetNumHeavyAtoms() > MAX_ATOMS: return None, f"{mol.GetNumHeavyAtoms()} heavy atoms, more than MAX_ATOMS = {MAX_ATOMS}"
+    if mol.GetNumHeavyAtoms() > MAX_ATOMS:
+        return None, f"{mol.GetNumHeavyAtoms()} heavy atoms, more than MAX_ATOMS = {MAX_ATOMS}"
     return mol, ""
 
 def mol_from_smiles(smiles: str,         # a SMILES string
@@ -126,12 +128,14 @@ class MorganFeaturizer(Featurizer):
                  counts: bool = False):        # count environments instead of setting bits
         if int(radius) < 0: raise InputValueError(f"radius must be >= 0, got {radius}")
         if int(n_bits) < 1: raise InputValueError(f"n_bits must be >= 1, got {n_bits}")
-        self.radius, self.n_bits, self.use_chirality, self.counts = int(radius), int(n_bits), bool(use_chirality), bool(counts)
+        self.radius, self.n_bits = int(radius), int(n_bits)
+        self.use_chirality, self.counts = bool(use_chirality), bool(counts)
         self.names = [f"morgan{'_count' if self.counts else ''}_{i}" for i in range(self.n_bits)]
         self._generator = None
 
     def params(self) -> dict:
-        return {"radius": self.radius, "n_bits": self.n_bits, "use_chirality": self.use_chirality, "counts": self.counts}
+        return {"radius": self.radius, "n_bits": self.n_bits, "use_chirality": self.use_chirality,
+                "counts": self.counts}
 
     def __getstate__(self): return {**self.__dict__, "_generator": None}
 
@@ -164,12 +168,14 @@ def _descriptor(fn, mol: Chem.Mol) -> float:
 @register_featurizer
 class RDKit2DFeaturizer(Featurizer):
     "RDKit 2D descriptors of a SMILES as a float32 vector (NaN/inf -> 0, clipped to float32)."
-    def __init__(self, names: list[str] | None = None): # descriptor names (from `Descriptors._descList`); None takes all
+    def __init__(self, names: list[str] | None = None): # descriptor names (in `Descriptors._descList`); None takes all
         names = [n for n, _ in Descriptors._descList] if names is None else list(names)
         known = _descriptor_functions()
         unknown = [n for n in names if n not in known]
-        if unknown: raise InputValueError(f"Unknown RDKit descriptor(s) {unknown}; see rdkit.Chem.Descriptors._descList for valid names")
-        if len(set(names)) != len(names): raise InputValueError(f"Descriptor names repeat: {sorted({n for n in names if names.count(n) > 1})}")
+        if unknown: raise InputValueError(f"Unknown RDKit descriptor(s) {unknown}; "
+                                          "see rdkit.Chem.Descriptors._descList for valid names")
+        if len(set(names)) != len(names):
+            raise InputValueError(f"Descriptor names repeat: {sorted({n for n in names if names.count(n) > 1})}")
         if not names: raise InputValueError("names must not be empty")
         self.names = names
 
@@ -211,7 +217,8 @@ def _featurize_chunk(featurizer: Featurizer, smiles: list) -> tuple[np.ndarray, 
         except SmilesParseError as e:
             failed.append((i, str(e))); continue
         if v.shape != (featurizer.n_features,):
-            raise InputValueError(f"{featurizer!r} returned shape {v.shape} for {s!r}; expected ({featurizer.n_features},)")
+            raise InputValueError(f"{featurizer!r} returned shape {v.shape} for {s!r}; "
+                                  f"expected ({featurizer.n_features},)")
         out[i] = v
     return out, failed
 
@@ -229,7 +236,8 @@ def rows_message(failed: list,  # (row label, what is wrong) pairs
 def check_n_jobs(n_jobs) -> int: # number of worker processes asked for
     "`n_jobs` after checking joblib can use it: a non-zero integer (-1 uses every core)."
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
-        raise InputValueError(f"n_jobs (--jobs) must be a non-zero integer: 1 works in this process, -1 uses every core; got {n_jobs!r}")
+        raise InputValueError(f"n_jobs (--jobs) must be a non-zero integer: 1 works in this process, "
+                              f"-1 uses every core; got {n_jobs!r}")
     return int(n_jobs)
 
 # %% ../nbs/01a_featurize.ipynb #eb293459
@@ -245,7 +253,8 @@ def chunk_results(work,                 # function(featurizer, chunk of SMILES) 
     starts = range(0, len(values), chunk_size)
     chunks = (values[s:s + chunk_size] for s in starts)
     if n_jobs == 1: return zip(starts, map(partial(work, featurizer), chunks))
-    return zip(starts, Parallel(n_jobs=n_jobs, return_as="generator", idle_worker_timeout=10)(delayed(work)(featurizer, c) for c in chunks))
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator", idle_worker_timeout=10)
+    return zip(starts, parallel(delayed(work)(featurizer, c) for c in chunks))
 
 # %% ../nbs/01a_featurize.ipynb #9a35d2e5
 def featurize(smiles: list[str] | pd.Series, # SMILES to featurize; a Series' index labels name failing rows
@@ -255,11 +264,13 @@ def featurize(smiles: list[str] | pd.Series, # SMILES to featurize; a Series' in
               chunk_size: int = 256          # SMILES per joblib task
              ) -> np.ndarray:
     "(N, F) float32 matrix of the featurized `smiles`; one `ValueError` listing every row without a usable molecule."
-    if getattr(featurizer, "is_graph", False): raise InputTypeError(f"{featurizer!r} makes graphs, not vectors: use sol_trainer.graphs.featurize_graphs")
+    if getattr(featurizer, "is_graph", False):
+        raise InputTypeError(f"{featurizer!r} makes graphs, not vectors: use sol_trainer.graphs.featurize_graphs")
     labels = smiles.index.tolist() if isinstance(smiles, pd.Series) else list(range(len(smiles)))
     values = list(smiles)
     out, failed = np.zeros((len(values), featurizer.n_features), dtype=np.float32), []
-    with tqdm(total=len(values), disable=not progress, unit="mol", desc=f"Featurizing ({type(featurizer).__name__})") as bar:
+    with tqdm(total=len(values), disable=not progress, unit="mol",
+              desc=f"Featurizing ({type(featurizer).__name__})") as bar:
         for start, (x, bad) in chunk_results(_featurize_chunk, featurizer, values, n_jobs, chunk_size):
             out[start:start + len(x)] = x
             failed += [(labels[start + i], why) for i, why in bad]
@@ -269,7 +280,7 @@ def featurize(smiles: list[str] | pd.Series, # SMILES to featurize; a Series' in
 
 # %% ../nbs/01a_featurize.ipynb #ca58dbf8
 def smiles_problems(smiles: pd.Series,  # SMILES of some rows
-                    featurizers=(),     # the featurizers that will make the inputs; their `check_mol` may refuse a molecule
+                    featurizers=(),     # featurizers that will make the inputs; their `check_mol` may refuse a molecule
                    ) -> pd.Series:
     "Why each row's SMILES cannot be featurized, or '' where it can; each distinct SMILES is parsed once."
     def problem(s) -> str:

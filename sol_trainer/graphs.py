@@ -40,7 +40,8 @@ class _FeatureTable:
         items = list(items)
         out = np.zeros((len(items), len(self.names)), dtype=np.float32)
         if not items: return out
-        hot = np.array([[offset + index.get(get(it), other) for offset, index, other, get in self.blocks] for it in items])
+        hot = np.array([[offset + index.get(get(it), other) for offset, index, other, get in self.blocks]
+                        for it in items])
         np.put_along_axis(out, hot, 1.0, axis=1)
         out[:, self.n_hot:] = [[get(it) for get in self.scalars] for it in items]
         return out
@@ -53,12 +54,13 @@ ATOM_FEATURES = _FeatureTable(
     [("element", {z: Chem.GetPeriodicTable().GetElementSymbol(z) for z in ELEMENTS}, lambda a: a.GetAtomicNum()),
      ("degree", {d: str(d) for d in range(6)}, lambda a: a.GetTotalDegree() - a.GetTotalNumHs(includeNeighbors=True)),
      ("charge", {c: f"{c:+d}" if c else "0" for c in range(-2, 3)}, lambda a: a.GetFormalCharge()),
-     ("chirality", {_CHI.CHI_UNSPECIFIED: "unspecified", _CHI.CHI_TETRAHEDRAL_CW: "CW", _CHI.CHI_TETRAHEDRAL_CCW: "CCW"},
-      lambda a: a.GetChiralTag()),
+     ("chirality", {_CHI.CHI_UNSPECIFIED: "unspecified", _CHI.CHI_TETRAHEDRAL_CW: "CW",
+                    _CHI.CHI_TETRAHEDRAL_CCW: "CCW"}, lambda a: a.GetChiralTag()),
      ("num_hs", {h: str(h) for h in range(5)}, lambda a: a.GetTotalNumHs(includeNeighbors=True)),
      ("hybridization", {h: str(h) for h in (_HYB.S, _HYB.SP, _HYB.SP2, _HYB.SP2D, _HYB.SP3, _HYB.SP3D, _HYB.SP3D2)},
       lambda a: a.GetHybridization())],
-    [("aromatic", lambda a: a.GetIsAromatic()), ("in_ring", lambda a: a.IsInRing()), ("mass/100", lambda a: 0.01 * a.GetMass())])
+    [("aromatic", lambda a: a.GetIsAromatic()), ("in_ring", lambda a: a.IsInRing()),
+     ("mass/100", lambda a: 0.01 * a.GetMass())])
 
 BOND_FEATURES = _FeatureTable(
     [("type", {_BOND.SINGLE: "single", _BOND.DOUBLE: "double", _BOND.TRIPLE: "triple", _BOND.AROMATIC: "aromatic"},
@@ -87,7 +89,8 @@ def bond_features(mol: Chem.Mol # an RDKit molecule
 
 # %% ../nbs/01b_graphs.ipynb #c014
 def _graph_data(x: np.ndarray, ends: np.ndarray, bond_x: np.ndarray) -> Data:
-    "Graph of atom features `x` and bonds (`ends` (n_bonds, 2), features `bond_x`): bond k gives edges 2k (u->v) and 2k+1 (v->u)."
+    """Graph of atom features `x` and bonds (`ends` (n_bonds, 2), features `bond_x`):
+    bond k gives edges 2k (u->v) and 2k+1 (v->u)."""
     pairs = np.stack([ends, ends[:, ::-1]], axis=1).reshape(-1, 2)
     return Data(x=torch.from_numpy(x), edge_index=torch.from_numpy(np.ascontiguousarray(pairs.T)),
                 edge_attr=torch.from_numpy(np.repeat(bond_x, 2, axis=0)))
@@ -101,18 +104,21 @@ def repeat_unit_problem(mol: Chem.Mol,           # a parsed molecule
                        ) -> str:
     "Why the `*` atoms of `mol` make no polymer repeat unit in the `polymer` mode, or ''."
     stars = [a for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
-    if len(stars) not in (0, 2): return f"not a polymer repeat unit: {len(stars)} '*' atom{'s' * (len(stars) > 1)} (a repeat unit has 0 or 2)"
+    if len(stars) not in (0, 2):
+        return f"not a polymer repeat unit: {len(stars)} '*' atom{'s' * (len(stars) > 1)} (a repeat unit has 0 or 2)"
     if not stars or polymer == "dummy": return ""
     for star in stars:
         if star.GetDegree() != 1 or star.GetNeighbors()[0].GetAtomicNum() == 0:
-            return (f"not a polymer repeat unit: a '*' atom has {star.GetDegree()} bonded atoms (each '*' is bonded to exactly one atom "
-                    "that is not '*')")
+            return (f"not a polymer repeat unit: a '*' atom has {star.GetDegree()} bonded atoms "
+                    "(each '*' is bonded to exactly one atom that is not '*')")
     kinds = [star.GetBonds()[0].GetBondType() for star in stars]
-    if kinds[0] != kinds[1]: return f"not a polymer repeat unit: the two '*' have different bond types ({kinds[0]} and {kinds[1]})"
+    if kinds[0] != kinds[1]:
+        return f"not a polymer repeat unit: the two '*' have different bond types ({kinds[0]} and {kinds[1]})"
     return ""
 
 def _periodic_bond(mol: Chem.Mol, stars: list[int]) -> tuple[int, int, int]:
-    "End atoms (u, v) bonded to the two `*` atoms of a repeat unit (checked by `repeat_unit_problem`), and the index of the bond to the first `*`."
+    """End atoms (u, v) bonded to the two `*` atoms of a repeat unit (checked by `repeat_unit_problem`),
+    and the index of the bond to the first `*`."""
     bonds = [mol.GetAtomWithIdx(s).GetBonds()[0] for s in stars]
     u, v = (b.GetOtherAtomIdx(s) for b, s in zip(bonds, stars))
     return u, v, bonds[0].GetIdx()
@@ -127,9 +133,11 @@ class GraphFeaturizer(Featurizer):
     is_graph = True
 
     def __init__(self,
-                 polymer: str = "periodic", # "periodic": join the atoms bonded to the two '*' and drop them; "dummy": keep '*' as atoms
+                 # "periodic": join the atoms bonded to the two '*' and drop them; "dummy": keep '*' as atoms
+                 polymer: str = "periodic",
                  keep_h: bool = True):      # keep hydrogens written as atoms ([H]) as graph atoms
-        if polymer not in POLYMER_MODES: raise InputValueError(f"polymer must be one of {POLYMER_MODES}, got {polymer!r}")
+        if polymer not in POLYMER_MODES:
+            raise InputValueError(f"polymer must be one of {POLYMER_MODES}, got {polymer!r}")
         self.polymer, self.keep_h = polymer, bool(keep_h)
 
     def params(self) -> dict: return {"polymer": self.polymer, "keep_h": self.keep_h}
@@ -145,7 +153,8 @@ class GraphFeaturizer(Featurizer):
         return len(BOND_FEATURES.names)
 
     def __call__(self, smiles: str) -> Data:
-        "Graph of `smiles`; `SmilesParseError` when it gives no molecule, `RepeatUnitError` when its '*' atoms are not a repeat unit."
+        """Graph of `smiles`; `SmilesParseError` when it gives no molecule,
+        `RepeatUnitError` when its '*' atoms are not a repeat unit."""
         return self.featurize_mol(mol_from_smiles(smiles, self.keep_h), smiles)
 
     def check_mol(self, mol: Chem.Mol) -> str: return repeat_unit_problem(mol, self.polymer)
@@ -161,7 +170,8 @@ def featurize_mol(self: GraphFeaturizer,
     bond_x = BOND_FEATURES(bonds)
     ends = np.array([(b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in bonds], dtype=np.int64).reshape(-1, 2)
     stars = np.flatnonzero(x[:, _STAR]).tolist()
-    if problem := self.check_mol(mol): raise RepeatUnitError(f"{problem}: {Chem.MolToSmiles(mol) if smiles is None else smiles!r}")
+    if problem := self.check_mol(mol):
+        raise RepeatUnitError(f"{problem}: {Chem.MolToSmiles(mol) if smiles is None else smiles!r}")
     if not stars or self.polymer == "dummy": return _graph_data(x, ends, bond_x)
     u, v, first = _periodic_bond(mol, stars)
     keep_bond = ~np.isin(ends, stars).any(axis=1)
@@ -195,7 +205,8 @@ class GraphStore:
                  edge_attr: torch.Tensor,  # (n_edges, bond_dim) edge features
                  atom_ptr: torch.Tensor,   # (n_graphs + 1,) graph i owns atoms atom_ptr[i]:atom_ptr[i+1]
                  edge_ptr: torch.Tensor):  # (n_graphs + 1,) graph i owns edges edge_ptr[i]:edge_ptr[i+1]
-        self.x, self.edge_index, self.edge_attr, self.atom_ptr, self.edge_ptr = x, edge_index, edge_attr, atom_ptr, edge_ptr
+        self.x, self.edge_index, self.edge_attr = x, edge_index, edge_attr
+        self.atom_ptr, self.edge_ptr = atom_ptr, edge_ptr
         ok = atom_ptr.ndim == 1 and atom_ptr.shape == edge_ptr.shape and len(atom_ptr) > 0
         if ok:
             n_atoms, n_edges = int(atom_ptr[-1]), int(edge_ptr[-1])
@@ -203,13 +214,14 @@ class GraphStore:
                   and edge_attr.shape[0] == n_edges)
         if not ok:
             shapes = ", ".join(f"{k} {tuple(getattr(self, k).shape)}" for k in _FIELDS)
-            raise InputValueError(f"Inconsistent GraphStore tensors ({shapes}, atom_ptr ends at {atom_ptr[-1:].tolist()}, "
-                             f"edge_ptr at {edge_ptr[-1:].tolist()})")
+            raise InputValueError(f"Inconsistent GraphStore tensors ({shapes}, "
+                                  f"atom_ptr ends at {atom_ptr[-1:].tolist()}, edge_ptr at {edge_ptr[-1:].tolist()})")
 
     @classmethod
     def from_graphs(cls, graphs: list[Data]): # graphs with x, edge_index (local indices) and edge_attr
         "Store of `graphs`, in this order."
-        if not graphs: raise InputValueError("GraphStore.from_graphs needs at least one graph; GraphStore.empty makes a store without graphs")
+        if not graphs: raise InputValueError("GraphStore.from_graphs needs at least one graph; "
+                                             "GraphStore.empty makes a store without graphs")
         return cls(torch.cat([g.x for g in graphs]), torch.cat([g.edge_index for g in graphs], dim=1),
                    torch.cat([g.edge_attr for g in graphs]), _ptr(torch.tensor([g.x.shape[0] for g in graphs])),
                    _ptr(torch.tensor([g.edge_index.shape[1] for g in graphs])))
@@ -218,7 +230,8 @@ class GraphStore:
     def empty(cls, atom_dim: int, bond_dim: int): # feature widths
         "Store without graphs."
         none = torch.zeros(1, dtype=torch.long)
-        return cls(torch.zeros(0, atom_dim), torch.zeros(2, 0, dtype=torch.long), torch.zeros(0, bond_dim), none, none.clone())
+        return cls(torch.zeros(0, atom_dim), torch.zeros(2, 0, dtype=torch.long), torch.zeros(0, bond_dim),
+                   none, none.clone())
 
     @classmethod
     def cat(cls, stores: list[GraphStore]): # stores with the same feature widths
@@ -256,13 +269,15 @@ def _positions(self: GraphStore, idx) -> torch.Tensor:
     if isinstance(idx, slice): return torch.arange(n, device=self.device)[idx]
     idx = (idx if torch.is_tensor(idx) else torch.as_tensor(np.asarray(idx))).to(self.device)
     if idx.dtype == torch.bool:
-        if idx.shape != (n,): raise IndexError(f"A boolean mask over a GraphStore of {n} graphs needs shape ({n},), got {tuple(idx.shape)}")
+        if idx.shape != (n,): raise IndexError(f"A boolean mask over a GraphStore of {n} graphs needs shape ({n},), "
+                                               f"got {tuple(idx.shape)}")
         return idx.nonzero().flatten()
     if idx.numel() == 0: return idx.reshape(0).long()
     if idx.ndim != 1 or idx.dtype.is_floating_point or idx.dtype.is_complex:
         raise IndexError(f"A GraphStore takes a 1-D integer index, got dtype {idx.dtype} with shape {tuple(idx.shape)}")
     lo, hi = int(idx.min()), int(idx.max())
-    if lo < -n or hi >= n: raise IndexError(f"Graph index {lo if lo < -n else hi} is out of range for a GraphStore of {n} graphs")
+    if lo < -n or hi >= n:
+        raise IndexError(f"Graph index {lo if lo < -n else hi} is out of range for a GraphStore of {n} graphs")
     return idx.long() % n
 
 @patch
@@ -296,17 +311,19 @@ def _graph_chunk(featurizer: GraphFeaturizer, smiles: list) -> tuple[GraphStore 
 
 def featurize_graphs(smiles: list[str] | pd.Series, # SMILES to featurize; a Series' index labels name failing rows
                      featurizer: GraphFeaturizer,   # a graph featurizer (`is_graph`)
-                     n_jobs: int = 1,               # joblib worker processes; 1 runs in this process, -1 uses every core
+                     n_jobs: int = 1,               # joblib workers; 1 runs in this process, -1 uses every core
                      progress: bool = True,         # show a tqdm progress bar
                      chunk_size: int = 256          # SMILES per joblib task
                     ) -> GraphStore:
     "`GraphStore` of the graphs of `smiles`, in order; one `ValueError` listing every row that fails."
     if not getattr(featurizer, "is_graph", False):
-        raise InputTypeError(f"featurize_graphs needs a graph featurizer (is_graph=True), got {featurizer!r}; featurize takes vector featurizers")
+        raise InputTypeError(f"featurize_graphs needs a graph featurizer (is_graph=True), got {featurizer!r}; "
+                             "featurize takes vector featurizers")
     labels = smiles.index.tolist() if isinstance(smiles, pd.Series) else list(range(len(smiles)))
     values = list(smiles)
     stores, failures = [], []
-    with tqdm(total=len(values), disable=not progress, unit="mol", desc=f"Featurizing ({type(featurizer).__name__})") as bar:
+    with tqdm(total=len(values), disable=not progress, unit="mol",
+              desc=f"Featurizing ({type(featurizer).__name__})") as bar:
         for start, (store, failed) in chunk_results(_graph_chunk, featurizer, values, n_jobs, chunk_size):
             stores.append(store)
             failures += [(labels[start + i], str(e)) for i, e in failed]

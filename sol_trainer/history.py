@@ -36,7 +36,8 @@ def _as_history(records: list[dict], # one dict per epoch record
             vals = pd.to_numeric(df[c], errors="coerce")
             if vals.isna().any(): raise InputValueError(f"column {c!r} in {source} has missing or non-integer values")
             df[c] = vals.astype(int)
-        elif c in _BOOL_COLS: df[c] = df[c].map(lambda v: bool(v) and not (isinstance(v, float) and math.isnan(v))).astype(bool)
+        elif c in _BOOL_COLS:
+            df[c] = df[c].map(lambda v: bool(v) and not (isinstance(v, float) and math.isnan(v))).astype(bool)
         else:
             vals = pd.to_numeric(df[c], errors="coerce")
             if vals.notna().sum() == df[c].notna().sum(): df[c] = vals.astype(float)
@@ -59,7 +60,8 @@ def read_history(path: str | Path, # model root folder, or the history `.jsonl` 
         if not line.strip(): continue
         try: rec = json.loads(line)
         except json.JSONDecodeError as e: raise InputValueError(f"{p}, line {i}: not valid JSON ({e.msg})") from None
-        if not isinstance(rec, dict): raise InputValueError(f"{p}, line {i}: expected a JSON object, got {type(rec).__name__}")
+        if not isinstance(rec, dict):
+            raise InputValueError(f"{p}, line {i}: expected a JSON object, got {type(rec).__name__}")
         records.append(rec)
     return _as_history(records, str(p))
 

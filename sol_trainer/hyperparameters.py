@@ -74,9 +74,11 @@ def _coerce(field: str, value):
     if spec.kind == "optional_float" and value is None: return None
     want_int = spec.kind == "int"
     if isinstance(value, bool) or not isinstance(value, Integral if want_int else Real):
-        raise InputValueError(f"{field} must be {'an integer' if want_int else 'a number'}, got {value!r} ({type(value).__name__})")
+        raise InputValueError(f"{field} must be {'an integer' if want_int else 'a number'}, "
+                              f"got {value!r} ({type(value).__name__})")
     value = int(value) if want_int else float(value)
-    if not (math.isfinite(value) and spec.check(value)): raise InputValueError(f"{field}={value!r} is out of range: must be {spec.rule}")
+    if not (math.isfinite(value) and spec.check(value)):
+        raise InputValueError(f"{field}={value!r} is out of range: must be {spec.rule}")
     return value
 
 # %% ../nbs/02_hyperparameters.ipynb #c011
@@ -89,13 +91,15 @@ class HpConfig:
         self.set_values(values)
 
     def __setattr__(self, name, value):
-        if name not in _FIELDS: raise AttributeError(f"HpConfig has no hyperparameter {name!r}; valid: {sorted(_FIELDS)}")
+        if name not in _FIELDS:
+            raise AttributeError(f"HpConfig has no hyperparameter {name!r}; valid: {sorted(_FIELDS)}")
         object.__setattr__(self, name, _coerce(name, value))
 
     def set_values(self, values: Mapping # {field: value}
                   ) -> HpConfig:
         "Check all of `values`, then set them; returns self."
-        if not isinstance(values, Mapping): raise InputTypeError(f"set_values expects a dict, got {type(values).__name__}")
+        if not isinstance(values, Mapping):
+            raise InputTypeError(f"set_values expects a dict, got {type(values).__name__}")
         unknown = [k for k in values if k not in _FIELDS]
         if unknown: raise InputKeyError(f"Unknown hyperparameter(s) {unknown}; valid: {sorted(_FIELDS)}")
         for k, v in {k: _coerce(k, v) for k, v in values.items()}.items(): object.__setattr__(self, k, v)
@@ -158,7 +162,8 @@ def compute_batch_size_range(min_passes: int,     # least optimizer steps per ep
                             ) -> tuple[int, int]:
     "(low, high) bounds for a batch-size search."
     for name, v in [("min_passes", min_passes), ("max_batch_size", max_batch_size), ("n_data", n_data)]:
-        if isinstance(v, bool) or not isinstance(v, Integral) or v < 1: raise InputValueError(f"{name} must be a positive integer, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, Integral) or v < 1:
+            raise InputValueError(f"{name} must be a positive integer, got {v!r}")
     hi = round(min(n_data / min_passes, max_batch_size))
     lo = max(round(0.25 * hi), 2)
     return lo, (lo + 1 if hi <= lo else hi)
@@ -172,7 +177,8 @@ def _n_rows(data: Mapping) -> int:
         if not (isinstance(v, torch.Tensor) or hasattr(v, "__getitem__") and hasattr(v, "__len__")):
             raise InputTypeError(f"data[{k!r}] must be a tensor or a row source, got {type(v).__name__}")
         sizes[k] = len(v)
-    if len(set(sizes.values())) != 1: raise InputValueError(f"All tensors in data must have the same number of rows, got {sizes}")
+    if len(set(sizes.values())) != 1:
+        raise InputValueError(f"All tensors in data must have the same number of rows, got {sizes}")
     n = next(iter(sizes.values()))
     if n < 1: raise InputValueError("data has no rows")
     return n
@@ -190,7 +196,7 @@ def _pass_fits(model: nn.Module, data: Mapping, size: int, device: torch.device,
 
 # %% ../nbs/02_hyperparameters.ipynb #c030
 def compute_max_batch(model: nn.Module,              # model called as `model(batch_dict)`, returning a tensor
-                      data: Mapping, # tensors (or row sources) sharing their first dimension N, e.g. `frame_tensors(df)`
+                      data: Mapping, # tensors (or row sources) sharing the first dimension N, e.g. `frame_tensors(df)`
                       device: str | torch.device,    # device to probe
                       init_size: int = 4096,         # largest size to try
                       backward: bool = True,         # include a backward pass (training) or not (inference)

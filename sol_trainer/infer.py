@@ -26,26 +26,32 @@ __all__ = ['REGRESSION_COLUMNS', 'DOMAIN_COLUMNS', 'eval_ensemble', 'nonfinite_r
 # %% ../nbs/06_infer.ipynb #c005
 def _saved_shapes(member: Member) -> dict[str, tuple]:
     "Shapes of the member's first submodel's tensors (read from the file header only)."
-    with safe_open(str(member.path / MODELS_DIR / "model_0.safetensors"), "pt") as f: return {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+    with safe_open(str(member.path / MODELS_DIR / "model_0.safetensors"), "pt") as f:
+        return {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
 
 def _check_root(ensemble, member: Member):
     "Raise a clear error unless `member` is the trained model `ensemble` was loaded from (or one equal to it)."
-    if not isinstance(ensemble, LinearEnsemble): raise InputTypeError(f"ensemble must be a LinearEnsemble (from load_ensemble), got {type(ensemble).__name__}")
+    if not isinstance(ensemble, LinearEnsemble):
+        raise InputTypeError(f"ensemble must be a LinearEnsemble (from load_ensemble), got {type(ensemble).__name__}")
     spec, where = member.spec, member.path
     if [ensemble.properties, ensemble.task, ensemble.class_labels] != [spec.properties, spec.task, spec.class_labels]:
-        raise InputValueError(f"The ensemble predicts {ensemble.properties} ({ensemble.task}), but {where} holds a model of {spec.properties} "
+        raise InputValueError(f"The ensemble predicts {ensemble.properties} ({ensemble.task}), "
+                              f"but {where} holds a model of {spec.properties} "
                               f"({spec.task}): pass the root the ensemble was loaded from")
     if scalers_fingerprint(ensemble.scalers) != scalers_fingerprint(member.scalers):
-        raise InputValueError(f"The ensemble's label scalers differ from those of {where}: pass the root the ensemble was loaded from")
-    if _saved_shapes(member) != {k: tuple(v.shape) for k, v in ensemble.submodels[0].state_dict().items()}:
-        raise InputValueError(f"The ensemble's submodels do not have the shapes of those saved in {where} (another featurizer or model size?): "
+        raise InputValueError(f"The ensemble's label scalers differ from those of {where}: "
                               "pass the root the ensemble was loaded from")
+    if _saved_shapes(member) != {k: tuple(v.shape) for k, v in ensemble.submodels[0].state_dict().items()}:
+        raise InputValueError(f"The ensemble's submodels do not have the shapes of those saved in {where} "
+                              "(another featurizer or model size?): pass the root the ensemble was loaded from")
 
 def _check_options(ensemble, device, ensemble_kwargs_dict, batch_size):
     "Raise a clear error for a device, forward arguments or batch size that `eval_ensemble` cannot use."
     if device is not None: get_device(device)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1: raise InputValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
-    if not isinstance(ensemble_kwargs_dict, (dict, type(None))): raise InputTypeError(f"ensemble_kwargs_dict must be a dict or None, got {type(ensemble_kwargs_dict).__name__}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+        raise InputValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    if not isinstance(ensemble_kwargs_dict, (dict, type(None))):
+        raise InputTypeError(f"ensemble_kwargs_dict must be a dict or None, got {type(ensemble_kwargs_dict).__name__}")
     takes = [p for p in inspect.signature(ensemble.forward).parameters if p != "batch"]
     unknown = [k for k in ensemble_kwargs_dict or {} if k not in takes]
     if unknown: raise InputTypeError(f"The ensemble's forward takes no argument {unknown}; it takes {takes}")
@@ -76,7 +82,7 @@ def eval_ensemble(ensemble: LinearEnsemble,   # loaded with `load_ensemble`
     return y, mean, std, tensors["selector"].numpy()
 
 # %% ../nbs/06_infer.ipynb #594682be
-REGRESSION_COLUMNS = ("mean", "std", "lower", "upper") # what `predict` adds for a regression model, before the domain columns
+REGRESSION_COLUMNS = ("mean", "std", "lower", "upper") # what `predict` adds for regression, before the domain columns
 DOMAIN_COLUMNS = ("similarity", "in_domain")
 
 def _output_columns(ensemble: LinearEnsemble) -> list[str]:
@@ -84,13 +90,16 @@ def _output_columns(ensemble: LinearEnsemble) -> list[str]:
     return [*REGRESSION_COLUMNS, *DOMAIN_COLUMNS]
 
 def _domain_columns(domain, dataframe: pd.DataFrame) -> tuple[dict, np.ndarray]:
-    "Similarity and in-domain flag of each row (NaN and NA where the root or the frame has no SMILES), and the fold similarity σ uses."
+    """Similarity and in-domain flag of each row (NaN and NA where the root or the frame has no SMILES),
+    and the fold similarity σ uses."""
     if domain is None or "smiles_string" not in dataframe.columns:
         missing = np.full(len(dataframe), np.nan)
         return {"similarity": missing, "in_domain": pd.array([pd.NA] * len(dataframe), dtype="boolean")}, missing
     found = domain.similarities(dataframe["smiles_string"], dataframe["prop"])
     fold_similarity = found["fold_similarity"].to_numpy()
-    return {"similarity": found["similarity"].to_numpy(), "in_domain": domain.in_domain(fold_similarity, dataframe["prop"])}, fold_similarity
+    columns = {"similarity": found["similarity"].to_numpy(),
+               "in_domain": domain.in_domain(fold_similarity, dataframe["prop"])}
+    return columns, fold_similarity
 
 def nonfinite_rows(predictions: pd.DataFrame, # rows with prediction columns
                    columns: list[str],        # the numeric prediction columns
@@ -104,20 +113,22 @@ def numeric_columns(ensemble: LinearEnsemble) -> list[str]:
     return proba_columns(ensemble.class_labels) if ensemble.task == "classification" else list(REGRESSION_COLUMNS)
 
 def _nonfinite_message(rows: pd.Index, n_rows: int) -> str:
-    return (f"The model gave NaN or infinite predictions for {len(rows)} of {n_rows} rows ({', '.join(map(str, rows[:20]))}"
-            f"{' ...' if len(rows) > 20 else ''}): the model root is damaged, or these inputs are far outside anything it was trained on")
+    return (f"The model gave NaN or infinite predictions for {len(rows)} of {n_rows} rows "
+            f"({', '.join(map(str, rows[:20]))}{' ...' if len(rows) > 20 else ''}): the model root is damaged, "
+            "or these inputs are far outside anything it was trained on")
 
 # %% ../nbs/06_infer.ipynb #d1645986
 def predict(root_dir: str | Path | ModelRoot, # trained model root: a path, or a `ModelRoot` opened once for many calls
-            dataframe: pd.DataFrame,    # melted frame to predict (`smiles_string`, `prop`; other columns are passed through)
+            dataframe: pd.DataFrame,    # melted frame to predict (`smiles_string`, `prop`; other columns pass through)
             interval: float = 0.9,      # level of the prediction intervals
             calibrate: bool = True,     # apply the root's out-of-fold calibration (False: the raw ensemble spread)
             featurizer=None,            # the featurizer(s) used at training; None uses the recorded ones
-            device: str | torch.device | None = None, # None: the root's device (CUDA if available when it is opened here)
+            device: str | torch.device | None = None, # None: the root's device (CUDA if available, when opened here)
             batch_size: int = 2048,     # rows per forward pass
             n_jobs: int = 1,            # parallel featurization workers
             progress: bool = False,     # show a featurization progress bar
-            finite: bool = True,        # raise, naming the rows, when a prediction is NaN or infinite (False: leave them, see `nonfinite_rows`)
+            # raise, naming the rows, when a prediction is NaN or infinite (False: leave them, see `nonfinite_rows`)
+            finite: bool = True,
             member: str | None = None,  # which ensemble of a root that holds several (None: its only one)
            ) -> pd.DataFrame:
     "The frame with each row's prediction, calibrated uncertainty, interval and applicability domain added."
@@ -128,16 +139,19 @@ def predict(root_dir: str | Path | ModelRoot, # trained model root: a path, or a
     if finite and len(bad): raise InputValueError(_nonfinite_message(bad, len(predicted)))
     return predicted
 
-def _predicted(model: Member, dataframe, level, calibrate, featurizer, device, batch_size, n_jobs, progress) -> pd.DataFrame:
+def _predicted(model: Member, dataframe, level, calibrate, featurizer, device, batch_size, n_jobs,
+               progress) -> pd.DataFrame:
     "`predict`'s frame, non-finite predictions included."
     ensemble = model.ensemble
     _check_options(ensemble, device, None, batch_size)
     check_frame(dataframe, training=False)
     taken = [c for c in _output_columns(ensemble) if c in dataframe.columns]
-    if taken: raise InputValueError(f"The frame already has the column(s) {taken} that predict adds: rename or drop them")
+    if taken:
+        raise InputValueError(f"The frame already has the column(s) {taken} that predict adds: rename or drop them")
     calibration = model.calibration if calibrate else None
     if calibration is not None and ensemble.task == "regression": calibration.check(dataframe["prop"], level)
-    tensors = frame_tensors(prepare_infer(dataframe, featurizer, model.spec, n_jobs=n_jobs, progress=progress), with_y=False)
+    prepared = prepare_infer(dataframe, featurizer, model.spec, n_jobs=n_jobs, progress=progress)
+    tensors = frame_tensors(prepared, with_y=False)
     domain, fold_similarity = _domain_columns(model.domain, dataframe)
     if ensemble.task == "classification":
         temperature = calibration.spec["temperature"] if calibration is not None else None
@@ -149,7 +163,8 @@ def _predicted(model: Member, dataframe, level, calibrate, featurizer, device, b
         half = norm.ppf(0.5 + level / 2) * std
         return dataframe.assign(mean=mean, std=std, lower=mean - half, upper=mean + half, **domain)
     props = dataframe["prop"].to_numpy()
-    spread = submodel_spread(ensemble, tensors, device, batch_size) if calibration.uses_spread(props) else np.zeros(len(mean))
+    spread = (submodel_spread(ensemble, tensors, device, batch_size) if calibration.uses_spread(props)
+              else np.zeros(len(mean)))
     difficulty = pd.DataFrame({"spread": spread, "similarity": fold_similarity, "ensemble_std": std})
     sigma, lower, upper = calibration.intervals(props, mean, difficulty, level, len(ensemble.submodels))
     return dataframe.assign(mean=mean, std=sigma, lower=lower, upper=upper, **domain)

@@ -28,14 +28,17 @@ def default_space(n_rows: int,              # training rows per fold
     "Learning rate (log-uniform), batch size, dropout and capacity."
     lo, hi = compute_batch_size_range(min_passes, max_batch_size, n_rows)
     lo = max(lo, min(min_batch_size, hi - 1))
-    return (SearchSpace().register(["r_learn", "batch_size", "dropout_pct", "capacity"], ["decimal", "integer", "real", "integer"])
-            .set_range("r_learn", -4, -2).set_range("batch_size", lo, hi).set_range("dropout_pct", 0.0, 0.5).set_range("capacity", 1, 4))
+    return (SearchSpace().register(["r_learn", "batch_size", "dropout_pct", "capacity"],
+                                   ["decimal", "integer", "real", "integer"])
+            .set_range("r_learn", -4, -2).set_range("batch_size", lo, hi)
+            .set_range("dropout_pct", 0.0, 0.5).set_range("capacity", 1, 4))
 
 def check_space(space: SearchSpace): # the search space
     "Raise if a name of `space` is not an HpConfig field."
     fields = set(HpConfig().to_dict())
     for name in space.names:
-        if name not in fields: raise InputKeyError(f"Search parameter {name!r} is not an HpConfig field; valid: {sorted(fields)}")
+        if name not in fields:
+            raise InputKeyError(f"Search parameter {name!r} is not an HpConfig field; valid: {sorted(fields)}")
 
 # %% ../nbs/04e_kfold_search.ipynb #c008
 def kfold_objective(dataframe: pd.DataFrame, # prepared frame (from `prepare_train`)
@@ -44,7 +47,7 @@ def kfold_objective(dataframe: pd.DataFrame, # prepared frame (from `prepare_tra
                     train_config: TrainConfig, # settings per fold; its hps are the base the parameters are set on
                     n_fold: int = 3,         # folds per trial
                     random_seed: int = 0,    # seeds the folds and the models
-                    submodel_kwargs_dict: dict | None = None, # constructor arguments of every trial's models (dimensions and hps are filled in)
+                    submodel_kwargs_dict: dict | None = None, # model constructor arguments (dimensions, hps filled in)
                    ):
     "Search objective: mean best k-fold validation loss of a configuration."
     df = dataframe.reset_index(drop=True)
@@ -57,7 +60,8 @@ def kfold_objective(dataframe: pd.DataFrame, # prepared frame (from `prepare_tra
         for k, (tr, va) in enumerate(folds):
             seed_everything(random_seed + k)
             model = submodel_cls(**submodel_kwargs(submodel_cls, df, hps, n_classes, submodel_kwargs_dict))
-            fold_tc = dataclasses.replace(train_config, hps=hps, epochs=budget, random_seed=random_seed + k, fold_index=k)
+            fold_tc = dataclasses.replace(train_config, hps=hps, epochs=budget, random_seed=random_seed + k,
+                                          fold_index=k)
             losses.append(train_submodel(model, df.iloc[tr], df.iloc[va], scaler_dict, fold_tc))
         loss = float(np.mean(losses))
         return {"loss": loss if np.isfinite(loss) else 1e10, "fold_losses": [float(v) for v in losses]}
@@ -78,12 +82,13 @@ def bayes_search(dataframe: pd.DataFrame,  # prepared frame (from `prepare_train
                  folder: str | Path | None = None, # search folder (None: a new temporary one)
                  strategy: str = "bayes",  # a name in `STRATEGIES`: "bayes" (Gaussian process), "random" or "hyperband"
                  time_budget: float | None = None, # seconds after which no new Bayesian trial starts
-                 submodel_kwargs_dict: dict | None = None, # constructor arguments of the models (e.g. an encoder's width)
-                 executor=None,            # where trials run: None (here, in turn), an executor, a Dask client, "local:N" or an address
-                 n_points: int | None = None, # Bayesian proposals run side by side (None: as many as `executor` runs at once)
+                 submodel_kwargs_dict: dict | None = None, # the models' constructor arguments (e.g. an encoder's width)
+                 executor=None,            # where trials run (None: here, in turn): see `resolve_executor`
+                 n_points: int | None = None, # Bayesian proposals run side by side (None: what `executor` runs at once)
                  progress: bool = False,   # show a bar of finished trials
                 ) -> HpConfig:
-    "Search the hyperparameters by Gaussian-process optimisation (or another strategy of `STRATEGIES`) of the k-fold validation loss."
+    """Search the hyperparameters by Gaussian-process optimisation (or another strategy of `STRATEGIES`) of the k-fold
+    validation loss."""
     search = STRATEGIES.lookup(strategy) # a clear error for an unknown name, listing the registered ones
     tc = train_config or TrainConfig(epochs=12, patience=4, progress=False)
     objective = kfold_objective(dataframe, scaler_dict, submodel_cls, tc, n_fold, random_seed, submodel_kwargs_dict)
@@ -92,9 +97,9 @@ def bayes_search(dataframe: pd.DataFrame,  # prepared frame (from `prepare_train
     start = {d.name: getattr(tc.hps, d.name) for d in space.dimensions()}  # the base configuration is tried first
     scratch = scratch_folder("search") if folder is None else contextlib.nullcontext(folder)
     with scratch as trial_folder, resolve_executor(executor) as pool:
-        results = search(space, share(pool, objective), n_calls, tc.epochs, Path(trial_folder), random_seed, start=start,
-                                       n_initial_points=n_initial_points, time_budget=time_budget, executor=pool,
-                                       n_points=n_points or slots(pool), progress=progress)
+        results = search(space, share(pool, objective), n_calls, tc.epochs, Path(trial_folder), random_seed,
+                         start=start, n_initial_points=n_initial_points, time_budget=time_budget, executor=pool,
+                         n_points=n_points or slots(pool), progress=progress)
     if trials_path is not None: write_text(trials_path, results.to_csv(index=False))
     winner = results.loc[results["score"].idxmax()]
     best = tc.hps.copy().set_values({n: winner[f"param.{n}"] for n in space.names})

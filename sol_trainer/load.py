@@ -14,8 +14,8 @@ from .ensemble import LinearEnsemble
 from .models import model_class, model_name
 from .prepare import recorded_featurizers
 from .root import (CALIBRATION_FILE, FEATURES_FILE, MANIFEST_FILE, MODEL_FILE, OOF_FILE, REQUIRED_FILES, SCALERS_FILE,
-                              InputSpec, built_from, load_classlabels, load_features_meta, load_hps, load_input_spec, load_scalers,
-                              read_metadata, read_oof, submodel_paths, verify_root) # the readers are `st.load.*` too
+                   InputSpec, built_from, load_classlabels, load_features_meta, load_hps, load_input_spec, load_scalers,
+                   read_metadata, read_oof, submodel_paths, verify_root) # the readers are `st.load.*` too
 from .uncertainty import Calibration, domain_of
 from .utils import InputTypeError, InputValueError, accepts_argument, get_device, load_weights, read_json
 
@@ -32,10 +32,12 @@ def _submodel_class(recorded: str, given: type | None) -> type:
     return given
 
 # %% ../nbs/05_load.ipynb #17b1f644
-MEMBERS_DIR = "members" # where the members of a root with several ensembles live: members/<name>/, each laid out as a root
+# where the members of a root with several ensembles live: members/<name>/, each laid out as a root
+MEMBERS_DIR = "members"
 
 class Member:
-    "One ensemble of a model root with what belongs to it: read once (spec, label scalers, hyperparameters, model), the rest on first use."
+    """One ensemble of a model root with what belongs to it: read once (spec, label scalers, hyperparameters, model),
+    the rest on first use."""
     def __init__(self, root: Path,     # the model root
                  name: str,            # the member's name ("" for the ensemble of a root that holds one)
                  manifest: dict,       # the root's manifest, verified
@@ -44,14 +46,17 @@ class Member:
         self.root, self.name, self.device = root, name, device
         self.path = root / MEMBERS_DIR / name if name else root
         prefix = f"{MEMBERS_DIR}/{name}/" if name else ""
-        self.files = {rel.removeprefix(prefix): d for rel, d in manifest["files"].items() if rel.startswith(prefix)} # its files, member-relative
+        self.files = {rel.removeprefix(prefix): d for rel, d in manifest["files"].items()
+                      if rel.startswith(prefix)} # its files, member-relative
         self.n_models = manifest.get("members", {}).get(name, {}).get("n_models") if name else manifest.get("n_models")
         unlisted = [prefix + rel for rel in REQUIRED_FILES if rel not in self.files]
-        if unlisted: raise InputValueError(f"{root / MANIFEST_FILE} does not list {', '.join(unlisted)}: the root is damaged or incomplete; retrain it")
+        if unlisted: raise InputValueError(f"{root / MANIFEST_FILE} does not list {', '.join(unlisted)}: "
+                                           "the root is damaged or incomplete; retrain it")
         self.spec, self.scalers, self.hps = load_input_spec(self.path), load_scalers(self.path), load_hps(self.path)
         self.model = read_metadata(self.path, MODEL_FILE) # {"class": registered name, "kwargs": constructor arguments}
         if sorted(self.scalers) != self.spec.properties:
-            raise InputValueError(f"{self.path / SCALERS_FILE} has scalers of {sorted(self.scalers)}, but the model predicts {self.spec.properties}: the root is damaged; retrain it")
+            raise InputValueError(f"{self.path / SCALERS_FILE} has scalers of {sorted(self.scalers)}, "
+                                  f"but the model predicts {self.spec.properties}: the root is damaged; retrain it")
 
     def load_ensemble(self, submodel_cls: type | None = None,        # class of the submodels (None: the recorded one)
                       submodel_kwargs_dict: dict | None = None, # constructor arguments overriding the saved ones
@@ -59,38 +64,51 @@ class Member:
         "A new `LinearEnsemble` of this member's submodels, on its device."
         submodel_cls = _submodel_class(self.model["class"], submodel_cls)
         kwargs = {**self.model["kwargs"], **(submodel_kwargs_dict or {})}
-        if self.hps is not None and "hps" not in kwargs and accepts_argument(submodel_cls, "hps"): kwargs["hps"] = self.hps
-        with built_from(self.path / MODEL_FILE): submodel_cls(**kwargs) # arguments the class does not take are named here
-        submodels = [load_weights(submodel_cls(**kwargs), p, self.device) for p in submodel_paths(self.path, {"files": self.files, "n_models": self.n_models})]
-        return LinearEnsemble(submodels, self.scalers, self.spec.properties, self.spec.task, self.spec.class_labels).to(self.device).eval()
+        if self.hps is not None and "hps" not in kwargs and accepts_argument(submodel_cls, "hps"):
+            kwargs["hps"] = self.hps
+        # arguments the class does not take are named here
+        with built_from(self.path / MODEL_FILE): submodel_cls(**kwargs)
+        paths = submodel_paths(self.path, {"files": self.files, "n_models": self.n_models})
+        submodels = [load_weights(submodel_cls(**kwargs), p, self.device) for p in paths]
+        return LinearEnsemble(submodels, self.scalers, self.spec.properties, self.spec.task,
+                              self.spec.class_labels).to(self.device).eval()
 
     @cached_property
-    def ensemble(self) -> LinearEnsemble: return self.load_ensemble() # loaded on first use; assign another to predict with it
+    def ensemble(self) -> LinearEnsemble: # loaded on first use; assign another to predict with it
+        return self.load_ensemble()
 
     @cached_property
     def oof(self): return read_oof(self.path) if OOF_FILE in self.files else None # the out-of-fold table, or None
 
     @cached_property
-    def calibration(self) -> Calibration: return Calibration.from_root(self.path, self.files) # a clear error for a root without one
+    def calibration(self) -> Calibration: # a clear error for a root without one
+        return Calibration.from_root(self.path, self.files)
 
     @cached_property
-    def domain(self): return self.calibration.domain if {CALIBRATION_FILE, OOF_FILE} <= set(self.files) else (domain_of(self.oof) if self.oof is not None else None)
+    def domain(self):
+        if {CALIBRATION_FILE, OOF_FILE} <= set(self.files): return self.calibration.domain
+        return domain_of(self.oof) if self.oof is not None else None
 
     @cached_property
-    def featurizers(self) -> list: return recorded_featurizers(self.spec) # the featurizers of `smiles_string` it was trained with, rebuilt
+    def featurizers(self) -> list: # the featurizers of `smiles_string` it was trained with, rebuilt
+        return recorded_featurizers(self.spec)
 
 # %% ../nbs/05_load.ipynb #daa85b89
 class ModelRoot:
-    "A trained model root, opened once: checksums verified, each member's metadata read; ensembles and calibrations loaded on first use."
+    """A trained model root, opened once: checksums verified, each member's metadata read;
+    ensembles and calibrations loaded on first use."""
     def __init__(self, root_dir: str | Path,   # a complete model root
                  device: str | torch.device | None = None, # where ensembles go (None: CUDA if available)
                 ):
-        if not isinstance(root_dir, (str, os.PathLike)): raise InputTypeError(f"A model root is a path, got {type(root_dir).__name__}")
+        if not isinstance(root_dir, (str, os.PathLike)):
+            raise InputTypeError(f"A model root is a path, got {type(root_dir).__name__}")
         self.path, self.device = Path(root_dir), get_device(device)
         self.manifest = verify_root(self.path)
         names = [""] if FEATURES_FILE in self.manifest["files"] else []
-        names += sorted({rel.split("/")[1] for rel in self.manifest["files"] if rel.startswith(f"{MEMBERS_DIR}/") and rel.endswith(f"/{FEATURES_FILE}")})
-        if not names: raise InputValueError(f"{self.path / MANIFEST_FILE} lists no model ({FEATURES_FILE}): the root is damaged or incomplete; retrain it")
+        names += sorted({rel.split("/")[1] for rel in self.manifest["files"]
+                         if rel.startswith(f"{MEMBERS_DIR}/") and rel.endswith(f"/{FEATURES_FILE}")})
+        if not names: raise InputValueError(f"{self.path / MANIFEST_FILE} lists no model ({FEATURES_FILE}): "
+                                            "the root is damaged or incomplete; retrain it")
         self.members = {name: Member(self.path, name, self.manifest, self.device) for name in names}
 
     def member(self, name: str | None = None) -> Member: # a member's name; None for the root's only one
@@ -100,7 +118,9 @@ class ModelRoot:
         raise InputValueError(f"{self.path} holds the members {sorted(self.members)}: name one" if name is None else
                               f"{self.path} has no member {name!r}; it has {sorted(self.members)}")
 
-    def __getattr__(self, name: str): # spec, scalers, hps, ensemble, oof, calibration, domain, featurizers, load_ensemble
+    def __getattr__(self,
+                    name: str, # spec, scalers, hps, ensemble, oof, calibration, domain, featurizers, load_ensemble
+                   ):
         "What the root's only member has."
         if name.startswith("_") or name in ("members", "path", "device", "manifest"): raise AttributeError(name)
         return getattr(self.member(), name)

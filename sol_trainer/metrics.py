@@ -42,7 +42,8 @@ def regression_metrics(y: np.ndarray,     # true values
 # %% ../nbs/03d_metrics.ipynb #x00fd84
 def classification_metrics(y: np.ndarray,       # true labels
                            labels: np.ndarray,  # predicted labels
-                           proba: np.ndarray | None = None, # P(positive) of each row (two classes) or (rows, classes) probabilities
+                           # P(positive) of each row (two classes) or (rows, classes) probabilities
+                           proba: np.ndarray | None = None,
                           ) -> dict[str, float]:
     "Accuracy, macro F1 and (given probabilities) AUROC."
     y, labels = np.asarray(y).ravel(), np.asarray(labels).ravel()
@@ -62,13 +63,15 @@ def task_metrics(y: np.ndarray,      # true values (or labels)
                  proba: np.ndarray | None = None, # class probabilities, for classification
                 ) -> dict[str, float]:
     "`regression_metrics` or `classification_metrics` of the rows."
-    if task not in ("regression", "classification"): raise InputValueError(f"task must be 'regression' or 'classification', got {task!r}")
+    if task not in ("regression", "classification"):
+        raise InputValueError(f"task must be 'regression' or 'classification', got {task!r}")
     return classification_metrics(y, y_hat, proba) if task == "classification" else regression_metrics(y, y_hat)
 
 # %% ../nbs/03d_metrics.ipynb #xca381e
 def spearman_abs_err_std(y: np.ndarray, mean: np.ndarray, std: np.ndarray) -> float: # truth, predicted mean and std
     "Spearman's rank correlation of |y - mean| with `std` (NaN for fewer than three rows or a constant input)."
-    err, std = np.abs(np.asarray(y, np.float64) - np.asarray(mean, np.float64)).ravel(), np.asarray(std, np.float64).ravel()
+    err = np.abs(np.asarray(y, np.float64) - np.asarray(mean, np.float64)).ravel()
+    std = np.asarray(std, np.float64).ravel()
     if len(err) < 3 or np.ptp(err) == 0 or np.ptp(std) == 0: return math.nan
     return float(spearmanr(err, std).statistic)
 
@@ -81,12 +84,13 @@ def _labels(outputs: torch.Tensor, threshold: float) -> np.ndarray:
 def sklearn_metric(outputs: torch.Tensor, # model outputs of the whole data set
                    targets: torch.Tensor, # targets of the whole data set
                    metric,                # scikit-learn style metric(y_true, y_pred)
-                   threshold: float | None = None, # score the labels `outputs > threshold` (or arg-max) instead of the outputs
+                   threshold: float | None = None, # score labels `outputs > threshold` (or arg-max), not the outputs
                    **metric_kwargs,       # further arguments of `metric` (e.g. average="weighted")
                   ) -> float:
     "A scikit-learn metric as an evaluator monitor."
     y_true = targets.reshape(len(targets), -1).squeeze(-1).numpy()
-    y_pred = _labels(outputs, threshold) if threshold is not None else outputs.float().reshape(len(outputs), -1).squeeze(-1).numpy()
+    y_pred = (_labels(outputs, threshold) if threshold is not None
+              else outputs.float().reshape(len(outputs), -1).squeeze(-1).numpy())
     return float(metric(y_true, y_pred, **metric_kwargs))
 
 def rmse(outputs: torch.Tensor, targets: torch.Tensor) -> float:
@@ -143,7 +147,7 @@ def ence(y: np.ndarray,    # true values
 def coverage_curve(y: np.ndarray,    # true values
                    mean: np.ndarray, # predicted means
                    std: np.ndarray,  # predicted standard deviations
-                   levels: np.ndarray | None = None, # expected coverages p of the intervals (None: 50 from 0.01 to 0.99)
+                   levels: np.ndarray | None = None, # the intervals' expected coverages p (None: 50 from 0.01 to 0.99)
                   ) -> tuple[np.ndarray, np.ndarray]:
     "The `levels` and the observed share of rows with |y - mean| <= z_{(1+p)/2} std at each level p."
     expected = _floats(np.linspace(0.01, 0.99, 50) if levels is None else levels)
@@ -195,7 +199,8 @@ def uncertainty_metrics(y: np.ndarray,     # true values
     "Accuracy, calibration and (given intervals) coverage scores of predictions with uncertainty."
     if np.size(y) == 0: return {}
     out = {**regression_metrics(y, mean), "spearman_abs_err_std": spearman_abs_err_std(y, mean, std),
-           "ence": ence(y, mean, std), "miscalibration_area": miscalibration_area(y, mean, std), "nll": gaussian_nll(y, mean, std)}
+           "ence": ence(y, mean, std), "miscalibration_area": miscalibration_area(y, mean, std),
+           "nll": gaussian_nll(y, mean, std)}
     if lower is not None and upper is not None:
         out |= {"coverage": interval_coverage(y, lower, upper), "mean_width": mean_width(lower, upper)}
     return out
@@ -207,12 +212,14 @@ def classification_uncertainty_metrics(y: np.ndarray,      # true labels, values
                                       ) -> dict[str, float]:
     "Accuracy, macro F1, AUROC and expected calibration error of class probabilities."
     index = pd.Index(class_labels).get_indexer(np.asarray(y).ravel())
-    if (index < 0).any(): raise InputValueError(f"labels {sorted(set(np.asarray(y).ravel()[index < 0]))} are not in class_labels")
+    if (index < 0).any():
+        raise InputValueError(f"labels {sorted(set(np.asarray(y).ravel()[index < 0]))} are not in class_labels")
     proba = np.asarray(proba, np.float64)
-    return {**classification_metrics(index, proba.argmax(axis=1), proba), "ece": expected_calibration_error(index, proba)}
+    return {**classification_metrics(index, proba.argmax(axis=1), proba),
+            "ece": expected_calibration_error(index, proba)}
 
 # %% ../nbs/03d_metrics.ipynb #c008
-def property_metrics(predictions: pd.DataFrame) -> dict: # rows with prop, value, mean, std (and lower, upper, in_domain)
+def property_metrics(predictions: pd.DataFrame) -> dict: # rows with prop, value, mean, std (+ lower, upper, in_domain)
     "`uncertainty_metrics` of each property, with the row count and the in-domain share."
     out = {}
     for p, g in predictions.groupby("prop", sort=True):

@@ -36,7 +36,8 @@ def assemble_inputs(batch: dict[str, torch.Tensor] # batch with some of the keys
 # %% ../nbs/03g_models.ipynb #n901
 PACKAGE_MODEL_MODULES = ("sol_trainer.mpnn",) # the package's modules that register models of their own
 MODELS = Registry("model class", PACKAGE_MODEL_MODULES, # class name -> `nn.Module` subclass
-                  "Loading never imports what a file names: decorate your class with sol_trainer.models.register_model before loading")
+                  "Loading never imports what a file names: "
+                  "decorate your class with sol_trainer.models.register_model before loading")
 
 def register_model(cls: type) -> type: # an `nn.Module` subclass
     "Class decorator making `cls` loadable from a model root under its class name."
@@ -45,7 +46,8 @@ def register_model(cls: type) -> type: # an `nn.Module` subclass
 
 def model_name(cls: type) -> str: # a model class
     "The name a model root records for `cls`: its registered name, or its import path when it is not registered."
-    registered = MODELS.get(cls.__name__) is cls or "_registered_model" in vars(cls) # still named so when re-registered (a notebook re-run)
+    registered = (MODELS.get(cls.__name__) is cls
+                  or "_registered_model" in vars(cls)) # still named so when re-registered (a notebook re-run)
     return cls.__name__ if registered else f"{cls.__module__}.{cls.__qualname__}"
 
 def _package_class(path: str) -> type | None:
@@ -57,7 +59,8 @@ def _package_class(path: str) -> type | None:
     return cls if isinstance(cls, type) and issubclass(cls, nn.Module) else None
 
 def model_class(name: str) -> type: # name recorded in a model root
-    "The class recorded as `name`: a registered name, the import path of a registered class, or a class of sol_trainer itself."
+    """The class recorded as `name`: a registered name, the import path of a registered class,
+    or a class of sol_trainer itself."""
     by_path = {f"{cls.__module__}.{cls.__qualname__}": cls for cls in MODELS.values()}
     if name in by_path: return by_path[name]
     if name not in MODELS and (cls := _package_class(name)) is not None: return cls
@@ -70,7 +73,8 @@ class Mlp(nn.Module):
     def __init__(self,
                  input_dim: int,        # width of the assembled input
                  output_dim: int = 1,   # outputs per task: 1 for regression, number of classes otherwise
-                 hps: HpConfig | dict | None = None, # capacity, dropout, activation, norm, initializer (a dict of HpConfig fields in a YAML file)
+                 # capacity, dropout, activation, norm, initializer (a dict of HpConfig fields in a YAML file)
+                 hps: HpConfig | dict | None = None,
                  n_tasks: int = 1,      # number of properties (output heads)
                  hidden: list[int] | None = None, # explicit hidden widths instead of the ones `hps.capacity` gives
                  squeeze: bool = False, # return (rows,) instead of (rows, 1) for one task with one output
@@ -93,7 +97,7 @@ class Mlp(nn.Module):
             if hasattr(norm, "reset_parameters"): norm.reset_parameters()
         nn.init.xavier_uniform_(self.out.weight); nn.init.zeros_(self.out.bias)
 
-    def forward(self, batch: dict[str, torch.Tensor] | torch.Tensor # a batch dict of input blocks, or the input matrix itself
+    def forward(self, batch: dict[str, torch.Tensor] | torch.Tensor # a batch dict of input blocks, or the input matrix
                ) -> torch.Tensor:
         h, act = assemble_inputs(batch) if isinstance(batch, dict) else batch, self.hps.activation_fn
         for layer, norm in zip(self.hidden, self.norms): h = self.dropout(act(norm(layer(h))))

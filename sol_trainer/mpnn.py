@@ -25,13 +25,14 @@ def reverse_edges(edge_index: torch.Tensor # (2, n_edges) directed edges, each b
                  ) -> torch.Tensor:
     "Index of the reverse of each edge (`e ^ 1`); `ValueError` when the edges do not come in reverse pairs."
     n_edges = edge_index.shape[1]
-    if n_edges % 2: raise InputValueError(f"edge_index has an odd number of edges ({n_edges}): every bond must be a pair of directed edges")
+    if n_edges % 2: raise InputValueError(f"edge_index has an odd number of edges ({n_edges}): "
+                                          "every bond must be a pair of directed edges")
     rev = torch.arange(n_edges, device=edge_index.device) ^ 1
     bad = (edge_index[:, rev] != edge_index.flip(0)).any(0)
     if bad.any():
         e = int(bad.nonzero()[0]); u, v = edge_index[:, e].tolist(); r = edge_index[:, e ^ 1].tolist()
-        raise InputValueError(f"edge {e} ({u}->{v}) is paired with edge {e ^ 1} ({r[0]}->{r[1]}), not with its reverse: "
-                         "edges 2k and 2k+1 must be u->v and v->u of the same bond")
+        raise InputValueError(f"edge {e} ({u}->{v}) is paired with edge {e ^ 1} ({r[0]}->{r[1]}), "
+                              "not with its reverse: edges 2k and 2k+1 must be u->v and v->u of the same bond")
     return rev
 
 # %% ../nbs/03h_mpnn.ipynb #c011
@@ -50,8 +51,10 @@ class BondMessagePassing(nn.Module):
         for name, v in [("atom_dim", atom_dim), ("bond_dim", bond_dim), ("hidden", hidden), ("depth", depth)]:
             if isinstance(v, bool) or not isinstance(v, int) or v < (0 if name.endswith("_dim") else 1):
                 raise InputValueError(f"{name} must be an integer >= {0 if name.endswith('_dim') else 1}, got {v!r}")
-        if activation not in ACTIVATIONS: raise InputValueError(f"activation={activation!r} is not supported; choose one of {list(ACTIVATIONS)}")
-        self.atom_dim, self.bond_dim, self.hidden, self.depth, self.activation = atom_dim, bond_dim, hidden, depth, activation
+        if activation not in ACTIVATIONS:
+            raise InputValueError(f"activation={activation!r} is not supported; choose one of {list(ACTIVATIONS)}")
+        self.atom_dim, self.bond_dim, self.hidden = atom_dim, bond_dim, hidden
+        self.depth, self.activation = depth, activation
         self.W_i = nn.Linear(atom_dim + bond_dim, hidden, bias=bias)
         self.W_h = nn.Linear(hidden, hidden, bias=bias) if depth > 1 else None
         self.W_o = nn.Linear(atom_dim + hidden, hidden)
@@ -71,7 +74,8 @@ def _check_graph(self: BondMessagePassing, graph: Batch):
                                           ("edge_attr", graph.edge_attr, n_edges, self.bond_dim, "bond_dim")]:
         shape = None if feats is None else tuple(feats.shape)
         if shape is None or len(shape) != 2 or shape[1] != width or rows not in (None, shape[0]):
-            raise InputValueError(f"graph.{name} has shape {shape}, expected ({'n_atoms' if rows is None else rows}, {width}) for {arg}={width}")
+            raise InputValueError(f"graph.{name} has shape {shape}, "
+                                  f"expected ({'n_atoms' if rows is None else rows}, {width}) for {arg}={width}")
 
 @patch
 def forward(self: BondMessagePassing, graph: Batch # graph batch with `x`, `edge_index` and `edge_attr`
@@ -92,7 +96,8 @@ def forward(self: BondMessagePassing, graph: Batch # graph batch with `x`, `edge
 # %% ../nbs/03h_mpnn.ipynb #c019
 NORM_SCALE = 100.0 # divisor of the "norm" readout
 
-def global_norm_pool(h: torch.Tensor, batch: torch.Tensor, size: int | None = None) -> torch.Tensor: # as `global_add_pool`
+def global_norm_pool(h: torch.Tensor, batch: torch.Tensor,
+                     size: int | None = None) -> torch.Tensor: # as `global_add_pool`
     "Sum of each graph's atom embeddings divided by `NORM_SCALE`."
     return global_add_pool(h, batch, size=size) / NORM_SCALE
 
@@ -111,7 +116,7 @@ def graph_readout(h: torch.Tensor, # atom embeddings, (n_atoms, hidden)
 class MpnnMlp(nn.Module):
     "D-MPNN graph embedding concatenated with the vector inputs, then the multi-task `Mlp` head."
     def __init__(self,
-                 input_dim: int = 0,          # width of the vector blocks (`x`, `graph_feats`, `node_feats`, `selector`)
+                 input_dim: int = 0,          # width of the vector blocks `x`, `graph_feats`, `node_feats`, `selector`
                  output_dim: int = 1,         # outputs per task: 1 for regression, number of classes otherwise
                  hps: HpConfig | None = None, # head layers, activation, initializer and (by default) dropout
                  n_tasks: int = 1,            # number of properties (output heads)
@@ -124,7 +129,8 @@ class MpnnMlp(nn.Module):
                  dropout: float | None = None, # encoder dropout; None follows `hps.dropout_pct`
                 ):
         super().__init__()
-        if readout not in READOUTS: raise InputValueError(f"readout={readout!r} is not supported; choose one of {list(READOUTS)}")
+        if readout not in READOUTS:
+            raise InputValueError(f"readout={readout!r} is not supported; choose one of {list(READOUTS)}")
         self.hps = (hps or HpConfig()).copy()
         self.input_dim, self.readout = input_dim, readout
         enc_dropout = self.hps.dropout_pct if dropout is None else dropout
@@ -146,14 +152,16 @@ def _head_batch(self: MpnnMlp, batch: dict, embedding: torch.Tensor) -> dict:
     if rows: raise InputValueError(f"batch has {len(embedding)} graphs but these blocks have other row counts: {rows}")
     width = sum(v.shape[1] for v in vectors.values())
     if width != self.input_dim:
-        raise InputValueError(f"the vector blocks {({k: v.shape[1] for k, v in vectors.items()})} are {width} wide, the model has input_dim={self.input_dim}")
+        raise InputValueError(f"the vector blocks {({k: v.shape[1] for k, v in vectors.items()})} are {width} wide, "
+                              f"the model has input_dim={self.input_dim}")
     return {**vectors, "x": torch.cat([embedding, vectors["x"]], 1) if "x" in vectors else embedding}
 
 @patch
 def forward(self: MpnnMlp, batch: dict # "graph": the graph batch, plus any of the vector blocks in `INPUT_KEYS`
            ) -> torch.Tensor:
     "Predictions, (num_graphs, output_dim)."
-    if "graph" not in batch: raise InputKeyError(f"MpnnMlp needs the graph batch under batch['graph']; got keys {sorted(batch)}")
+    if "graph" not in batch:
+        raise InputKeyError(f"MpnnMlp needs the graph batch under batch['graph']; got keys {sorted(batch)}")
     graph = batch["graph"]
     if not isinstance(graph, Batch): graph = graph[:] # the graphs of all rows, e.g. from `frame_tensors`, as one batch
     embedding = graph_readout(self.encoder(graph), graph, self.readout)

@@ -27,7 +27,8 @@ def linear_warmup(optimizer: torch.optim.Optimizer, # optimizer whose learning r
 
 # %% ../nbs/03f_optim.ipynb #c030
 class WarmupSchedule(Callback):
-    "Linear learning-rate warmup over the first `warmup_steps` batches, repeated after every optimizer restart (`trainer.optimizer_restarts`)."
+    """Linear learning-rate warmup over the first `warmup_steps` batches,
+    repeated after every optimizer restart (`trainer.optimizer_restarts`)."""
     order = ORDER["metrics"]
     def __init__(self, warmup_steps: int = 1000): # optimizer steps until the full learning rate
         if warmup_steps < 1: raise InputValueError(f"warmup_steps must be at least 1, got {warmup_steps}")
@@ -95,7 +96,8 @@ class Lookahead(torch.optim.Optimizer):
         self.optimizer.load_state_dict(state_dict["optimizer"])
         self.param_groups = self.optimizer.param_groups  # loading replaced the inner group dicts
         params = self._params()
-        self.state = defaultdict(dict, {params[i]: {"slow": s.clone().to(params[i])} for i, s in state_dict["slow"].items()})
+        self.state = defaultdict(dict, {params[i]: {"slow": s.clone().to(params[i])}
+                                        for i, s in state_dict["slow"].items()})
         self.n_steps = state_dict["n_steps"]
 
 def lookahead_radam(params,              # parameters (or parameter groups) to optimise
@@ -135,7 +137,8 @@ def build_optimizer(kind,          # optimizer class or callable, or a name in `
     "The optimizer `kind` over `params`."
     if isinstance(kind, str):
         if kind.lower() not in OPTIMIZERS:
-            raise InputValueError(f"Unknown optimizer {kind!r}; valid names: {', '.join(OPTIMIZERS)}, or an optimizer class")
+            raise InputValueError(f"Unknown optimizer {kind!r}; valid names: {', '.join(OPTIMIZERS)}, "
+                                  "or an optimizer class")
         kind = OPTIMIZERS[kind.lower()]
     if not callable(kind): raise InputTypeError(f"optimizer must be a name or a callable, got {kind!r}")
     if isinstance(params, nn.Module):

@@ -13,10 +13,11 @@ import pandas as pd
 import torch
 
 from .featurize import ConcatFeaturizer, check_n_jobs, featurize, featurizer_from_dict, rows_message, smiles_problems
-from .root import (FEATURES_FILE, FEATURES_TEXT_FILE, InputSpec, built_from, check_root_clean, check_root_free, load_features_meta,
-                              load_input_spec)
+from .root import (FEATURES_FILE, FEATURES_TEXT_FILE, InputSpec, built_from, check_root_clean,
+                              check_root_free, load_features_meta, load_input_spec)
 from .scale import Scaler, SequentialScaler, choose_feature_scaler, choose_label_scaler, scaler_from_dict
-from .utils import InputKeyError, InputNotADirectoryError, InputTypeError, InputValueError, check_writable, folder_lock, get_logger, write_json, write_text
+from .utils import (InputKeyError, InputNotADirectoryError, InputTypeError, InputValueError, check_writable,
+                               folder_lock, get_logger, write_json, write_text)
 
 # %% auto #0
 __all__ = ['FEATURE_DICT_COLUMNS', 'INPUT_KEYS', 'log', 'DUPLICATES', 'check_frame', 'value_kind', 'task_of', 'real_values',
@@ -27,7 +28,7 @@ __all__ = ['FEATURE_DICT_COLUMNS', 'INPUT_KEYS', 'log', 'DUPLICATES', 'check_fra
 
 # %% ../nbs/02b_prepare.ipynb #c005
 FEATURE_DICT_COLUMNS = ("graph_feats", "node_feats")
-INPUT_KEYS = ("x", "graph_feats", "node_feats", "selector") # tensor blocks concatenated into the model input, in this order
+INPUT_KEYS = ("x", "graph_feats", "node_feats", "selector") # blocks concatenated into the model input, in this order
 log = get_logger("prepare")
 
 # %% ../nbs/02b_prepare.ipynb #c009
@@ -47,24 +48,29 @@ _STRING_COLUMNS = {"prop": "property names must be strings: convert them with df
 def check_frame(df: pd.DataFrame, # melted frame
                 training: bool = True, # `value` is required for training
                ):
-    "Raise a clear error if `df` cannot be prepared: empty, missing columns, null values, names and SMILES that are not strings, empty names."
+    """Raise a clear error if `df` cannot be prepared: empty, missing columns, null values, names and SMILES that are
+    not strings, empty names."""
     if not isinstance(df, pd.DataFrame): raise InputTypeError(f"Expected a pandas DataFrame, got {type(df).__name__}")
     if len(df) == 0: raise InputValueError("The DataFrame is empty: there is nothing to prepare")
     required = ["prop"] + (["value"] if training else [])
     missing = [c for c in required if c not in df.columns]
     if missing: raise InputKeyError(f"The DataFrame lacks the required column(s) {missing}; it has {list(df.columns)}")
     inputs = [c for c in ("smiles_string",) + FEATURE_DICT_COLUMNS if c in df.columns]
-    if not inputs: raise InputKeyError("The DataFrame needs at least one input column: smiles_string, graph_feats or node_feats")
-    if not df.index.is_unique: raise InputValueError("The DataFrame index has duplicate labels; call .reset_index(drop=True) first")
+    if not inputs:
+        raise InputKeyError("The DataFrame needs at least one input column: smiles_string, graph_feats or node_feats")
+    if not df.index.is_unique:
+        raise InputValueError("The DataFrame index has duplicate labels; call .reset_index(drop=True) first")
     for col in required + inputs + (["value"] if "value" in df.columns and not training else []):
         bad = df.index[df[col].isna().to_numpy()]
         if len(bad): raise InputValueError(f"Column '{col}' has null values in rows {_rows(bad)}")
     for col, rule in _STRING_COLUMNS.items():
         if col not in df.columns: continue
         bad = df.index[~df[col].map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)]
-        if len(bad): raise InputTypeError(f"Column '{col}' holds non-strings in rows {_rows(bad)} ({_example(df[col], bad)}); {rule}")
+        if len(bad): raise InputTypeError(f"Column '{col}' holds non-strings in rows {_rows(bad)} "
+                                          f"({_example(df[col], bad)}); {rule}")
     blank = df.index[(df["prop"].str.strip() == "").to_numpy()]
-    if len(blank): raise InputValueError(f"Column 'prop' holds empty property names in rows {_rows(blank)}; every property needs a name")
+    if len(blank): raise InputValueError(f"Column 'prop' holds empty property names in rows {_rows(blank)}; "
+                                         "every property needs a name")
 
 # %% ../nbs/02b_prepare.ipynb #c012
 def _reads_as_number(text: str) -> bool:
@@ -92,20 +98,25 @@ def _value_kinds(values: pd.Series) -> np.ndarray:
 _REFUSED_KINDS = { # kind: (what the rows hold, what to do)
     "complex": ("complex numbers", "labels must be real: take .real if the imaginary parts mean nothing"),
     "boolean": ("booleans", "use strings (e.g. 'active'/'inactive') for classes"),
-    "other": ("entries that are neither numbers nor strings", "labels must be numbers (regression) or strings (classification)"),
-    "number as text": ("numbers written as text", "convert the column with pd.to_numeric for regression; class names must not read as numbers"),
+    "other": ("entries that are neither numbers nor strings",
+              "labels must be numbers (regression) or strings (classification)"),
+    "number as text": ("numbers written as text",
+                       "convert the column with pd.to_numeric for regression; class names must not read as numbers"),
 }
 
 def task_of(values: pd.Series # the `value` column
            ) -> str:
-    "'regression' for real numbers, 'classification' for strings that are not numbers; anything else raises, naming the rows."
+    """'regression' for real numbers, 'classification' for strings that are not numbers;
+    anything else raises, naming the rows."""
     kinds = _value_kinds(values)
     for kind, (what, advice) in _REFUSED_KINDS.items():
         rows = values.index[kinds == kind]
-        if len(rows): raise InputTypeError(f"Column 'value' holds {what} in rows {_rows(rows)} ({_example(values, rows)}); {advice}")
+        if len(rows): raise InputTypeError(f"Column 'value' holds {what} in rows {_rows(rows)} "
+                                           f"({_example(values, rows)}); {advice}")
     if (kinds == "number").all(): return "regression"
     if (kinds == "text").all(): return "classification"
-    raise InputTypeError(f"Column 'value' mixes class names (strings) and numbers; numbers in rows {_rows(values.index[kinds == 'number'])}")
+    raise InputTypeError(f"Column 'value' mixes class names (strings) and numbers; "
+                         f"numbers in rows {_rows(values.index[kinds == 'number'])}")
 
 # %% ../nbs/02b_prepare.ipynb #d708a306
 def _as_float(v) -> float:
@@ -117,11 +128,15 @@ def real_values(values: pd.Series # the `value` column of a regression frame
                ) -> np.ndarray:
     "The labels as float64; entries that are not finite real numbers raise, naming the rows."
     bad = values.index[_value_kinds(values) != "number"]
-    if len(bad): raise InputTypeError(f"Column 'value' must hold numbers for a regression model, but rows {_rows(bad)} do not "
-                                 f"({_example(values, bad)}); convert the column with pd.to_numeric (to predict, `value` may also be left out)")
-    y = np.fromiter(map(_as_float, values), np.float64, len(values)) if values.dtype == object else values.to_numpy(np.float64)
+    if len(bad):
+        raise InputTypeError(f"Column 'value' must hold numbers for a regression model, but rows {_rows(bad)} do not "
+                             f"({_example(values, bad)}); convert the column with pd.to_numeric "
+                             "(to predict, `value` may also be left out)")
+    y = (np.fromiter(map(_as_float, values), np.float64, len(values)) if values.dtype == object
+         else values.to_numpy(np.float64))
     bad = values.index[~np.isfinite(y)]
-    if len(bad): raise InputValueError(f"Column 'value' has infinite values (or numbers beyond float64's range) in rows {_rows(bad)}")
+    if len(bad): raise InputValueError(f"Column 'value' has infinite values (or numbers beyond float64's range) "
+                                       f"in rows {_rows(bad)}")
     return y
 
 # %% ../nbs/02b_prepare.ipynb #9bb66b2a
@@ -134,9 +149,12 @@ def prepared_task(df: pd.DataFrame) -> str: # a frame from `prepare_train`
 def feature_dict_keys(series: pd.Series) -> list[str]:
     "Sorted union of the dict keys in `series` (every row must be a dict, every key a string)."
     not_dict = series.index[~series.map(lambda d: isinstance(d, dict)).to_numpy(dtype=bool)]
-    if len(not_dict): raise InputTypeError(f"DataFrame does not contain a dictionary in following rows of {series.name}: {_rows(not_dict)}")
+    if len(not_dict):
+        raise InputTypeError(f"DataFrame does not contain a dictionary in following rows of {series.name}: "
+                             f"{_rows(not_dict)}")
     not_str = [(i, k) for i, d in series.items() for k in d if not isinstance(k, str)]
-    if not_str: raise InputTypeError(f"DataFrame contains non-string feature names in {series.name}: {_rows(not_str)}; feature names must be strings")
+    if not_str: raise InputTypeError(f"DataFrame contains non-string feature names in {series.name}: {_rows(not_str)}; "
+                                     "feature names must be strings")
     return sorted(set().union(*series))
 
 def _is_real(v) -> bool: return isinstance(v, (numbers.Real, np.bool_))
@@ -156,7 +174,8 @@ def feature_dict_matrix(series: pd.Series, # column of dicts
     if not_real: raise InputTypeError(f"DataFrame contains non-numeric values in {series.name}: {_rows(not_real)}")
     mat = np.array([[_as_float(d[k]) for k in keys] for d in series], dtype=np.float64).reshape(len(series), len(keys))
     bad = np.argwhere(~np.isfinite(mat))
-    if len(bad): raise InputValueError(f"Non-finite values in {series.name}: {_rows((series.index[r], keys[c]) for r, c in bad)}")
+    if len(bad): raise InputValueError(f"Non-finite values in {series.name}: "
+                                       f"{_rows((series.index[r], keys[c]) for r, c in bad)}")
     return mat
 
 # %% ../nbs/02b_prepare.ipynb #c018
@@ -167,7 +186,8 @@ def selector_matrix(props: pd.Series,       # property name of each row
     unknown = sorted(set(props) - set(properties))
     if unknown:
         rows = props.index[props.isin(unknown)]
-        raise InputKeyError(f"Unknown propert{'y' if len(unknown) == 1 else 'ies'} {unknown} in rows {_rows(rows)}; the model knows {properties}")
+        raise InputKeyError(f"Unknown propert{'y' if len(unknown) == 1 else 'ies'} {unknown} in rows {_rows(rows)}; "
+                            f"the model knows {properties}")
     if len(properties) == 1: return np.zeros((len(props), 0), np.float32)
     pos = {p: i for i, p in enumerate(properties)}
     return np.eye(len(properties), dtype=np.float32)[props.map(pos).to_numpy(dtype=int)]
@@ -192,8 +212,8 @@ class ModelInputs:
     tensors: dict[str, torch.Tensor]   # (N, width) float32 blocks named as in `INPUT_KEYS`
     graphs: object = None              # `GraphStore` of the distinct molecules, or None
     graph_rows: torch.Tensor | None = None # graph index of each row
-    fingerprint: str | None = None     # sha256 of the training inputs and targets (`inputs_fingerprint`), set by `prepare_train`
-    spec: InputSpec | None = None      # what the inputs are, as `prepare_train` recorded it (`InputSpec`), set by `prepare_train`
+    fingerprint: str | None = None     # `inputs_fingerprint` of the training inputs and targets, set by `prepare_train`
+    spec: InputSpec | None = None      # what the inputs are (`InputSpec`), as `prepare_train` recorded it
 
     def select(self, rows: np.ndarray # positions of the rows wanted
               ) -> dict:
@@ -249,21 +269,27 @@ def _features_spec(df, graph_fz, vector_fz) -> dict:
             "graph_featurizer": graph_fz.to_dict() if graph_fz is not None else None}
     for col in FEATURE_DICT_COLUMNS:
         spec[col] = feature_dict_keys(df[col]) if col in df.columns else None
-        if spec[col] == []: raise InputValueError(f"Column '{col}' has no features: every dict in it is empty; fill the dicts or drop the column")
+        if spec[col] == []: raise InputValueError(f"Column '{col}' has no features: every dict in it is empty; "
+                                                  "fill the dicts or drop the column")
     if graph_fz is None and vector_fz is None and all(spec[c] is None for c in FEATURE_DICT_COLUMNS):
         raise InputValueError("No inputs: pass a featurizer for 'smiles_string', or provide graph_feats/node_feats")
     return spec
 
 # %% ../nbs/02b_prepare.ipynb #91129f7d
-def _featurized(df, graph_fz, vector_fz, spec, n_jobs, progress) -> tuple[dict[str, np.ndarray], object, np.ndarray | None]:
-    "Raw (unscaled) feature matrices per input block, the graphs of the distinct SMILES and each row's graph index (dict features first, so their errors come before any featurization)."
+def _featurized(df, graph_fz, vector_fz, spec, n_jobs, progress
+               ) -> tuple[dict[str, np.ndarray], object, np.ndarray | None]:
+    """Raw (unscaled) feature matrices per input block, the graphs of the distinct SMILES and each row's graph index
+    (dict features first, so their errors come before any featurization)."""
     blocks, graphs, codes = {}, None, None
     for col in FEATURE_DICT_COLUMNS:
         if spec.get(col) is not None:
-            if col not in df.columns: raise InputKeyError(f"The model was trained with '{col}', which the DataFrame lacks")
+            if col not in df.columns:
+                raise InputKeyError(f"The model was trained with '{col}', which the DataFrame lacks")
             blocks[col] = feature_dict_matrix(df[col], spec[col])
     if graph_fz is not None or vector_fz is not None:
-        if "smiles_string" not in df.columns: raise InputKeyError("The model was trained on SMILES features, but the DataFrame has no 'smiles_string' column")
+        if "smiles_string" not in df.columns:
+            raise InputKeyError("The model was trained on SMILES features, but the DataFrame has no "
+                                "'smiles_string' column")
         smiles, codes = _distinct_smiles(df)
     if vector_fz is not None:
         X = featurize(smiles, vector_fz, n_jobs=n_jobs, progress=progress)
@@ -282,17 +308,20 @@ def _prepared_frame(df, blocks, scalers, selectors, graphs, graph_rows) -> Prepa
     tensors["selector"] = torch.from_numpy(selectors)
     out = PreparedFrame(df.copy())
     out["input_row"] = np.arange(len(out))
-    out.inputs = ModelInputs(tensors, graphs, None if graph_rows is None else torch.from_numpy(np.asarray(graph_rows, dtype=np.int64)))
+    out.inputs = ModelInputs(tensors, graphs,
+                             None if graph_rows is None else torch.from_numpy(np.asarray(graph_rows, dtype=np.int64)))
     return out
 
 # %% ../nbs/02b_prepare.ipynb #99a79b40
 def _check_learnable(df: pd.DataFrame, task: str):
-    "Raise naming the properties whose rows all hold one value (regression) or one class: a model of them learns nothing."
+    "Raise naming the properties whose rows all hold one value (regression) or one class: there is nothing to learn."
     distinct = df.groupby("prop", sort=True)["value"].agg(["nunique", "first", "size"])
     one = distinct[distinct["nunique"] < 2]
-    if len(one): raise InputValueError("; ".join(f"Property {p!r} has {'the one class' if task == 'classification' else 'the same value'} "
-                                                 f"{v!r} in all its {n} rows" for p, _, v, n in one.itertuples())
-                                       + ": there is nothing to learn; measure more varied molecules or leave the property out")
+    if len(one):
+        same = "the one class" if task == "classification" else "the same value"
+        raise InputValueError("; ".join(f"Property {p!r} has {same} {v!r} in all its {n} rows"
+                                        for p, _, v, n in one.itertuples())
+                              + ": there is nothing to learn; measure more varied molecules or leave the property out")
 
 # %% ../nbs/02b_prepare.ipynb #c926d5b7
 def _targets(df: pd.DataFrame, task: str, properties: list[str]) -> tuple[np.ndarray, dict, list[str] | None]:
@@ -310,7 +339,8 @@ def _targets(df: pd.DataFrame, task: str, properties: list[str]) -> tuple[np.nda
     return y, scaler_dict, None
 
 # %% ../nbs/02b_prepare.ipynb #86252103
-DUPLICATES = ("keep", "mean", "median", "error") # what `prepare_train` can do with a molecule measured several times for one property
+# what `prepare_train` can do with a molecule measured several times for one property
+DUPLICATES = ("keep", "mean", "median", "error")
 
 def _conflicts(rows: pd.DataFrame) -> str:
     "Describe rows of molecules measured with different values for one property: counts per property and one example."
@@ -318,7 +348,8 @@ def _conflicts(rows: pd.DataFrame) -> str:
     per_prop = "; ".join(f"{p!r}: {n} molecules on {size} rows" for p, (n, size) in counts.iterrows())
     smiles, prop = rows["smiles_string"].iloc[0], rows["prop"].iloc[0]
     first = rows.index[((rows["smiles_string"] == smiles) & (rows["prop"] == prop)).to_numpy()]
-    return f"Molecules measured several times with different values ({per_prop}), e.g. {smiles!r} for {prop!r} in rows {_rows(first)}"
+    return (f"Molecules measured several times with different values ({per_prop}), e.g. {smiles!r} for {prop!r} "
+            f"in rows {_rows(first)}")
 
 def merge_duplicates(df: pd.DataFrame, # checked melted frame
                      task: str,        # "regression" or "classification" (see `task_of`)
@@ -327,7 +358,8 @@ def merge_duplicates(df: pd.DataFrame, # checked melted frame
     "`df` with each molecule measured on several rows for one property kept, averaged or refused, as `how` says."
     if how not in DUPLICATES: raise InputValueError(f"duplicates must be one of {DUPLICATES}, got {how!r}")
     if how in ("mean", "median") and task != "regression":
-        raise InputValueError(f"duplicates={how!r} needs numeric values, but 'value' holds class names; use 'keep' or 'error'")
+        raise InputValueError(f"duplicates={how!r} needs numeric values, but 'value' holds class names; "
+                              "use 'keep' or 'error'")
     if "smiles_string" not in df.columns: return df
     key = ["smiles_string", "prop"]
     repeated = df.duplicated(key, keep=False).to_numpy()
@@ -337,30 +369,35 @@ def merge_duplicates(df: pd.DataFrame, # checked melted frame
     if how in ("mean", "median"):
         out = df.assign(value=values)
         out.loc[repeated, "value"] = groups.transform(how)
-        log.info("Merged %d rows of repeated molecules into %d with their %s value", repeated.sum(), groups.ngroups, how)
+        log.info("Merged %d rows of repeated molecules into %d with their %s value",
+                 repeated.sum(), groups.ngroups, how)
         return out[~out.duplicated(key).to_numpy()]
     conflicting = groups.transform("nunique").to_numpy() > 1
     if conflicting.any():
         message = _conflicts(df[repeated][conflicting])
-        if how == "error": raise InputValueError(f"{message}; pass duplicates='keep', 'mean' or 'median' to accept them")
-        log.warning("%s. Every row is kept (duplicates='keep'); pass duplicates='mean', 'median' or 'error' to change that", message)
+        if how == "error":
+            raise InputValueError(f"{message}; pass duplicates='keep', 'mean' or 'median' to accept them")
+        log.warning("%s. Every row is kept (duplicates='keep'); "
+                    "pass duplicates='mean', 'median' or 'error' to change that", message)
     return df
 
 # %% ../nbs/02b_prepare.ipynb #b78abea6
 def check_smiles(smiles: pd.Series,   # SMILES of some rows, labelled as the user knows them
                  featurizers: list,   # the featurizers that will run on them
-                 drop: bool = False,  # return the rows without a usable molecule (to drop, with a warning) instead of refusing them
+                 drop: bool = False,  # return the unusable rows (to drop, with a warning) instead of refusing them
                  where=lambda label: f"row {label}", # how the messages name a row
-                 source: str = "",    # what the rows are, to start the message with (e.g. "data.csv, column 'smiles': ")
+                 source: str = "",    # what the rows are, to start the message (e.g. "data.csv, column 'smiles': ")
                 ) -> list[dict]:
-    "The rows whose SMILES give no usable molecule (row, where, smiles, problem); without `drop`, an error naming every one."
+    "The rows whose SMILES give no usable molecule (row, where, smiles, problem); without `drop`, an error naming them."
     problems = smiles_problems(smiles, featurizers)
     found = [{"row": r, "where": where(r), "smiles": s if isinstance(s := smiles[r], str) else None, "problem": p}
              for r, p in problems[problems != ""].items()]
     if not found: return []
     message = (f"{source}{len(found)} of {len(smiles)} SMILES give no usable molecule: " + "; ".join(
-               f"{f['where']}: {f['problem']}: {f['smiles'] or ''!r}" for f in found[:20]) + (f"; ... and {len(found) - 20} more" if len(found) > 20 else ""))
-    if not drop: raise InputValueError(f"{message}. Fix or remove these rows, or pass drop_invalid=True (--drop-invalid) to train without them")
+               f"{f['where']}: {f['problem']}: {f['smiles'] or ''!r}" for f in found[:20])
+               + (f"; ... and {len(found) - 20} more" if len(found) > 20 else ""))
+    if not drop: raise InputValueError(f"{message}. Fix or remove these rows, "
+                                       "or pass drop_invalid=True (--drop-invalid) to train without them")
     if len(found) == len(smiles): raise InputValueError(f"{message}: no row is left to train on")
     log.warning("Dropped %d rows: %s", len(found), message)
     return found
@@ -377,10 +414,12 @@ def usable_rows(df: pd.DataFrame,  # checked melted frame
 def check_root_dir(root_dir: str | os.PathLike # model root to prepare
                   ) -> Path:
     "`root_dir` as a Path, after checking it is a folder (or can be made one) that holds no trained model."
-    if not isinstance(root_dir, (str, os.PathLike)): raise InputTypeError(f"root_dir must be a path, got {type(root_dir).__name__}")
+    if not isinstance(root_dir, (str, os.PathLike)):
+        raise InputTypeError(f"root_dir must be a path, got {type(root_dir).__name__}")
     root = Path(root_dir)
     blocker = next((p for p in (root, *root.parents) if p.exists() and not p.is_dir()), None)
-    if blocker == root: raise InputNotADirectoryError(f"root_dir {root} is an existing file, not a folder; choose another root_dir")
+    if blocker == root:
+        raise InputNotADirectoryError(f"root_dir {root} is an existing file, not a folder; choose another root_dir")
     if blocker is not None: raise InputNotADirectoryError(f"root_dir {root} cannot be created: {blocker} is a file")
     check_root_free(root)
     check_root_clean(root)
@@ -410,7 +449,8 @@ def inputs_fingerprint(inputs: ModelInputs,   # converted inputs of every row
 def scalers_fingerprint(scaler_dict: dict # label scaler of each property
                        ) -> str:
     "sha256 over the label scalers' `to_dict` descriptions."
-    return hashlib.sha256(json.dumps({p: s.to_dict() for p, s in scaler_dict.items()}, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps({p: s.to_dict() for p, s in scaler_dict.items()},
+                                     sort_keys=True).encode()).hexdigest()
 
 # %% ../nbs/02b_prepare.ipynb #c025
 def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) frame
@@ -419,8 +459,8 @@ def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) fram
                   n_jobs: int = 1,         # parallel featurization workers
                   progress: bool = True,   # show a featurization progress bar
                   clip: float | None = None, # limit standardised features to ±clip (see `choose_feature_scaler`)
-                  duplicates: str = "keep", # a molecule measured several times for one property: "keep", "mean", "median" or "error"
-                  drop_invalid: bool = False, # drop rows whose SMILES gives no usable molecule (logged) instead of refusing them
+                  duplicates: str = "keep", # repeated (molecule, property) rows: "keep", "mean", "median" or "error"
+                  drop_invalid: bool = False, # drop rows without a usable molecule (logged) instead of refusing them
                  ) -> tuple[PreparedFrame, dict[str, SequentialScaler]]:
     "Featurize and scale a training frame; return it with one label scaler per property."
     check_frame(dataframe, training=True)
@@ -436,13 +476,15 @@ def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) fram
     blocks, graphs, graph_rows = _featurized(dataframe, graph_fz, vector_fz, spec, n_jobs, progress)
     if graphs is not None: spec.update(atom_dim=graphs.atom_dim, bond_dim=graphs.bond_dim)
     feature_scalers = {name: choose_feature_scaler(mat, clip, name) for name, mat in blocks.items()}
-    out = _prepared_frame(dataframe, blocks, feature_scalers, selector_matrix(dataframe["prop"], properties), graphs, graph_rows)
+    selectors = selector_matrix(dataframe["prop"], properties)
+    out = _prepared_frame(dataframe, blocks, feature_scalers, selectors, graphs, graph_rows)
     out["y"] = y
     out.inputs.fingerprint = inputs_fingerprint(out.inputs, properties, y)
     for p in properties: log.info("Property %s: %d rows", p, (out.prop == p).sum())
     out.inputs.spec = InputSpec(**spec, task=task, properties=properties, class_labels=class_labels,
                                 feature_scalers={k: s.to_dict() for k, s in feature_scalers.items()},
-                                fingerprint={"inputs": out.inputs.fingerprint, "scalers": scalers_fingerprint(scaler_dict)})
+                                fingerprint={"inputs": out.inputs.fingerprint,
+                                             "scalers": scalers_fingerprint(scaler_dict)})
     if root_dir is not None:
         with folder_lock(root_dir, "model root"): # not while another process trains into it
             check_root_free(root_dir)
@@ -453,10 +495,12 @@ def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) fram
 def describe_features(spec: InputSpec) -> str:
     "Readable summary of the recorded input spec."
     lines = [f"Task: {spec.task}", f"Properties: {', '.join(spec.properties)}"]
-    if spec.graph_featurizer: lines.append(f"Graph featurizer: {spec.graph_featurizer} ({spec.atom_dim} atom and {spec.bond_dim} bond features)")
+    if spec.graph_featurizer: lines.append(f"Graph featurizer: {spec.graph_featurizer} "
+                                           f"({spec.atom_dim} atom and {spec.bond_dim} bond features)")
     if spec.featurizer: lines.append(f"SMILES featurizer: {spec.featurizer} ({spec.n_x} features)")
     for col in FEATURE_DICT_COLUMNS:
-        if getattr(spec, col) is not None: lines.append(f"The {col} used during training are: {', '.join(getattr(spec, col))}")
+        if getattr(spec, col) is not None:
+            lines.append(f"The {col} used during training are: {', '.join(getattr(spec, col))}")
     if spec.class_labels: lines.append(f"Classes: {', '.join(spec.class_labels)}")
     return "\n".join(lines) + "\n"
 
@@ -475,49 +519,64 @@ def check_prepared(dataframe: pd.DataFrame, # the frame to train on: as `prepare
                    root_dir: str | Path = "the root", # the root, named in messages
                   ):
     "Raise a clear error unless `dataframe` and `scaler_dict` come from the `prepare_train` call that recorded `spec`."
-    if not isinstance(dataframe, pd.DataFrame): raise InputTypeError(f"Expected the frame returned by prepare_train, got {type(dataframe).__name__}")
+    if not isinstance(dataframe, pd.DataFrame):
+        raise InputTypeError(f"Expected the frame returned by prepare_train, got {type(dataframe).__name__}")
     inputs = getattr(dataframe, "inputs", None)
     if not isinstance(inputs, ModelInputs) or "input_row" not in dataframe.columns:
-        raise InputTypeError(f"The frame is not a prepared frame: pass the frame returned by the prepare_train call that prepared {root_dir}, "
-                        "or rows of it (pd.concat drops the converted inputs)")
-    if inputs.fingerprint is None: raise InputTypeError("The frame was prepared by prepare_infer, for prediction: train on the frame returned by prepare_train")
-    if "y" not in dataframe.columns: raise InputKeyError("The frame has no 'y' column: pass the frame returned by prepare_train, with its targets")
+        raise InputTypeError(f"The frame is not a prepared frame: pass the frame returned by the prepare_train call "
+                             f"that prepared {root_dir}, or rows of it (pd.concat drops the converted inputs)")
+    if inputs.fingerprint is None:
+        raise InputTypeError("The frame was prepared by prepare_infer, for prediction: "
+                             "train on the frame returned by prepare_train")
+    if "y" not in dataframe.columns:
+        raise InputKeyError("The frame has no 'y' column: pass the frame returned by prepare_train, with its targets")
     if len(dataframe) == 0: raise InputValueError("The frame has no rows to train on")
     recorded = spec.fingerprint
-    if recorded is None: raise InputValueError(f"{root_dir} records no fingerprint of its prepared inputs (an older sol_trainer prepared it): prepare it again with prepare_train")
+    if recorded is None:
+        raise InputValueError(f"{root_dir} records no fingerprint of its prepared inputs "
+                              "(an older sol_trainer prepared it): prepare it again with prepare_train")
     have, want = _widths(inputs), spec.widths
-    if have != want: raise InputValueError(f"The frame's inputs ({_described_widths(have)}) differ from those {root_dir} was prepared with "
-                                      f"({_described_widths(want)}): train the frame into the root its prepare_train call wrote")
+    if have != want: raise InputValueError(f"The frame's inputs ({_described_widths(have)}) differ from those "
+                                           f"{root_dir} was prepared with ({_described_widths(want)}): "
+                                           "train the frame into the root its prepare_train call wrote")
     if inputs.fingerprint != recorded["inputs"]:
-        raise InputValueError(f"The frame was not prepared by the prepare_train call that prepared {root_dir}: its inputs or targets differ from "
-                         "the ones recorded there; pass the frame that call returned (or rows of it)")
+        raise InputValueError(f"The frame was not prepared by the prepare_train call that prepared {root_dir}: "
+                              "its inputs or targets differ from the ones recorded there; "
+                              "pass the frame that call returned (or rows of it)")
     same = f"pass the scaler_dict returned by the prepare_train call that prepared {root_dir}"
-    if not isinstance(scaler_dict, dict): raise InputTypeError(f"scaler_dict must be a dict of label scalers, got {type(scaler_dict).__name__}: {same}")
-    if set(scaler_dict) != set(spec.properties): raise InputKeyError(f"scaler_dict has the properties {list(scaler_dict)}; {root_dir} was prepared for {spec.properties}: {same}")
+    if not isinstance(scaler_dict, dict):
+        raise InputTypeError(f"scaler_dict must be a dict of label scalers, got {type(scaler_dict).__name__}: {same}")
+    if set(scaler_dict) != set(spec.properties):
+        raise InputKeyError(f"scaler_dict has the properties {list(scaler_dict)}; {root_dir} was prepared for "
+                            f"{spec.properties}: {same}")
     not_scalers = [p for p, s in scaler_dict.items() if not isinstance(s, Scaler)]
     if not_scalers: raise InputTypeError(f"scaler_dict holds non-scalers for {not_scalers}: {same}")
-    if scalers_fingerprint(scaler_dict) != recorded["scalers"]: raise InputValueError(f"scaler_dict does not match the label scalers recorded in {root_dir}: {same}")
+    if scalers_fingerprint(scaler_dict) != recorded["scalers"]:
+        raise InputValueError(f"scaler_dict does not match the label scalers recorded in {root_dir}: {same}")
 
 # %% ../nbs/02b_prepare.ipynb #c030
 def _recorded_featurizer(given, recorded: dict | None, role: str):
-    "The featurizer to use for `role`: `given` after checking it equals the recorded one, else the recorded one rebuilt."
+    "The featurizer for `role`: `given` after checking it equals the recorded one, else the recorded one rebuilt."
     if recorded is None:
-        if given is not None: raise InputValueError(f"A {role} featurizer was given, but the model was trained without one")
+        if given is not None:
+            raise InputValueError(f"A {role} featurizer was given, but the model was trained without one")
         return None
     if given is None:
         with built_from(FEATURES_FILE): return featurizer_from_dict(recorded)
     if _described(given) != {k: v for k, v in recorded.items() if k != "rdkit_version"}:
-        raise InputValueError(f"The {role} featurizer {given!r} differs from the one the model was trained with: {recorded}")
+        raise InputValueError(f"The {role} featurizer {given!r} differs from the one the model was trained with: "
+                              f"{recorded}")
     return given
 
 def recorded_featurizers(spec: InputSpec) -> list: # a root's input spec (`load_input_spec`)
     "The featurizers of `smiles_string` the root was prepared with, rebuilt (none for a model of feature dicts only)."
-    found = (_recorded_featurizer(None, getattr(spec, key), role) for role, key in (("graph", "graph_featurizer"), ("vector", "featurizer")))
+    found = (_recorded_featurizer(None, getattr(spec, key), role)
+             for role, key in (("graph", "graph_featurizer"), ("vector", "featurizer")))
     return [f for f in found if f is not None]
 
 def prepare_infer(dataframe: pd.DataFrame, # melted frame to predict (`value` optional)
                   featurizer,              # the featurizer(s) used at training, or None to rebuild the recorded ones
-                  root_dir: str | Path | InputSpec, # model root written by `prepare_train`, or the `InputSpec` it recorded
+                  root_dir: str | Path | InputSpec, # model root from `prepare_train`, or the `InputSpec` it recorded
                   n_jobs: int = 1,         # parallel featurization workers
                   progress: bool = True,   # show a featurization progress bar
                  ) -> PreparedFrame:
@@ -542,8 +601,8 @@ def frame_tensors(df: pd.DataFrame, # frame from `prepare_train` or `prepare_inf
     "The model inputs (and targets) of the rows of `df`."
     inputs = getattr(df, "inputs", None)
     if inputs is None or "input_row" not in df.columns:
-        raise InputTypeError("frame_tensors needs a frame returned by prepare_train or prepare_infer, or rows selected from one "
-                        "(pd.concat drops the converted inputs: prepare the joined frame again)")
+        raise InputTypeError("frame_tensors needs a frame returned by prepare_train or prepare_infer, or rows selected "
+                             "from one (pd.concat drops the converted inputs: prepare the joined frame again)")
     out = inputs.select(df["input_row"].to_numpy())
     if with_y and "y" in df.columns:
         y = df["y"].to_numpy()
@@ -553,7 +612,7 @@ def frame_tensors(df: pd.DataFrame, # frame from `prepare_train` or `prepare_inf
 def model_dims(tensors: dict,                 # output of `frame_tensors`
                n_classes: int | None = None,  # number of classes for classification, None for regression
               ) -> dict[str, int]:
-    "Input width, per-task output width and number of tasks (and atom/bond widths with graphs) for a model on `tensors`."
+    "Input width, per-task output width, number of tasks (and atom/bond widths with graphs) for a model on `tensors`."
     sel = tensors.get("selector")
     dims = {"input_dim": sum(tensors[k].shape[1] for k in INPUT_KEYS if k in tensors),
             "output_dim": n_classes or 1,

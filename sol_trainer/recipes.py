@@ -50,9 +50,11 @@ class Recipe:
 
     def __post_init__(self):
         "Check the sizes, so that a bad one fails before any work."
-        least = {"search_calls": 0, "search_folds": 2, "search_epochs": 1, "n_fold": 2, "epochs": 1, "patience": 1} # field: smallest value
+        # field: smallest value
+        least = {"search_calls": 0, "search_folds": 2, "search_epochs": 1, "n_fold": 2, "epochs": 1, "patience": 1}
         flags = {"n_fold": " (--folds)", "epochs": " (--epochs)"}
-        bad = [f"{k}{flags.get(k, '')} must be an integer >= {n}, got {getattr(self, k)!r}" for k, n in least.items() if not _is_count(getattr(self, k), n)]
+        bad = [f"{k}{flags.get(k, '')} must be an integer >= {n}, got {getattr(self, k)!r}"
+               for k, n in least.items() if not _is_count(getattr(self, k), n)]
         if bad: raise InputValueError(f"Recipe {self.name!r}: " + "; ".join(bad))
 
     def make_featurizers(self) -> list:
@@ -66,7 +68,8 @@ class Recipe:
 # %% ../nbs/08_recipes.ipynb #c007
 def _vector_space() -> SearchSpace:
     return (SearchSpace().register(["r_learn", "dropout_pct", "capacity"], ["decimal", "real", "integer"])
-            .set_range("r_learn", math.log10(3e-4), math.log10(3e-3)).set_range("dropout_pct", 0.0, 0.5).set_range("capacity", 1, 2))
+            .set_range("r_learn", math.log10(3e-4), math.log10(3e-3)).set_range("dropout_pct", 0.0, 0.5)
+            .set_range("capacity", 1, 2))
 
 def descriptors(exclude: tuple = ()) -> RDKit2DFeaturizer: # descriptor names to leave out
     "All RDKit 2D descriptors but `exclude`."
@@ -76,8 +79,10 @@ def descriptors(exclude: tuple = ()) -> RDKit2DFeaturizer: # descriptor names to
 
 def vector_recipe(exclude_descriptors: tuple = ()) -> Recipe: # RDKit descriptors to leave out
     "Morgan counts + RDKit 2D descriptors, clipped, into an MLP."
-    return Recipe("vector", lambda: [MorganFeaturizer(radius=2, n_bits=1024, counts=True), descriptors(exclude_descriptors)], Mlp,
-                  base_hps={"optimizer": "adamw", "weight_decay": 1e-2, "capacity": 1, "dropout_pct": 0.2, "batch_size": 64, "r_learn": 1e-3},
+    return Recipe("vector", lambda: [MorganFeaturizer(radius=2, n_bits=1024, counts=True),
+                                     descriptors(exclude_descriptors)], Mlp,
+                  base_hps={"optimizer": "adamw", "weight_decay": 1e-2, "capacity": 1, "dropout_pct": 0.2,
+                            "batch_size": 64, "r_learn": 1e-3},
                   space=_vector_space)
 
 # %% ../nbs/08_recipes.ipynb #c010
@@ -90,17 +95,22 @@ def graph_recipe() -> Recipe:
     from sol_trainer.graphs import GraphFeaturizer # torch_geometric is imported only for graph recipes
     from sol_trainer.mpnn import MpnnMlp
     return Recipe("graph", lambda: [GraphFeaturizer()], MpnnMlp, {"hidden": 128, "depth": 3, "readout": "norm"},
-                  base_hps={"optimizer": "adamw", "weight_decay": 1e-2, "capacity": 1, "dropout_pct": 0.0, "batch_size": 50, "r_learn": 1e-3},
+                  base_hps={"optimizer": "adamw", "weight_decay": 1e-2, "capacity": 1, "dropout_pct": 0.0,
+                            "batch_size": 50, "r_learn": 1e-3},
                   space=_graph_space)
 
 RECIPES = {"vector": vector_recipe, "graph": graph_recipe}
 
 # %% ../nbs/08_recipes.ipynb #c012
-def _searched_hps(r: Recipe, df, scalers, seed, time_budget, trials_path, folder, executor, progress, device) -> HpConfig:
-    "The recipe's base hyperparameters improved by its search (in `folder`, or a temporary folder `bayes_search` removes afterwards)."
+def _searched_hps(r: Recipe, df, scalers, seed, time_budget, trials_path, folder, executor, progress,
+                  device) -> HpConfig:
+    """The recipe's base hyperparameters improved by its search (in `folder`,
+    or a temporary folder `bayes_search` removes afterwards)."""
     if r.space is None or r.search_calls < 1: return r.base()
-    trial = TrainConfig(hps=r.base(), epochs=r.search_epochs, patience=r.patience, progress=False, lr_decay=r.lr_decay, device=device)
-    return bayes_search(df, scalers, r.model, r.space(), trial, n_calls=r.search_calls, n_initial_points=min(3, r.search_calls),
+    trial = TrainConfig(hps=r.base(), epochs=r.search_epochs, patience=r.patience, progress=False, lr_decay=r.lr_decay,
+                        device=device)
+    return bayes_search(df, scalers, r.model, r.space(), trial, n_calls=r.search_calls,
+                        n_initial_points=min(3, r.search_calls),
                         n_fold=r.search_folds, random_seed=seed, trials_path=trials_path, time_budget=time_budget,
                         folder=folder, submodel_kwargs_dict=r.model_kwargs, executor=executor, progress=progress)
 
@@ -108,18 +118,23 @@ def recipe_with(recipe: str | Recipe, # a name in `RECIPES`, or a `Recipe`
                 changes: dict,          # fields to change
                ) -> Recipe:
     "The recipe `recipe` with `changes`, checked."
-    if isinstance(recipe, str) and recipe not in RECIPES: raise InputValueError(f"Unknown recipe {recipe!r}: choose one of {', '.join(RECIPES)}")
+    if isinstance(recipe, str) and recipe not in RECIPES:
+        raise InputValueError(f"Unknown recipe {recipe!r}: choose one of {', '.join(RECIPES)}")
     r = RECIPES[recipe]() if isinstance(recipe, str) else recipe
     unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(Recipe)})
-    if unknown: raise InputTypeError(f"A recipe has no field {unknown}; it has {[f.name for f in dataclasses.fields(Recipe)]}")
+    if unknown: raise InputTypeError(f"A recipe has no field {unknown}; "
+                                     f"it has {[f.name for f in dataclasses.fields(Recipe)]}")
     return dataclasses.replace(r, **changes) if changes else r
 
 # %% ../nbs/08_recipes.ipynb #66bd5e4d
 def check_options(r: Recipe, seed, time_budget, device, n_jobs): # `train_recipe`'s arguments
     "Raise a clear error for a seed, time budget, device or worker count that `train_recipe` cannot use."
-    if not _is_count(seed, 0) or seed >= 2**32 - r.n_fold: raise InputValueError(f"seed (--seed) must be an integer in [0, 2**32 - {r.n_fold}), got {seed!r}")
-    if time_budget is not None and not (isinstance(time_budget, numbers.Real) and not isinstance(time_budget, bool) and time_budget > 0):
-        raise InputValueError(f"time_budget (--time-budget) must be a positive number of seconds or None, got {time_budget!r}")
+    if not _is_count(seed, 0) or seed >= 2**32 - r.n_fold:
+        raise InputValueError(f"seed (--seed) must be an integer in [0, 2**32 - {r.n_fold}), got {seed!r}")
+    positive = isinstance(time_budget, numbers.Real) and not isinstance(time_budget, bool) and time_budget > 0
+    if time_budget is not None and not positive:
+        raise InputValueError("time_budget (--time-budget) must be a positive number of seconds or None, "
+                              f"got {time_budget!r}")
     get_device(device); check_n_jobs(n_jobs)
 
 # %% ../nbs/08_recipes.ipynb #503c135d
@@ -129,7 +144,9 @@ def check_run(r: Recipe, data: pd.DataFrame, root_dir, seed, time_budget, device
     check_frame(data, training=True)
     molecules = data["smiles_string"].nunique() if "smiles_string" in data.columns else len(data)
     folds = max(r.n_fold, r.search_folds if r.space is not None and r.search_calls else 0)
-    if molecules < folds: raise InputValueError(f"The data hold {molecules} distinct molecule(s), fewer than the {folds} folds it is split into (--folds)")
+    if molecules < folds:
+        raise InputValueError(f"The data hold {molecules} distinct molecule(s), fewer than the {folds} folds "
+                              "it is split into (--folds)")
     check_root_dir(root_dir)
 
 # %% ../nbs/08_recipes.ipynb #f21fd8e2
@@ -142,26 +159,30 @@ def train_recipe(data: pd.DataFrame,          # melted training frame
                  progress: bool = True,       # show progress bars
                  trials_path: str | Path | None = None, # CSV file for the search's results table
                  search_folder: str | Path | None = None, # folder of the search's trials (None: a temporary one)
-                 executor=None,               # where the search's trials and the ensemble's folds run (see the executors chapter); None: here, in turn
-                 device: str | None = None,   # torch device of the trials and submodels, e.g. 'cpu' or 'cuda:0' (None: CUDA when available)
-                 drop_invalid: bool = False,  # drop rows whose SMILES gives no usable molecule (logged) instead of refusing them
+                 executor=None,               # where trials and folds run (executors chapter); None: here, in turn
+                 device: str | None = None,   # torch device of the trials and submodels (None: CUDA when available)
+                 drop_invalid: bool = False,  # drop rows without a usable molecule (logged) instead of refusing them
                  **changes,                   # recipe fields to change for this run, e.g. `epochs=20`
                 ) -> dict:
-    "Prepare, search and train the recipe's k-fold ensemble into `root_dir`; return hyperparameters, out-of-fold metrics and timings."
+    """Prepare, search and train the recipe's k-fold ensemble into `root_dir`;
+    return hyperparameters, out-of-fold metrics and timings."""
     r = recipe_with(recipe, changes)
     check_run(r, data, root_dir, seed, time_budget, device, n_jobs)
     start = time.monotonic()
-    with resolve_executor(executor) as pool, folder_lock(root_dir, "model root"): # workers first (an address is tried at once), then the root is ours to the commit
-        df, scalers = prepare_train(data, r.make_featurizers(), root_dir=root_dir, n_jobs=n_jobs, progress=progress, clip=r.clip,
-                                    drop_invalid=drop_invalid)
+    # workers first (an address is tried at once), then the root is ours to the commit
+    with resolve_executor(executor) as pool, folder_lock(root_dir, "model root"):
+        df, scalers = prepare_train(data, r.make_featurizers(), root_dir=root_dir, n_jobs=n_jobs, progress=progress,
+                                    clip=r.clip, drop_invalid=drop_invalid)
         prepared = time.monotonic()
         hps = _searched_hps(r, df, scalers, seed, time_budget, trials_path, search_folder, pool, progress, device)
         searched = time.monotonic()
-        tc = TrainConfig(hps=hps, epochs=r.epochs, patience=r.patience, progress=progress, lr_decay=r.lr_decay, device=device)
-        train_kfold_ensemble(df, r.model, dict(r.model_kwargs), tc, scaler_dict=scalers, root_dir=root_dir, n_fold=r.n_fold,
-                             random_seed=seed, executor=pool)
+        tc = TrainConfig(hps=hps, epochs=r.epochs, patience=r.patience, progress=progress, lr_decay=r.lr_decay,
+                         device=device)
+        train_kfold_ensemble(df, r.model, dict(r.model_kwargs), tc, scaler_dict=scalers, root_dir=root_dir,
+                             n_fold=r.n_fold, random_seed=seed, executor=pool)
     done = time.monotonic()
-    seconds = {"prepare": prepared - start, "search": searched - prepared, "ensemble": done - searched, "total": done - start}
+    seconds = {"prepare": prepared - start, "search": searched - prepared, "ensemble": done - searched,
+               "total": done - start}
     get_logger("recipes").info("Recipe %s: %s", r.name, ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
     return {"recipe": r.name, "hyperparameters": hps.to_dict(), "oof": read_json(Path(root_dir) / OOF_METRICS_FILE),
             "seconds": {k: round(v, 1) for k, v in seconds.items()}}

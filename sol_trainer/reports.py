@@ -44,7 +44,8 @@ def summarize(history: pd.DataFrame, # history from `read_history` or `parse_log
     if not cols: raise InputValueError("the history has no per-property metric columns `val_<metric>:<property>`")
     props = list(dict.fromkeys(p for p, _ in cols.values()))
     metrics = list(dict.fromkeys(m for _, m in cols.values()))
-    def values(metric, prop): return best[f"val_{metric}:{prop}"].astype(float) if f"val_{metric}:{prop}" in best else pd.Series([np.nan])
+    def values(metric, prop):
+        return best[f"val_{metric}:{prop}"].astype(float) if f"val_{metric}:{prop}" in best else pd.Series([np.nan])
     stats = {}
     for metric in metrics:
         stats[f"{metric}_mean"] = [values(metric, p).mean() for p in props]
@@ -64,7 +65,7 @@ def _pyplot():
 def plot_learning_curves(history: pd.DataFrame, # history from `read_history` or `parse_log`
                          ax=None,              # matplotlib Axes to draw on; None makes a new figure
                          log_y: bool = True,   # logarithmic loss axis (when all losses are positive)
-                         ylabel: str = "loss (scaled units)", # loss axis label: training losses are on standardised labels
+                         ylabel: str = "loss (scaled units)", # loss axis label: training losses use standardised labels
                         ):
     "Plot training and validation loss per fold against epoch, marking each fold's best epoch; legend outside the axes."
     from matplotlib.lines import Line2D
@@ -78,7 +79,8 @@ def plot_learning_curves(history: pd.DataFrame, # history from `read_history` or
         fold_val = g.val_loss.notna().any()
         if fold_val: ax.plot(g.epoch, g.val_loss, "--", color=colour, linewidth=1.2, label=f"fold {fold} val")
         b = best[best.fold == fold].iloc[0]
-        ax.scatter([b.epoch], [b.val_loss if fold_val else b.train_loss], color=colour, s=40, edgecolor="white", zorder=3)
+        ax.scatter([b.epoch], [b.val_loss if fold_val else b.train_loss], color=colour, s=40, edgecolor="white",
+                   zorder=3)
     styles = [Line2D([], [], color="0.25", linestyle="-", label="train")]
     if has_val: styles.append(Line2D([], [], color="0.25", linestyle="--", label="validation"))
     styles.append(Line2D([], [], color="0.25", marker="o", linestyle="", label="best epoch"))
@@ -93,7 +95,8 @@ def plot_learning_curves(history: pd.DataFrame, # history from `read_history` or
 
 # %% ../nbs/07_reports.ipynb #x69dfaf
 def _diagonal(ax, through: float = 0.0):
-    "Draw the line y = x on `ax` (through the point (`through`, `through`), which the axes then show) unless it is there already."
+    """Draw the line y = x on `ax` (through the point (`through`, `through`), which the axes then show)
+    unless it is there already."""
     if not any(line.get_gid() == "diagonal" for line in ax.lines):
         ax.axline((through, through), slope=1, color="grey", linestyle=":", linewidth=1, gid="diagonal")
 
@@ -144,7 +147,8 @@ def plot_parity_intervals(y: np.ndarray,     # true values
     ax.vlines(y, lower, upper, color="C0", alpha=0.3, linewidth=1)
     ax.scatter(y, mean, s=8, color="C0")
     _diagonal(ax, float(np.min(y)))
-    ax.set(xlabel="measured", ylabel="predicted", title=title if title is not None else f"coverage {interval_coverage(y, lower, upper):.1%}")
+    ax.set(xlabel="measured", ylabel="predicted",
+           title=title if title is not None else f"coverage {interval_coverage(y, lower, upper):.1%}")
     return ax.figure
 
 # %% ../nbs/07_reports.ipynb #xdf2d74
@@ -177,8 +181,10 @@ def plot_uncertainty(frame: pd.DataFrame,       # long frame: prop, value, mean,
     fig, axes = _pyplot().subplots(len(props), 4, figsize=(16, 3.8 * len(props)), squeeze=False)
     for row, prop in zip(axes, props):
         g = frame[frame["prop"] == prop].dropna(subset=["value", "mean", "std", "lower", "upper"])
-        if raw_std_column is not None: plot_calibration_curve(g["value"], g["mean"], g[raw_std_column], ax=row[0], label="before")
-        plot_calibration_curve(g["value"], g["mean"], g["std"], ax=row[0], label="after" if raw_std_column is not None else None)
+        if raw_std_column is not None:
+            plot_calibration_curve(g["value"], g["mean"], g[raw_std_column], ax=row[0], label="before")
+        plot_calibration_curve(g["value"], g["mean"], g["std"], ax=row[0],
+                               label="after" if raw_std_column is not None else None)
         plot_binned_rmse(g["value"], g["mean"], g["std"], ax=row[1])
         plot_parity_intervals(g["value"], g["mean"], g["lower"], g["upper"], ax=row[2])
         plot_error_vs_similarity(g["value"], g["mean"], g["similarity"], ax=row[3])

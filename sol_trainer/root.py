@@ -14,8 +14,8 @@ from fastcore.basics import patch
 import sol_trainer
 from .hyperparameters import HpConfig
 from .scale import scaler_from_dict
-from .utils import (LOCK_FILE, InputError, InputFileExistsError, InputFileNotFoundError, InputKeyError, InputValueError, check_config,
-                               folder_lock, get_logger, read_json, write_json)
+from .utils import (LOCK_FILE, InputError, InputFileExistsError, InputFileNotFoundError, InputKeyError,
+                               InputValueError, check_config, folder_lock, get_logger, read_json, write_json)
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'METADATA_DIR', 'MODELS_DIR', 'MANIFEST_FILE', 'FEATURES_FILE', 'HISTORY_FILE', 'SCALERS_FILE',
@@ -43,31 +43,42 @@ log = get_logger("root")
 
 # %% ../nbs/02a_root.ipynb #a4063cb6
 _NAMES = {"type": ["array", "null"], "items": {"type": "string"}}
-_DESCRIBED = {"type": "object", "required": ["type"], "properties": {"type": {"type": "string"}}} # a featurizer's or scaler's description
+# a featurizer's or scaler's description
+_DESCRIBED = {"type": "object", "required": ["type"], "properties": {"type": {"type": "string"}}}
 _COUNT = {"type": "integer", "minimum": 0}
 METADATA_SCHEMAS = { # the shape of each metadata file that loading builds objects from
-    FEATURES_FILE: {"type": "object", "required": ["task", "properties", "class_labels", "featurizer", "n_x", "feature_scalers"],
+    FEATURES_FILE: {"type": "object",
+                    "required": ["task", "properties", "class_labels", "featurizer", "n_x", "feature_scalers"],
                     "properties": {"task": {"enum": ["regression", "classification"]}, "class_labels": _NAMES,
-                                   "properties": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "uniqueItems": True},
-                                   "featurizer": {"oneOf": [{"type": "null"}, _DESCRIBED]}, "graph_featurizer": {"oneOf": [{"type": "null"}, _DESCRIBED]},
-                                   "n_x": _COUNT, "atom_dim": {**_COUNT, "type": ["integer", "null"]}, "bond_dim": {**_COUNT, "type": ["integer", "null"]}, "graph_feats": _NAMES, "node_feats": _NAMES,
+                                   "properties": {"type": "array", "items": {"type": "string", "minLength": 1},
+                                                  "minItems": 1, "uniqueItems": True},
+                                   "featurizer": {"oneOf": [{"type": "null"}, _DESCRIBED]},
+                                   "graph_featurizer": {"oneOf": [{"type": "null"}, _DESCRIBED]},
+                                   "n_x": _COUNT, "atom_dim": {**_COUNT, "type": ["integer", "null"]},
+                                   "bond_dim": {**_COUNT, "type": ["integer", "null"]},
+                                   "graph_feats": _NAMES, "node_feats": _NAMES,
                                    "feature_scalers": {"type": "object", "additionalProperties": _DESCRIBED}}},
     SCALERS_FILE: {"type": "object", "additionalProperties": _DESCRIBED},
-    MODEL_FILE: {"type": "object", "required": ["class", "kwargs"], "properties": {"class": {"type": "string"}, "kwargs": {"type": "object"}}},
+    MODEL_FILE: {"type": "object", "required": ["class", "kwargs"],
+                 "properties": {"class": {"type": "string"}, "kwargs": {"type": "object"}}},
     HPS_FILE: {"type": ["object", "null"]},
     CALIBRATION_FILE: {"type": "object", "required": ["task"],
-                       "properties": {"task": {"enum": ["regression", "classification"]}, "temperature": {"type": "number", "exclusiveMinimum": 0},
+                       "properties": {"task": {"enum": ["regression", "classification"]},
+                                      "temperature": {"type": "number", "exclusiveMinimum": 0},
                                       "properties": {"type": "object", "additionalProperties": {
                                           "type": "object", "required": ["n"], "dependencies": {"terms": ["weights"]},
-                                          "properties": {"n": _COUNT, "terms": {"type": "array", "items": {"type": "string"}},
-                                                         "weights": {"type": "object", "additionalProperties": {"type": "number"}}}}}}},
+                                          "properties": {
+                                              "n": _COUNT, "terms": {"type": "array", "items": {"type": "string"}},
+                                              "weights": {"type": "object",
+                                                          "additionalProperties": {"type": "number"}}}}}}},
 }
 
 def read_metadata(root_dir: str | Path, # a model root
                   rel: str,             # a file of `METADATA_SCHEMAS`
-                  finite: bool = True,  # refuse NaN and infinities (calibration.json's scores may be NaN: its reader checks its weights)
+                  finite: bool = True,  # refuse NaN and infinities (calibration.json's scores may be NaN)
                  ):
-    "The metadata file `rel` of `root_dir`, after checking its shape and that its numbers are finite; `InputValueError` naming it otherwise."
+    """The metadata file `rel` of `root_dir`, after checking its shape and that its numbers are finite;
+    `InputValueError` naming it otherwise."""
     path = Path(root_dir) / rel
     data = read_json(path, finite=finite)
     check_config(data, METADATA_SCHEMAS[rel], where=f"{path} is damaged (retrain the root)")
@@ -75,7 +86,8 @@ def read_metadata(root_dir: str | Path, # a model root
 
 @contextlib.contextmanager
 def built_from(path: str | Path): # the metadata file objects are built from in the block
-    "Report what goes wrong while building objects from `path` (a missing key, a wrong type or value) as an `InputValueError` naming it."
+    """Report what goes wrong while building objects from `path` (a missing key, a wrong type or value) as an
+    `InputValueError` naming it."""
     try: yield
     except (InputError, KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
         raise InputValueError(f"{path} is damaged ({e}); retrain the root") from None
@@ -95,7 +107,7 @@ class InputSpec:
     node_feats: list[str] | None = None   # keys of the `node_feats` dicts, or None
     atom_dim: int | None = None           # atom feature width of the graphs
     bond_dim: int | None = None           # bond feature width of the graphs
-    fingerprint: dict | None = None       # sha256 of the prepared inputs ("inputs") and of the label scalers ("scalers")
+    fingerprint: dict | None = None       # sha256 of the prepared inputs ("inputs") and the label scalers ("scalers")
 
     @classmethod
     def from_dict(cls, d: dict) -> InputSpec: # the contents of `features.json`
@@ -125,23 +137,27 @@ def root_holds_model(root_dir: str | Path) -> bool:
 def check_root_free(root_dir: str | Path):
     "Raise `FileExistsError` if `root_dir` already holds a trained model."
     if root_holds_model(root_dir):
-        raise InputFileExistsError(f"{root_dir} already holds a trained model ({MANIFEST_FILE}); choose another root_dir or delete it")
+        raise InputFileExistsError(f"{root_dir} already holds a trained model ({MANIFEST_FILE}); "
+                                   "choose another root_dir or delete it")
 
 def load_features_meta(root_dir: str | Path) -> dict:
     "Read the feature specification recorded by `prepare_train`, checked against `FEATURES_SCHEMA`."
     path = Path(root_dir) / FEATURES_FILE
-    if not path.exists(): raise InputFileNotFoundError(f"{path} not found: is {root_dir} a model root prepared by prepare_train?")
+    if not path.exists():
+        raise InputFileNotFoundError(f"{path} not found: is {root_dir} a model root prepared by prepare_train?")
     return read_metadata(root_dir, FEATURES_FILE)
 
 # %% ../nbs/02a_root.ipynb #7e2985bf
-def _is_temporary(path: Path) -> bool: return path.name.startswith(".") and path.name.endswith(".tmp") # `atomic_write`'s names
+def _is_temporary(path: Path) -> bool: # `atomic_write`'s names
+    return path.name.startswith(".") and path.name.endswith(".tmp")
 
 def journal_files(root_dir: str | Path) -> list[str]:
     "The root-relative files an interrupted commit was moving in (from its journal), or none."
     path = Path(root_dir) / COMMIT_JOURNAL
     if not path.is_file(): return []
     files = read_json(path).get("files", [])
-    return [rel for rel in files if isinstance(rel, str) and not Path(rel).is_absolute() and ".." not in Path(rel).parts]
+    return [rel for rel in files
+            if isinstance(rel, str) and not Path(rel).is_absolute() and ".." not in Path(rel).parts]
 
 def foreign_files(root_dir: str | Path, # a model root
                   limit: int = 4,       # stop after this many
@@ -150,12 +166,14 @@ def foreign_files(root_dir: str | Path, # a model root
     root = Path(root_dir)
     if not root.is_dir(): return []
     ours = {MANIFEST_FILE, COMMIT_JOURNAL, LOCK_FILE, f"{LOCK_FILE}.json", *PREPARED_FILES, *journal_files(root)}
-    folders = {Path(rel).parts[0] for rel in (*PREPARED_FILES, HISTORY_FILE, f"{MODELS_DIR}/x")} # the package's own folders
+    # the package's own folders
+    folders = {Path(rel).parts[0] for rel in (*PREPARED_FILES, HISTORY_FILE, f"{MODELS_DIR}/x")}
     def found():
         for entry in sorted(root.iterdir()):
             if entry.name.startswith(".staging-") or _is_temporary(entry): continue
             if entry.is_dir() and not entry.is_symlink() and entry.name in folders:
-                yield from (p for p in sorted(entry.rglob("*")) if (p.is_file() or p.is_symlink()) and not _is_temporary(p)
+                yield from (p for p in sorted(entry.rglob("*"))
+                            if (p.is_file() or p.is_symlink()) and not _is_temporary(p)
                             and p.relative_to(root).as_posix() not in ours)
             elif entry.name not in ours: yield entry # a folder of someone else's is not looked into
     return list(itertools.islice(found(), limit))
@@ -163,9 +181,11 @@ def foreign_files(root_dir: str | Path, # a model root
 def check_root_clean(root_dir: str | Path):
     "Raise `FileExistsError` if `root_dir` holds files sol_trainer did not write."
     found = foreign_files(root_dir)
-    if found: raise InputFileExistsError(f"{root_dir} holds files sol_trainer did not write ({', '.join(str(p) for p in found[:3])}"
-                                         f"{' and more' if len(found) > 3 else ''}): a model root must be a new or empty folder; "
-                                         "choose another root_dir or move them out")
+    if found:
+        raise InputFileExistsError(f"{root_dir} holds files sol_trainer did not write "
+                                   f"({', '.join(str(p) for p in found[:3])}{' and more' if len(found) > 3 else ''}): "
+                                   "a model root must be a new or empty folder; "
+                                   "choose another root_dir or move them out")
 
 def remove_interrupted_writes(root_dir: str | Path):
     "Delete the temporary files that killed `atomic_write`s left under `root_dir` (outside staging folders)."
@@ -220,7 +240,8 @@ def commit(self: RootWriter, info: dict | None = None): # extra fields for the m
     "Clear what an interrupted commit left, move the staged files into the root and write the manifest."
     files = sorted(p.relative_to(self.stage).as_posix() for p in self.stage.rglob("*") if p.is_file())
     for rel in [FEATURES_FILE] + files:
-        if not (self.stage / rel).exists() and not (self.root / rel).exists(): raise InputFileNotFoundError(f"{self.root / rel} is missing")
+        if not (self.stage / rel).exists() and not (self.root / rel).exists():
+            raise InputFileNotFoundError(f"{self.root / rel} is missing")
     for stale in _stale_files(self.root, set(files)):
         log.warning("Removing %s left by an interrupted run", stale); stale.unlink()
     write_json(self.root / COMMIT_JOURNAL, {"files": sorted(set(files) | set(journal_files(self.root)))})
@@ -245,17 +266,20 @@ def write_metadata(writer: RootWriter,        # staging writer of the root
                    spec: InputSpec,           # the root's input spec (`prepare_train` recorded it)
                    scaler_dict: dict,         # label scaler per property
                    hps: HpConfig | None,      # hyperparameters of the submodels
-                   model_name: str,           # name of the submodels' class, as `sol_trainer.models.model_name` gives it
+                   model_name: str,           # the submodels' class name, as `sol_trainer.models.model_name` gives it
                    submodel_kwargs: dict,     # constructor arguments of the submodels (without hps)
                   ):
     "Stage every metadata file of a model root."
     props = spec.properties
-    if sorted(scaler_dict) != props: raise InputKeyError(f"scaler_dict has properties {sorted(scaler_dict)}; the data has {props}")
+    if sorted(scaler_dict) != props:
+        raise InputKeyError(f"scaler_dict has properties {sorted(scaler_dict)}; the data has {props}")
     write_json(writer.path(SCALERS_FILE), {p: scaler_dict[p].to_dict() for p in props})
-    write_json(writer.path(SELECTORS_FILE), {p: ([float(i == j) for j in range(len(props))] if len(props) > 1 else []) for i, p in enumerate(props)})
+    write_json(writer.path(SELECTORS_FILE), {p: ([float(i == j) for j in range(len(props))] if len(props) > 1 else [])
+                                             for i, p in enumerate(props)})
     write_json(writer.path(HPS_FILE), hps.to_dict() if hps is not None else None)
     skipped = sorted(k for k, v in submodel_kwargs.items() if not _json_able(v))
-    if skipped: log.warning("Constructor arguments %s are not JSON values and are not saved; pass them to load_ensemble", skipped)
+    if skipped: log.warning("Constructor arguments %s are not JSON values and are not saved; "
+                            "pass them to load_ensemble", skipped)
     write_json(writer.path(MODEL_FILE), {"class": model_name,
                                          "kwargs": {k: v for k, v in submodel_kwargs.items() if k not in skipped}})
 
@@ -266,11 +290,13 @@ def _manifest_problem(manifest) -> str | None:
     "What is wrong with the structure of a parsed manifest, or None."
     if not isinstance(manifest, dict): return f"it holds a JSON {type(manifest).__name__}, not an object"
     version, files = manifest.get("format_version"), manifest.get("files")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1: return f"format_version is {version!r}, not a positive integer"
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        return f"format_version is {version!r}, not a positive integer"
     if not isinstance(files, dict) or not files: return "it lists no files (a 'files' object of checksums is required)"
     for rel, digest in files.items():
         parts = Path(rel).parts
-        if Path(rel).is_absolute() or ".." in parts or not parts or not isinstance(digest, str) or not _DIGEST.match(digest):
+        if (Path(rel).is_absolute() or ".." in parts or not parts
+                or not isinstance(digest, str) or not _DIGEST.match(digest)):
             return f"its entry {rel!r}: {digest!r} is not a root-relative file with a SHA-256 checksum"
     return None
 
@@ -279,13 +305,17 @@ def read_manifest(root_dir: str | Path) -> dict:
     root = Path(root_dir)
     path = root / MANIFEST_FILE
     if not path.exists():
-        raise InputFileNotFoundError(f"{root} is not a complete model root: {MANIFEST_FILE} is missing (training did not finish?)")
+        raise InputFileNotFoundError(f"{root} is not a complete model root: {MANIFEST_FILE} is missing "
+                                     "(training did not finish?)")
     try: manifest = json.loads(path.read_bytes())
     except (ValueError, RecursionError) as e: # a JSONDecodeError, UnicodeDecodeError, or nesting too deep to read
-        raise InputValueError(f"{path} is not valid JSON ({e if isinstance(e, ValueError) else 'it nests too deep'}): the root is damaged; retrain it") from None
-    if (problem := _manifest_problem(manifest)) is not None: raise InputValueError(f"{path} is malformed: {problem}; the root is damaged, retrain it")
+        raise InputValueError(f"{path} is not valid JSON ({e if isinstance(e, ValueError) else 'it nests too deep'}): "
+                              "the root is damaged; retrain it") from None
+    if (problem := _manifest_problem(manifest)) is not None:
+        raise InputValueError(f"{path} is malformed: {problem}; the root is damaged, retrain it")
     if manifest["format_version"] > FORMAT_VERSION:
-        raise InputValueError(f"{root} was written by a newer sol_trainer (format {manifest['format_version']}); upgrade the package")
+        raise InputValueError(f"{root} was written by a newer sol_trainer (format {manifest['format_version']}); "
+                              "upgrade the package")
     return manifest
 
 # %% ../nbs/02a_root.ipynb #d16de424
@@ -293,8 +323,11 @@ def verify_root(root_dir: str | Path) -> dict:
     "Check that `root_dir` is a complete model root whose files match their checksums; return the manifest."
     root, manifest = Path(root_dir), read_manifest(root_dir)
     for rel, digest in manifest["files"].items():
-        if not (root / rel).is_file(): raise InputFileNotFoundError(f"{root / rel} is listed in the manifest but missing")
-        if _sha256(root / rel) != digest: raise InputValueError(f"{root / rel} does not match its checksum in {MANIFEST_FILE}: the file was changed or damaged")
+        if not (root / rel).is_file():
+            raise InputFileNotFoundError(f"{root / rel} is listed in the manifest but missing")
+        if _sha256(root / rel) != digest:
+            raise InputValueError(f"{root / rel} does not match its checksum in {MANIFEST_FILE}: "
+                                  "the file was changed or damaged")
     return manifest
 
 # %% ../nbs/02a_root.ipynb #a1c5897e
@@ -336,9 +369,12 @@ def submodel_paths(root_dir,            # a model root
               if (m := _submodel_re.match(rel.removeprefix(f"{MODELS_DIR}/"))) and rel.startswith(f"{MODELS_DIR}/")}
     n_models = manifest.get("n_models")
     if not isinstance(n_models, int) or isinstance(n_models, bool) or n_models < 1:
-        raise InputValueError(f"{root / MANIFEST_FILE} is malformed: n_models is {n_models!r}, not a positive integer; the root is damaged, retrain it")
+        raise InputValueError(f"{root / MANIFEST_FILE} is malformed: n_models is {n_models!r}, not a positive integer; "
+                              "the root is damaged, retrain it")
     if sorted(listed) != list(range(n_models)):
-        raise InputValueError(f"{root / MANIFEST_FILE} lists the submodels {sorted(listed)}; it says n_models={n_models}: the root is damaged, retrain it")
+        raise InputValueError(f"{root / MANIFEST_FILE} lists the submodels {sorted(listed)}; "
+                              f"it says n_models={n_models}: the root is damaged, retrain it")
     unlisted = sorted({p.name for p in (root / MODELS_DIR).glob("*")} - {p.name for p in listed.values()})
-    if unlisted: log.warning("Ignoring %s in %s: the manifest does not list them", ", ".join(unlisted), root / MODELS_DIR)
+    if unlisted:
+        log.warning("Ignoring %s in %s: the manifest does not list them", ", ".join(unlisted), root / MODELS_DIR)
     return [listed[k] for k in range(n_models)]

@@ -25,7 +25,8 @@ def _as_numpy(x) -> np.ndarray:
 
 def _param_like(p: np.ndarray, x):
     "Fitted parameter `p` in the type, dtype and device of `x`."
-    return torch.as_tensor(p, dtype=x.dtype if x.dtype.is_floating_point else torch.float64, device=x.device) if isinstance(x, torch.Tensor) else p
+    return (torch.as_tensor(p, dtype=x.dtype if x.dtype.is_floating_point else torch.float64, device=x.device)
+            if isinstance(x, torch.Tensor) else p)
 
 _lib = lambda x: torch if isinstance(x, torch.Tensor) else np
 
@@ -88,7 +89,8 @@ def _check_statistics(scaler: Scaler, x: np.ndarray, *stats: np.ndarray):
     if not len(bad): return
     where = "" if x.ndim == 1 else f" of columns {bad.tolist()}"
     cause = "the values are not all finite" if not np.isfinite(x).all() else f"the values reach {np.abs(x).max():.3g}"
-    raise InputValueError(f"{type(scaler).__name__}: the fitted statistics{where} are not finite ({cause}); rescale the values, e.g. change their units")
+    raise InputValueError(f"{type(scaler).__name__}: the fitted statistics{where} are not finite ({cause}); "
+                          "rescale the values, e.g. change their units")
 
 class IdentityScaler(Scaler):
     "Leaves values unchanged."
@@ -128,7 +130,8 @@ class LogTenDeltaScaler(Scaler):
     def _from_params(cls, d): return cls(**d)
     def _check(self, x):
         bad = (x + self.delta <= 0)
-        if bad.any(): raise InputValueError(f"LogTenDeltaScaler: {int(bad.sum())} values have x + {self.delta} <= 0 (minimum {float(x.min())})")
+        if bad.any(): raise InputValueError(f"LogTenDeltaScaler: {int(bad.sum())} values have x + {self.delta} <= 0 "
+                                            f"(minimum {float(x.min())})")
     def _fit(self, x): self._check(x)
     def _forward(self, x):
         self._check(x); return _lib(x).log10(x + self.delta)
@@ -137,7 +140,8 @@ class LogTenDeltaScaler(Scaler):
 class SignedLogScaler(Scaler):
     "sign(x) * log10(1 + |x|) on the chosen columns (all when `columns` is None)."
     params, is_linear = ("columns",), False
-    def __init__(self, columns: list[int] | None = None): self.columns = None if columns is None else [int(c) for c in columns]
+    def __init__(self, columns: list[int] | None = None):
+        self.columns = None if columns is None else [int(c) for c in columns]
     @classmethod
     def _from_params(cls, d): return cls(**d)
     def _check_fitted(self): pass
@@ -154,7 +158,8 @@ class SignedLogScaler(Scaler):
 # %% ../nbs/01c_scale.ipynb #c015
 class SequentialScaler(Scaler):
     "Apply several scalers in order."
-    def __init__(self, *scalers: Scaler): self.scalers = list(scalers[0] if len(scalers) == 1 and isinstance(scalers[0], (list, tuple)) else scalers)
+    def __init__(self, *scalers: Scaler):
+        self.scalers = list(scalers[0] if len(scalers) == 1 and isinstance(scalers[0], (list, tuple)) else scalers)
     @classmethod
     def _from_params(cls, d): return cls([scaler_from_dict(s) for s in d["scalers"]])
     @property
@@ -199,7 +204,8 @@ class ClipScaler(Scaler):
     def __init__(self, limit: float = 5.0): self.limit = float(limit) # largest absolute value kept
     @classmethod
     def _from_params(cls, d): return cls(**d)
-    def _forward(self, x): return x.clamp(-self.limit, self.limit) if isinstance(x, torch.Tensor) else np.clip(x, -self.limit, self.limit)
+    def _forward(self, x):
+        return x.clamp(-self.limit, self.limit) if isinstance(x, torch.Tensor) else np.clip(x, -self.limit, self.limit)
     def _inverse(self, x): return x
 
 def choose_feature_scaler(X,                       # (N, F) feature matrix

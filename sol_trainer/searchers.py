@@ -20,7 +20,8 @@ from tqdm.auto import tqdm
 
 from .executors import InProcessExecutor
 from .callbacks import write_hparams
-from .utils import InputKeyError, InputTypeError, InputValueError, Registry, available, folder_lock, get_logger, read_json, write_text
+from .utils import (InputKeyError, InputTypeError, InputValueError, Registry, available, folder_lock,
+                               get_logger, read_json, write_text)
 
 # %% auto #0
 __all__ = ['HYP_TYPES', 'Hyperparameters', 'STRATEGIES', 'SearchSpace', 'hyp_opt', 'hyperband_schedule', 'hyperband', 'bayes_opt',
@@ -72,7 +73,8 @@ class SearchSpace:
         if len(types) == 1: types = types * len(names)
         if len(types) != len(names): raise InputValueError(f"register: {len(names)} names but {len(types)} types")
         for name, t in zip(names, types):
-            if t not in HYP_TYPES: raise InputValueError(f"Hyperparameter {name!r}: unknown type {t!r}; use one of {HYP_TYPES}")
+            if t not in HYP_TYPES:
+                raise InputValueError(f"Hyperparameter {name!r}: unknown type {t!r}; use one of {HYP_TYPES}")
             if name in self._entries: raise InputValueError(f"Hyperparameter {name!r} is already registered")
             self._entries[name] = _Entry(t)
         return self
@@ -80,20 +82,26 @@ class SearchSpace:
     def set_range(self, name: str, low, high) -> SearchSpace: # exponents for decimal, bounds otherwise
         "Set the sampling range of `name`."
         e = self._entry(name)
-        if e.hyp_type == "categorical": raise InputValueError(f"Hyperparameter {name!r} is categorical: use set_choices, not set_range")
+        if e.hyp_type == "categorical":
+            raise InputValueError(f"Hyperparameter {name!r} is categorical: use set_choices, not set_range")
         if e.hyp_type == "integer":
             if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in (low, high)):
-                raise InputValueError(f"Hyperparameter {name!r} is an integer: its range needs integer bounds, got ({low!r}, {high!r})")
-            if low > high: raise InputValueError(f"Hyperparameter {name!r}: empty integer range [{low}, {high}] (low > high)")
+                raise InputValueError(f"Hyperparameter {name!r} is an integer: its range needs integer bounds, "
+                                      f"got ({low!r}, {high!r})")
+            if low > high:
+                raise InputValueError(f"Hyperparameter {name!r}: empty integer range [{low}, {high}] (low > high)")
         elif not (math.isfinite(low) and math.isfinite(high) and low < high):
-            raise InputValueError(f"Hyperparameter {name!r}: empty or inverted {e.hyp_type} range ({low}, {high}); need finite low < high")
+            raise InputValueError(f"Hyperparameter {name!r}: empty or inverted {e.hyp_type} range ({low}, {high}); "
+                                  "need finite low < high")
         e.low, e.high = low, high
         return self
 
     def set_choices(self, name: str, values: list) -> SearchSpace: # non-empty list of choices
         "Set the choices of the categorical `name`."
         e = self._entry(name)
-        if e.hyp_type != "categorical": raise InputValueError(f"Hyperparameter {name!r} is {e.hyp_type}: register it as categorical to give choices")
+        if e.hyp_type != "categorical":
+            raise InputValueError(f"Hyperparameter {name!r} is {e.hyp_type}: register it as categorical "
+                                  "to give choices")
         if len(values) == 0: raise InputValueError(f"Hyperparameter {name!r}: empty list of choices")
         e.choices = list(values)
         return self
@@ -101,7 +109,8 @@ class SearchSpace:
     def set_base(self, name: str, base: float) -> SearchSpace: # base of the exponent, > 1
         "Set the base of the decimal `name` (sampled as `base ** U(low, high)`)."
         e = self._entry(name)
-        if e.hyp_type != "decimal": raise InputValueError(f"Hyperparameter {name!r} is {e.hyp_type}: only decimal entries have a base")
+        if e.hyp_type != "decimal":
+            raise InputValueError(f"Hyperparameter {name!r} is {e.hyp_type}: only decimal entries have a base")
         if not base > 1: raise InputValueError(f"Hyperparameter {name!r}: base must be > 1, got {base}")
         e.base = base
         return self
@@ -120,14 +129,16 @@ class SearchSpace:
     def deactivate(self, name: str) -> SearchSpace:
         "Stop sampling `name`; it keeps the value given by `set_value`."
         e = self._entry(name)
-        if e.value is _UNSET: raise InputValueError(f"Hyperparameter {name!r} has no value to fall back on: use set_value")
+        if e.value is _UNSET:
+            raise InputValueError(f"Hyperparameter {name!r} has no value to fall back on: use set_value")
         e.active = False
         return self
 
     def check(self):
         "Raise if an active entry has no range or choices yet."
         missing = [n for n, e in self._entries.items() if e.active and e.low is None and e.choices is None]
-        if missing: raise InputValueError(f"Entries {missing} are active but have no range: call set_range (or set_choices)")
+        if missing:
+            raise InputValueError(f"Entries {missing} are active but have no range: call set_range (or set_choices)")
 
     def sample(self, rng: np.random.Generator # the only source of randomness
               ) -> dict:
@@ -146,7 +157,8 @@ class SearchSpace:
         "scikit-optimize dimensions of the active entries, named after them."
         self.check()
         def dim(name, e):
-            if e.hyp_type == "decimal": return Real(e.base ** e.low, e.base ** e.high, prior="log-uniform", base=e.base, name=name)
+            if e.hyp_type == "decimal":
+                return Real(e.base ** e.low, e.base ** e.high, prior="log-uniform", base=e.base, name=name)
             if e.hyp_type == "real": return Real(e.low, e.high, name=name)
             if e.hyp_type == "integer": return Integer(e.low, e.high, name=name)
             return Categorical(e.choices, name=name)
@@ -189,12 +201,14 @@ def make_sampler(space,        # a `SearchSpace`, or a zero-argument function re
     if isinstance(space, SearchSpace):
         space.check()
         return lambda index: space.sample(np.random.default_rng([seed, index]))
-    if not callable(space): raise InputTypeError(f"space must be a SearchSpace or a function returning a dict, got {type(space).__name__}")
+    if not callable(space):
+        raise InputTypeError(f"space must be a SearchSpace or a function returning a dict, got {type(space).__name__}")
     def draw(index: int) -> dict:
         draw_seed = _draw_seed(seed, index)
         random.seed(draw_seed); np.random.seed(draw_seed)
         params = space()
-        if not isinstance(params, dict): raise InputTypeError(f"space() must return a dict of parameters, got {type(params).__name__}")
+        if not isinstance(params, dict):
+            raise InputTypeError(f"space() must return a dict of parameters, got {type(params).__name__}")
         return dict(params)
     return draw
 
@@ -202,7 +216,8 @@ def make_sampler(space,        # a `SearchSpace`, or a zero-argument function re
 def _json_default(value):
     if isinstance(value, np.generic): return value.item()
     if isinstance(value, (np.ndarray, torch.Tensor)): return value.tolist()
-    raise InputTypeError(f"{value!r} of type {type(value).__name__} cannot be stored as JSON; use numbers, strings or lists")
+    raise InputTypeError(f"{value!r} of type {type(value).__name__} cannot be stored as JSON; "
+                         "use numbers, strings or lists")
 
 def _to_json(obj, what: str) -> str:
     try: return json.dumps(obj, indent=2, default=_json_default)
@@ -228,8 +243,9 @@ def prepare_trial(folder: Path, # search folder
     params, path = _jsonable(params, f"parameters of {tid}"), Path(folder) / tid / "params.json"
     if path.exists():
         stored = read_json(path)
-        if stored != params: raise InputValueError(f"{path} holds other parameters ({stored}) than this search's {tid} ({params}); "
-                                              "use a new folder for a different search")
+        if stored != params:
+            raise InputValueError(f"{path} holds other parameters ({stored}) than this search's {tid} ({params}); "
+                                  "use a new folder for a different search")
     else: _write_json(path, params, f"parameters of {tid}")
     return params
 
@@ -245,7 +261,8 @@ def run_trial(objective: Callable, # objective(params, budget, trial_dir) -> met
     start = time.perf_counter()
     metrics = objective(dict(params), budget, Path(trial_dir))
     seconds = time.perf_counter() - start
-    if not isinstance(metrics, dict): raise InputTypeError(f"The objective must return a dict of metrics, got {type(metrics).__name__}")
+    if not isinstance(metrics, dict):
+        raise InputTypeError(f"The objective must return a dict of metrics, got {type(metrics).__name__}")
     metrics = _jsonable(metrics, f"metrics of {Path(trial_dir).name}")
     score_of(metrics)  # refuse metrics without a score before caching them
     rungs[str(budget)] = {"metrics": metrics, "seconds": seconds}
@@ -259,7 +276,8 @@ def results_frame(rows: list[dict] # one dict per run, as `run_batch` makes them
                  ) -> pd.DataFrame:
     "The results table of `rows`: trial, param.*, budget, metric.*, score, seconds."
     df = pd.DataFrame(rows)
-    return df[[c for prefix in _COLUMNS for c in df.columns if c == prefix or (prefix.endswith(".") and c.startswith(prefix))]]
+    return df[[c for prefix in _COLUMNS for c in df.columns
+               if c == prefix or (prefix.endswith(".") and c.startswith(prefix))]]
 
 # %% ../nbs/04d_searchers.ipynb #a3149149
 def _log_hparams(log_dir: Path, params: dict, metrics: dict):
@@ -286,11 +304,14 @@ def run_batch(executor: concurrent.futures.Executor, # runs the calls
     for t, future in zip(trials, futures):
         try: metrics, seconds, cached = future.result()
         except Exception:
-            log.error("Trial %s failed at budget %d (finished runs are kept in their rungs.json)", t["id"], budget); raise
+            log.error("Trial %s failed at budget %d (finished runs are kept in their rungs.json)", t["id"], budget)
+            raise
         rows.append({"trial": t["id"], **{f"param.{k}": v for k, v in t["params"].items()}, "budget": budget,
                      **{f"metric.{k}": v for k, v in metrics.items()}, "score": score_of(metrics), "seconds": seconds})
-        if not cached: _log_hparams(folder / "tensorboard" / t["id"] / (f"epochs_{budget}" if per_budget_logs else ""), t["params"], metrics)
-        log.info("%s at %d epochs: score %.5g (%.2f s%s)", t["id"], budget, rows[-1]["score"], seconds, ", cached" if cached else "")
+        if not cached: _log_hparams(folder / "tensorboard" / t["id"] / (f"epochs_{budget}" if per_budget_logs else ""),
+                                    t["params"], metrics)
+        log.info("%s at %d epochs: score %.5g (%.2f s%s)", t["id"], budget, rows[-1]["score"], seconds,
+                 ", cached" if cached else "")
         write_text(folder / "results.csv", results_frame(rows).to_csv(index=False))
     return [r["score"] for r in rows[-len(trials):]]
 
@@ -308,11 +329,14 @@ def finish_search(folder: Path,     # search folder
     "Write `best.json` and the `best_config` link for the best run; return the results table."
     folder, log = Path(folder), get_logger("tune")
     scored = [r for r in rows if not math.isnan(r["score"])]
-    if not scored: log.warning("No run in %s has a finite score; no best configuration", folder); return results_frame(rows)
+    if not scored:
+        log.warning("No run in %s has a finite score; no best configuration", folder)
+        return results_frame(rows)
     best = max(scored, key=lambda r: (r["score"], r["budget"]))
     strip = lambda prefix: {k[len(prefix):]: v for k, v in best.items() if k.startswith(prefix)}
-    _write_json(folder / "best.json", {"trial": best["trial"], "params": read_json(folder / best["trial"] / "params.json"),
-                                       "budget": best["budget"], "metrics": strip("metric."), "score": best["score"]}, "best run")
+    _write_json(folder / "best.json",
+                {"trial": best["trial"], "params": read_json(folder / best["trial"] / "params.json"),
+                 "budget": best["budget"], "metrics": strip("metric."), "score": best["score"]}, "best run")
     _replace_symlink(folder / "best_config", best["trial"])
     log.info("Best: %s at %d epochs, score %.5g", best["trial"], best["budget"], best["score"])
     return results_frame(rows)
@@ -320,7 +344,8 @@ def finish_search(folder: Path,     # search folder
 # %% ../nbs/04d_searchers.ipynb #c032
 def _check_positive(**values):
     for name, v in values.items():
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1: raise InputValueError(f"{name} must be a positive integer, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+            raise InputValueError(f"{name} must be a positive integer, got {v!r}")
 
 def hyp_opt(space,                   # `SearchSpace`, or a function returning one random dict
             objective: Callable,     # objective(params, budget, trial_dir) -> metrics
@@ -335,7 +360,8 @@ def hyp_opt(space,                   # `SearchSpace`, or a function returning on
     _check_positive(epochs=epochs, iters=iters)
     draw, folder = make_sampler(space, seed), Path(folder)
     with folder_lock(folder, "search folder"): # one search per folder at a time
-        trials = [{"id": trial_id(i, iters), "params": prepare_trial(folder, trial_id(i, iters), draw(i))} for i in range(iters)]
+        trials = [{"id": trial_id(i, iters), "params": prepare_trial(folder, trial_id(i, iters), draw(i))}
+                  for i in range(iters)]
         rows = []
         with tqdm(total=iters, desc="search", unit="trial", disable=not progress) as bar:
             run_batch(executor or InProcessExecutor(), objective, folder, trials, epochs, rows, bar=bar)
@@ -344,7 +370,8 @@ def hyp_opt(space,                   # `SearchSpace`, or a function returning on
 # %% ../nbs/04d_searchers.ipynb #c039
 def _check_hyperband(max_iter, eta):
     _check_positive(max_iter=max_iter)
-    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or not eta >= 2: raise InputValueError(f"eta must be a number >= 2, got {eta!r}")
+    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or not eta >= 2:
+        raise InputValueError(f"eta must be a number >= 2, got {eta!r}")
 
 def hyperband_schedule(max_iter: int, # most epochs any configuration gets
                        eta: float = 3, # elimination factor (>= 2)
@@ -367,11 +394,13 @@ def _hyperband_state(folder: Path, draw: Callable, schedule: list, max_iter: int
     if path.exists():
         state = read_json(path)
         if {k: state[k] for k in settings} != settings:
-            raise InputValueError(f"{path} was written with {({k: state[k] for k in settings})}, not {settings}; use a new folder")
+            raise InputValueError(f"{path} was written with {({k: state[k] for k in settings})}, not {settings}; "
+                                  "use a new folder")
         return state
     n_trials = sum(bracket[0][0] for bracket in schedule)
     brackets = [b for b, bracket in enumerate(schedule) for _ in range(bracket[0][0])]
-    trials = [{"id": trial_id(i, n_trials), "bracket": b, "params": prepare_trial(folder, trial_id(i, n_trials), draw(i))}
+    trials = [{"id": trial_id(i, n_trials), "bracket": b,
+               "params": prepare_trial(folder, trial_id(i, n_trials), draw(i))}
               for i, b in enumerate(brackets)]
     state = {**settings, "schedule": schedule, "trials": trials}
     _write_json(path, state, "hyperband state")
@@ -383,29 +412,34 @@ def hyperband(space,                 # `SearchSpace`, or a function returning on
               folder: str | Path,    # search folder (state, trials, results)
               eta: float = 3,        # elimination factor (>= 2)
               seed: int = 0,         # seeds the draws
-              executor: concurrent.futures.Executor | None = None, # runs each rung's trials at once (default: in process, in turn)
+              executor: concurrent.futures.Executor | None = None, # runs a rung's trials at once (default: in process)
               progress: bool = False, # show a bar of finished runs (one per trial and rung)
              ) -> pd.DataFrame:
     "Resumable Hyperband search; returns the results table (one row per trial and rung)."
     schedule, draw, folder = hyperband_schedule(max_iter, eta), make_sampler(space, seed), Path(folder)
     with folder_lock(folder, "search folder"): # one search per folder at a time
-        state, executor, rows = _hyperband_state(folder, draw, schedule, max_iter, eta, seed), executor or InProcessExecutor(), []
-        with tqdm(total=sum(n for bracket in schedule for n, _ in bracket), desc="search", unit="run", disable=not progress) as bar:
+        state, executor, rows = (_hyperband_state(folder, draw, schedule, max_iter, eta, seed),
+                                 executor or InProcessExecutor(), [])
+        with tqdm(total=sum(n for bracket in schedule for n, _ in bracket), desc="search", unit="run",
+                  disable=not progress) as bar:
             for b, bracket in enumerate(schedule):
                 alive = [t for t in state["trials"] if t["bracket"] == b]
                 get_logger("tune").info("Bracket %d of %d: %s", b + 1, len(schedule), bracket)
                 for i, (_, epochs) in enumerate(bracket):
                     scores = run_batch(executor, objective, folder, alive, epochs, rows, per_budget_logs=True, bar=bar)
                     if i + 1 < len(bracket):
-                        ranked = sorted(range(len(alive)), key=lambda k: -scores[k] if not math.isnan(scores[k]) else math.inf)
+                        ranked = sorted(range(len(alive)),
+                                        key=lambda k: -scores[k] if not math.isnan(scores[k]) else math.inf)
                         alive = [alive[k] for k in sorted(ranked[:bracket[i + 1][0]])]
         return finish_search(folder, rows)
 
 # %% ../nbs/04d_searchers.ipynb #c052
 def _gp_optimizer(dims: list, seed: int, n_initial_points: int) -> Optimizer:
     "scikit-optimize's Gaussian-process optimizer as `gp_minimize` sets it up: noisy GP, GP-hedge acquisition, L-BFGS."
-    gp = cook_estimator("GP", space=dims, random_state=np.random.RandomState(seed).randint(0, np.iinfo(np.int32).max), noise="gaussian")
-    return Optimizer(dims, gp, n_initial_points=n_initial_points, acq_func="gp_hedge", acq_optimizer="lbfgs", random_state=seed)
+    gp = cook_estimator("GP", space=dims, random_state=np.random.RandomState(seed).randint(0, np.iinfo(np.int32).max),
+                        noise="gaussian")
+    return Optimizer(dims, gp, n_initial_points=n_initial_points, acq_func="gp_hedge", acq_optimizer="lbfgs",
+                     random_state=seed)
 
 def _minimised(scores: list[float], rows: list[dict]) -> list[float]:
     "What the optimizer minimises: -score, and for a run without a finite score the worst finite one seen so far."
@@ -426,7 +460,8 @@ def bayes_opt(space: SearchSpace, # the space; active entries are searched, fixe
               progress: bool = False, # show a bar of finished trials
              ) -> pd.DataFrame:
     "Gaussian-process search of `space` with scikit-optimize, `n_points` trials at a time; returns the results table."
-    if not isinstance(space, SearchSpace): raise InputTypeError(f"bayes_opt needs a SearchSpace space, got {type(space).__name__}")
+    if not isinstance(space, SearchSpace):
+        raise InputTypeError(f"bayes_opt needs a SearchSpace space, got {type(space).__name__}")
     _check_positive(n_calls=n_calls, budget=budget, n_initial_points=n_initial_points, n_points=n_points)
     dims, fixed, folder = space.dimensions(), space.fixed(), Path(folder)
     if not dims: raise InputValueError("bayes_opt: the space has no active hyperparameter to search")
@@ -439,17 +474,20 @@ def bayes_opt(space: SearchSpace, # the space; active entries are searched, fixe
         executor, rows, start = executor or InProcessExecutor(), [], time.monotonic()
         user_blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
         # tiny Gaussian-process fits: one BLAS thread is fastest
-        with threadpool_limits(1, user_api="blas"), tqdm(total=n_calls, desc="search", unit="trial", disable=not progress) as bar:
+        with threadpool_limits(1, user_api="blas"), tqdm(total=n_calls, desc="search", unit="trial",
+                                                         disable=not progress) as bar:
             optimizer = _gp_optimizer(dims, seed, len(starts) + max(0, min(n_initial_points, n_calls - len(starts))))
             while len(rows) < n_calls:
-                if len(rows) >= len(starts) and time_budget is not None and time.monotonic() - start >= time_budget: break
+                if len(rows) >= len(starts) and time_budget is not None and time.monotonic() - start >= time_budget:
+                    break
                 k = min(n_points, n_calls - len(rows))
                 points = starts[len(rows):len(rows) + k]  # the x0 points first, then the optimizer's
                 if len(points) < k: points += optimizer.ask(n_points=k - len(points))
                 trials = []
                 for j, point in enumerate(points):
                     tid, sampled = trial_id(len(rows) + j, n_calls), dict(zip(names, point))
-                    trials.append({"id": tid, "params": prepare_trial(folder, tid, {n: fixed[n] if n in fixed else sampled[n] for n in space.names})})
+                    params = {n: fixed[n] if n in fixed else sampled[n] for n in space.names}
+                    trials.append({"id": tid, "params": prepare_trial(folder, tid, params)})
                 with threadpool_limits(user_blas):  # the trials get the BLAS threads the caller had
                     scores = run_batch(executor, objective, folder, trials, budget, rows, bar=bar)
                 optimizer.tell([list(p) for p in points], _minimised(scores, rows))
@@ -459,25 +497,29 @@ def bayes_opt(space: SearchSpace, # the space; active entries are searched, fixe
 STRATEGIES = Registry("search strategy") # name -> strategy function
 
 def register_strategy(name: str): # the name the k-fold search knows it by
-    "Decorator registering `fn(space, objective, n_trials, budget, folder, seed, start=None, n_initial_points=None, time_budget=None, executor=None, n_points=1, progress=False)`."
+    """Decorator registering `fn(space, objective, n_trials, budget, folder, seed, start=None, n_initial_points=None,
+    time_budget=None, executor=None, n_points=1, progress=False)`."""
     return STRATEGIES.register(name)
 
 @register_strategy("random")
-def random_strategy(space, objective, n_trials: int, budget: int, folder, seed: int = 0, start=None, n_initial_points=None,
-                    time_budget=None, executor=None, n_points=1, progress=False) -> pd.DataFrame:
-    "`hyp_opt`: `n_trials` random configurations at `budget` epochs, all submitted at once (the other hints do not apply)."
+def random_strategy(space, objective, n_trials: int, budget: int, folder, seed: int = 0, start=None,
+                    n_initial_points=None, time_budget=None, executor=None, n_points=1, progress=False) -> pd.DataFrame:
+    "`hyp_opt`: `n_trials` random configurations at `budget` epochs, all submitted at once (other hints do not apply)."
     return hyp_opt(space, objective, budget, n_trials, folder, seed, executor=executor, progress=progress)
 
 @register_strategy("bayes")
-def bayes_strategy(space, objective, n_trials: int, budget: int, folder, seed: int = 0, start=None, n_initial_points=None,
-                   time_budget=None, executor=None, n_points=1, progress=False) -> pd.DataFrame:
+def bayes_strategy(space, objective, n_trials: int, budget: int, folder, seed: int = 0, start=None,
+                   n_initial_points=None, time_budget=None, executor=None, n_points=1, progress=False) -> pd.DataFrame:
     "`bayes_opt`, starting from `start` when it lies inside the space."
     inside = start is not None and all(start[d.name] in d for d in space.dimensions())
-    return bayes_opt(space, objective, n_trials, budget, folder, seed, n_initial_points or min(5, n_trials), executor=executor,
-                     x0=[start] if inside else None, time_budget=time_budget, n_points=n_points, progress=progress)
+    return bayes_opt(space, objective, n_trials, budget, folder, seed, n_initial_points or min(5, n_trials),
+                     executor=executor, x0=[start] if inside else None, time_budget=time_budget,
+                     n_points=n_points, progress=progress)
 
 @register_strategy("hyperband")
-def hyperband_strategy(space, objective, n_trials: int, budget: int, folder, seed: int = 0, start=None, n_initial_points=None,
-                       time_budget=None, executor=None, n_points=1, progress=False) -> pd.DataFrame:
-    "`hyperband` with `budget` as the most epochs of a configuration (it decides the number of trials itself; each rung runs at once)."
+def hyperband_strategy(space, objective, n_trials: int, budget: int, folder, seed: int = 0, start=None,
+                       n_initial_points=None, time_budget=None, executor=None, n_points=1,
+                       progress=False) -> pd.DataFrame:
+    """`hyperband` with `budget` as the most epochs of a configuration (it decides the number of trials itself; each
+    rung runs at once)."""
     return hyperband(space, objective, budget, folder, seed=seed, executor=executor, progress=progress)

@@ -19,8 +19,9 @@ from .load import ModelRoot
 from .prepare import check_root_dir, check_smiles
 from .recipes import check_options, recipe_with, train_recipe
 from .uncertainty import check_level, proba_columns
-from .utils import (InputFileExistsError, InputFileNotFoundError, InputImportError, InputIsADirectoryError, InputKeyError, InputValueError,
-                               atomic_write, check_writable, get_logger, remove_leftovers, write_json)
+from .utils import (InputFileExistsError, InputFileNotFoundError, InputImportError, InputIsADirectoryError,
+                               InputKeyError, InputValueError, atomic_write, check_writable, get_logger,
+                               remove_leftovers, write_json)
 
 # %% auto #0
 __all__ = ['TABLE_FORMATS', 'CHUNK_ROWS', 'MELTED_COLUMNS', 'NONFINITE', 'table_format', 'check_table', 'check_folder',
@@ -34,22 +35,27 @@ CHUNK_ROWS = 10_000 # rows read, predicted and written at a time
 def table_format(path: str | Path) -> str: # a table's file name
     "'csv' or 'parquet', from the suffix of `path`."
     fmt = TABLE_FORMATS.get(Path(path).suffix.lower())
-    if fmt is None: raise InputValueError(f"{path}: unknown table format {Path(path).suffix!r}; use one of {', '.join(TABLE_FORMATS)}")
+    if fmt is None: raise InputValueError(f"{path}: unknown table format {Path(path).suffix!r}; "
+                                          f"use one of {', '.join(TABLE_FORMATS)}")
     return fmt
 
 # %% ../nbs/08a_tables.ipynb #4f344675
 def _pyarrow_parquet():
     try: import pyarrow.parquet as pq
-    except ImportError: raise InputImportError('Parquet files need pyarrow: pip install "sol_trainer[parquet]"') from None
+    except ImportError:
+        raise InputImportError('Parquet files need pyarrow: pip install "sol_trainer[parquet]"') from None
     return pq
 
 def _not_csv(path, e: Exception) -> InputValueError:
     "The error for a CSV file pandas cannot read: a broken line, or text that is not UTF-8."
-    if isinstance(e, UnicodeDecodeError): return InputValueError(f"{path} is not UTF-8 text ({e.reason} at byte {e.start}): save it as UTF-8 (in a spreadsheet: CSV UTF-8)")
+    if isinstance(e, UnicodeDecodeError):
+        return InputValueError(f"{path} is not UTF-8 text ({e.reason} at byte {e.start}): "
+                               "save it as UTF-8 (in a spreadsheet: CSV UTF-8)")
     return InputValueError(f"{path} cannot be read as CSV: {e}")
 
 def _header(path: Path, fmt: str) -> tuple[list[str], int]:
-    "The column names of a table file, as written (pandas renames repeated ones), and whether it has a data row (1) or not (0)."
+    """The column names of a table file, as written (pandas renames repeated ones),
+    and whether it has a data row (1) or not (0)."""
     if fmt == "parquet":
         meta = _pyarrow_parquet().ParquetFile(path)
         return meta.schema_arrow.names, min(meta.metadata.num_rows, 1)
@@ -63,7 +69,8 @@ def _header(path: Path, fmt: str) -> tuple[list[str], int]:
 def check_table(path: str | Path, # CSV or Parquet file to read
                 columns: list[str] = (), # columns it must have
                ) -> list[str]:
-    "The columns of the table `path`, after checking that it exists, is not empty, has data rows, no repeated column name, and `columns`."
+    """The columns of the table `path`, after checking that it exists, is not empty, has data rows,
+    no repeated column name, and `columns`."""
     path = Path(path)
     if not path.exists(): raise InputFileNotFoundError(f"{path} does not exist")
     if path.is_dir(): raise InputIsADirectoryError(f"{path} is a folder, not a table file")
@@ -72,7 +79,8 @@ def check_table(path: str | Path, # CSV or Parquet file to read
     names, rows = _header(path, fmt)
     if not rows: raise InputValueError(f"{path} has a header but no data rows")
     repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated: raise InputValueError(f"{path} has the column name(s) {repeated} more than once; give each column its own name")
+    if repeated: raise InputValueError(f"{path} has the column name(s) {repeated} more than once; "
+                                       "give each column its own name")
     missing = [c for c in columns if c not in names]
     if missing: raise InputKeyError(f"{path} has no column(s) {missing}; it has {names}")
     return names
@@ -81,7 +89,8 @@ def check_table(path: str | Path, # CSV or Parquet file to read
 def check_folder(path: str | Path): # a file or folder about to be written
     "Raise unless the folder that will hold `path` exists."
     folder = Path(path).parent
-    if not folder.is_dir(): raise InputFileNotFoundError(f"The folder {folder} does not exist (to hold {Path(path).name}); create it first")
+    if not folder.is_dir():
+        raise InputFileNotFoundError(f"The folder {folder} does not exist (to hold {Path(path).name}); create it first")
 
 # %% ../nbs/08a_tables.ipynb #7b5d8e55
 def read_chunks(path: str | Path,           # CSV or Parquet file
@@ -89,15 +98,18 @@ def read_chunks(path: str | Path,           # CSV or Parquet file
                ) -> Iterator[pd.DataFrame]:
     "The rows of a table, `chunk_rows` at a time, indexed by their row number in the file (0 is the first data row)."
     check_table(path)
-    if not _is_count(chunk_rows): raise InputValueError(f"chunk_rows (--chunk-rows) must be an integer >= 1, got {chunk_rows!r}")
+    if not _is_count(chunk_rows):
+        raise InputValueError(f"chunk_rows (--chunk-rows) must be an integer >= 1, got {chunk_rows!r}")
     start = 0
     try:
         if table_format(path) == "csv": chunks = pd.read_csv(path, chunksize=chunk_rows)
-        else: chunks = (batch.to_pandas() for batch in _pyarrow_parquet().ParquetFile(path).iter_batches(batch_size=chunk_rows))
+        else: chunks = (batch.to_pandas()
+                        for batch in _pyarrow_parquet().ParquetFile(path).iter_batches(batch_size=chunk_rows))
         for chunk in chunks:
             yield chunk.set_axis(pd.RangeIndex(start, start + len(chunk)))
             start += len(chunk)
-    except (pd.errors.ParserError, UnicodeDecodeError) as e: raise _not_csv(path, e) from None # a broken line, or text that is not UTF-8
+    except (pd.errors.ParserError, UnicodeDecodeError) as e: # a broken line, or text that is not UTF-8
+        raise _not_csv(path, e) from None
 
 # %% ../nbs/08a_tables.ipynb #0a080213
 def _is_count(v) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
@@ -105,7 +117,8 @@ def _is_count(v) -> bool: return isinstance(v, numbers.Integral) and not isinsta
 def row_name(path: str | Path, # the table file
              row: int,         # a data row's position, as `read_chunks` numbers them (0 is the first)
             ) -> str:
-    "Where a user finds the data row `row` of `path`: its line in a CSV file (the header is line 1), its position in a Parquet file."
+    """Where a user finds the data row `row` of `path`: its line in a CSV file (the header is line 1),
+    its position in a Parquet file."""
     return f"line {row + 2}" if table_format(path) == "csv" else f"row {row}"
 
 # %% ../nbs/08a_tables.ipynb #8f332d3d
@@ -140,7 +153,8 @@ class TableWriter:
 
 # %% ../nbs/08a_tables.ipynb #727f0190
 def _cells(path, items, limit: int = 5) -> str:
-    "The first (row, value) `items` as the user finds them in `path` (rows counted from 0 without a path), and how many more there are."
+    """The first (row, value) `items` as the user finds them in `path` (rows counted from 0 without a path),
+    and how many more there are."""
     items = list(items)
     shown = ", ".join(f"{row_name(path, r) if path else f'row {r}'} {v!r}" for r, v in items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
@@ -158,7 +172,8 @@ def check_numbers(values: pd.Series, # a property column (or a melted table's `v
     if len(text): raise InputValueError(f"{where} mixes numbers and text: {_cells(path, text.items())}; "
                                         "a property to regress holds numbers only (leave unmeasured cells empty)")
     infinite = cells[~np.isfinite(numbers.to_numpy(float))]
-    if len(infinite): raise InputValueError(f"{where} holds infinite values: {_cells(path, infinite.items())}; a measurement is a finite number")
+    if len(infinite): raise InputValueError(f"{where} holds infinite values: {_cells(path, infinite.items())}; "
+                                            "a measurement is a finite number")
 
 def melt_targets(table: pd.DataFrame,       # wide table
                  smiles_column: str,        # column of SMILES
@@ -168,9 +183,11 @@ def melt_targets(table: pd.DataFrame,       # wide table
     "One row per measured (molecule, property): `smiles_string`, `prop`, `value`."
     missing = [c for c in [smiles_column, *target_columns] if c not in table.columns]
     if missing: raise InputKeyError(f"The table has no column(s) {missing}; it has {list(table.columns)}")
-    if not target_columns: raise InputValueError(f"The table has no property column to train on, only {list(table.columns)}")
+    if not target_columns:
+        raise InputValueError(f"The table has no property column to train on, only {list(table.columns)}")
     empty = [c for c in target_columns if table[c].isna().all()]
-    if empty: raise InputValueError(f"{path or 'The table'}: the column(s) {empty} hold no values; leave them out of the target columns")
+    if empty: raise InputValueError(f"{path or 'The table'}: the column(s) {empty} hold no values; "
+                                    "leave them out of the target columns")
     for c in target_columns: check_numbers(table[c], c, path)
     melted = table[[smiles_column, *target_columns]].melt(id_vars=smiles_column, var_name="prop", value_name="value")
     return melted.dropna(subset=["value"]).rename(columns={smiles_column: "smiles_string"}).reset_index(drop=True)
@@ -185,24 +202,26 @@ def usable_table_rows(table: pd.DataFrame, # a table read from `path`
                       featurizers: list,   # the featurizers that will run on the SMILES
                       drop: bool = False,  # drop the rows without a usable molecule instead of refusing them
                      ) -> tuple[pd.DataFrame, list[dict]]:
-    "The measured rows of `table` to train on, and the ones dropped (`check_smiles`, naming each by its place in the file)."
+    """The measured rows of `table` to train on, and the ones dropped (`check_smiles`,
+    naming each by its place in the file)."""
     measured = table.index[table[targets].notna().any(axis=1).to_numpy()] # a row without measurements is not trained on
-    dropped = check_smiles(table.loc[measured, smiles], featurizers, drop, partial(row_name, path), f"{path}, column {smiles!r}: ")
+    dropped = check_smiles(table.loc[measured, smiles], featurizers, drop, partial(row_name, path),
+                           f"{path}, column {smiles!r}: ")
     return table.drop(index=[d["row"] for d in dropped]), [{**d, "row": int(d["row"])} for d in dropped]
 
 def train_table(data: str | Path,          # CSV or Parquet table
                 root_dir: str | Path,       # model root to create
                 smiles_column: str = "smiles", # column of SMILES (wide tables)
-                target_columns: list[str] | None = None, # property columns (wide tables); None: every column but the SMILES
+                target_columns: list[str] | None = None, # property columns (wide tables); None: all but the SMILES
                 melted: bool = False,       # the table is already melted (`smiles_string`, `prop`, `value`)
                 recipe: str = "vector",     # default pipeline, see the recipes chapter
                 time_budget: float | None = None, # most seconds of searching (None: the recipe's trial count)
                 seed: int = 0,              # seed of the search, the folds and the submodels
                 n_jobs: int = 1,            # featurization workers
                 progress: bool = True,      # show progress bars
-                executor=None,              # where the search's trials and the folds run: None, an executor, a Dask client, "local:N" or an address
+                executor=None, # where trials and folds run: None, an executor, a Dask client, "local:N" or an address
                 device: str | None = None,  # torch device of the trials and submodels (None: CUDA when available)
-                drop_invalid: bool = False, # drop rows whose SMILES gives no usable molecule (listed in the report) instead of refusing them
+                drop_invalid: bool = False, # drop, not refuse, rows without a usable molecule (listed in the report)
                 **changes,                  # recipe fields to change, e.g. `n_fold=10`, `epochs=30`
                ) -> dict:
     "Train a recipe's ensemble on a table into `root_dir`; return and save its report."
@@ -216,7 +235,8 @@ def train_table(data: str | Path,          # CSV or Parquet table
     table, dropped = usable_table_rows(table, data, smiles, targets, r.make_featurizers(), drop_invalid)
     if melted: check_numbers(table["value"], "value", data)
     frame = table if melted else melt_targets(table, smiles_column, targets, data)
-    report = train_recipe(frame, root_dir, r, time_budget=time_budget, seed=seed, n_jobs=n_jobs, progress=progress, executor=executor, device=device)
+    report = train_recipe(frame, root_dir, r, time_budget=time_budget, seed=seed, n_jobs=n_jobs, progress=progress,
+                          executor=executor, device=device)
     report = {"data": str(data), "rows": len(frame), "dropped": dropped, **report}
     write_json(report_path(root_dir), report)
     return report
@@ -255,10 +275,14 @@ def check_output(data: str | Path,  # the input table
                  out: str | Path,   # the table to write
                  overwrite: bool = False, # replace `out` if it exists
                 ):
-    "Raise unless `out` can be written: a known format, in a writable folder, not the input, and new unless `overwrite`."
+    """Raise unless `out` can be written: a known format, in a writable folder, not the input,
+    and new unless `overwrite`."""
     table_format(out); check_folder(out); check_writable(Path(out).parent)
-    if Path(out).exists() and os.path.samefile(out, data): raise InputValueError(f"The output {out} is the input table: write the predictions to another file")
-    if Path(out).exists() and not overwrite: raise InputFileExistsError(f"{out} exists; choose another output, or pass --overwrite (overwrite=True) to replace it")
+    if Path(out).exists() and os.path.samefile(out, data):
+        raise InputValueError(f"The output {out} is the input table: write the predictions to another file")
+    if Path(out).exists() and not overwrite:
+        raise InputFileExistsError(f"{out} exists; choose another output, "
+                                   "or pass --overwrite (overwrite=True) to replace it")
 
 def predict_table(root_dir: str | Path,     # trained model root
                   data: str | Path,         # CSV or Parquet table with a SMILES column
@@ -276,26 +300,31 @@ def predict_table(root_dir: str | Path,     # trained model root
     if not Path(root_dir).is_dir(): raise InputFileNotFoundError(f"{root_dir} does not exist")
     names = check_table(data, [smiles_column])
     check_output(data, out, overwrite) # a wrong output path is named now, not after the loading and the first chunk
-    if not _is_count(chunk_rows): raise InputValueError(f"chunk_rows (--chunk-rows) must be an integer >= 1, got {chunk_rows!r}")
+    if not _is_count(chunk_rows):
+        raise InputValueError(f"chunk_rows (--chunk-rows) must be an integer >= 1, got {chunk_rows!r}")
     check_n_jobs(n_jobs); check_level(interval)
     model = ModelRoot(root_dir, device) # opened once for the whole file
     taken = [c for c in [*_columns(model.ensemble), "error"] if c in names]
-    if taken: raise InputValueError(f"{data} already has the column(s) {taken} that the predictions add: rename or drop them")
+    if taken: raise InputValueError(f"{data} already has the column(s) {taken} that the predictions add: "
+                                    "rename or drop them")
     if calibrate: model.calibration # a root without calibration is named now, not after the first chunk
     options, start, failures = {"interval": interval, "calibrate": calibrate, "n_jobs": n_jobs}, time.monotonic(), []
     remove_leftovers(out)
     with TableWriter(out) as writer, tqdm(unit="mol", disable=not progress, desc="predict") as bar:
         for chunk in read_chunks(data, chunk_rows):
             predicted = _predicted_chunk(chunk, smiles_column, model, **options)
-            failures += [{"row": int(r), "smiles": chunk.at[r, smiles_column], "error": e} for r, e in predicted["error"].items() if e]
+            failures += [{"row": int(r), "smiles": chunk.at[r, smiles_column], "error": e}
+                         for r, e in predicted["error"].items() if e]
             writer.write(pd.concat([chunk, predicted], axis=1))
             bar.update(len(chunk))
     seconds = time.monotonic() - start
-    for f in failures[:20]: get_logger("files").warning("%s (%r): %s", row_name(data, f["row"]).capitalize(), f["smiles"], f["error"])
+    for f in failures[:20]:
+        get_logger("files").warning("%s (%r): %s", row_name(data, f["row"]).capitalize(), f["smiles"], f["error"])
     return {"rows": writer.rows, "failed": len(failures), "failures": failures, "seconds": round(seconds, 2),
             "molecules_per_second": round(writer.rows / seconds, 1) if seconds > 0 else None}
 
 def _columns(ensemble) -> list[str]:
     "The prediction columns `predict_table` writes, in order."
-    names = ["prediction", *proba_columns(ensemble.class_labels)] if ensemble.task == "classification" else list(REGRESSION_COLUMNS)
+    names = (["prediction", *proba_columns(ensemble.class_labels)] if ensemble.task == "classification"
+             else list(REGRESSION_COLUMNS))
     return [f"{p}_{c}" for p in ensemble.properties for c in [*names, *DOMAIN_COLUMNS]]

@@ -28,12 +28,12 @@ from .metrics import task_metrics
 from .models import model_name
 from .optim import build_optimizer
 from .prepare import check_prepared, frame_tensors, model_dims, prepare_infer, prepare_train, prepared_task
-from .root import (FEATURES_FILE, MODELS_DIR, OOF_FILE, OOF_METRICS_FILE, InputSpec, RootWriter, check_root_free, load_input_spec,
-                              write_metadata)
+from .root import (FEATURES_FILE, MODELS_DIR, OOF_FILE, OOF_METRICS_FILE, InputSpec, RootWriter,
+                              check_root_free, load_input_spec, write_metadata)
 from .scale import scaler_from_dict
 from .uncertainty import fold_similarity, proba_columns, write_calibration
-from .utils import (InputValueError, accepts_argument, get_device, get_logger, save_weights, scratch_folder, seed_everything,
-                               write_json, write_text)
+from .utils import (InputValueError, accepts_argument, get_device, get_logger, save_weights, scratch_folder,
+                               seed_everything, write_json, write_text)
 
 # %% auto #0
 __all__ = ['TrainConfig', 'submodel_optimizer', 'property_metrics', 'PropertyMetrics', 'fit_submodel', 'train_submodel',
@@ -48,7 +48,7 @@ class TrainConfig:
     epochs: int = 100                   # maximum number of epochs
     device: str | None = None           # None picks CUDA when available
     amp: bool | None = None             # mixed precision; None turns it on for CUDA
-    patience: int | float | None = None # early-stopping patience in epochs, or a fraction < 1 of them (None: run all epochs)
+    patience: int | float | None = None # early-stopping patience in epochs, or a fraction < 1 of them (None: off)
     random_seed: int = 0                # seeds batch shuffling and dropout
     loss_fn: object = None              # callable(pred, target); None picks MSE or cross-entropy
     model_save_path: str | None = None  # save the best weights here (`.safetensors`)
@@ -56,7 +56,7 @@ class TrainConfig:
     fold_index: int = 0                 # recorded in the history
     progress: bool = True               # show an epoch progress bar
     callbacks: list = field(default_factory=list) # extra engine callbacks
-    lr_decay: float | None = None       # decay the learning rate exponentially to this fraction at the last epoch (None: constant)
+    lr_decay: float | None = None       # exponential learning-rate decay to this fraction at the last epoch (None: off)
 
     def __post_init__(self):
         "Check every field, so that a bad setting fails here and not in the middle of training."
@@ -64,19 +64,25 @@ class TrainConfig:
         rules = { # field: (is it valid, what it must be)
             "hps": (self.hps is None or isinstance(self.hps, HpConfig), "an HpConfig or None"),
             "epochs": (_is_int(self.epochs) and self.epochs >= 1, "an integer >= 1"),
-            "device": (self.device is None or _is_device(self.device), "None or a torch device such as 'cpu' or 'cuda:0'"),
+            "device": (self.device is None or _is_device(self.device),
+                       "None or a torch device such as 'cpu' or 'cuda:0'"),
             "amp": (self.amp is None or isinstance(self.amp, bool), "True, False or None"),
-            "patience": (patience is None or (_is_int(patience) and patience >= 1) or (isinstance(patience, float) and 0 < patience < 1),
+            "patience": (patience is None or (_is_int(patience) and patience >= 1)
+                         or (isinstance(patience, float) and 0 < patience < 1),
                          "None, an integer >= 1 or a fraction of the epochs in (0, 1)"),
             "random_seed": (_is_int(self.random_seed), "an integer"),
             "loss_fn": (self.loss_fn is None or callable(self.loss_fn), "None or a callable(pred, target)"),
-            "model_save_path": (self.model_save_path is None or isinstance(self.model_save_path, (str, os.PathLike)), "None or a path"),
-            "history_path": (self.history_path is None or isinstance(self.history_path, (str, os.PathLike)), "None or a path"),
+            "model_save_path": (self.model_save_path is None or isinstance(self.model_save_path, (str, os.PathLike)),
+                                "None or a path"),
+            "history_path": (self.history_path is None or isinstance(self.history_path, (str, os.PathLike)),
+                             "None or a path"),
             "fold_index": (_is_int(self.fold_index) and self.fold_index >= 0, "an integer >= 0"),
             "progress": (isinstance(self.progress, bool), "True or False"),
-            "callbacks": (isinstance(self.callbacks, (list, tuple)) and all(isinstance(c, Callback) for c in self.callbacks),
+            "callbacks": (isinstance(self.callbacks, (list, tuple))
+                          and all(isinstance(c, Callback) for c in self.callbacks),
                           "a list of engine callbacks (sol_trainer.engine.Callback)"),
-            "lr_decay": (lr_decay is None or (isinstance(lr_decay, numbers.Real) and not isinstance(lr_decay, bool) and 0 < lr_decay <= 1),
+            "lr_decay": (lr_decay is None or (isinstance(lr_decay, numbers.Real) and not isinstance(lr_decay, bool)
+                                              and 0 < lr_decay <= 1),
                          "None or a number in (0, 1]"),
         }
         bad = [f"{name} must be {rule}, got {getattr(self, name)!r}" for name, (ok, rule) in rules.items() if not ok]
@@ -93,7 +99,8 @@ def _is_device(d) -> bool:
 # %% ../nbs/04c_train.ipynb #c010
 def submodel_optimizer(model: nn.Module, hps: HpConfig) -> torch.optim.Optimizer: # the submodel and its hyperparameters
     "The optimizer of `hps` (Adam, or AdamW) over `model`, from `build_optimizer`."
-    return build_optimizer("adamw" if hps.optimizer == "adamw" else "adam", model, lr=hps.r_learn, weight_decay=hps.weight_decay)
+    return build_optimizer("adamw" if hps.optimizer == "adamw" else "adam", model, lr=hps.r_learn,
+                           weight_decay=hps.weight_decay)
 
 # %% ../nbs/04c_train.ipynb #c014
 def property_metrics(props: np.ndarray, # property of each validation row
@@ -105,15 +112,17 @@ def property_metrics(props: np.ndarray, # property of each validation row
     pred, y, out = trainer.val_preds.numpy(), trainer.val_targets.numpy(), {}
     for p in sorted(set(props)):
         rows = props == p
-        if task == "classification": truth, predicted, proba = y[rows], pred[rows].argmax(1), torch.from_numpy(pred[rows]).softmax(1).numpy()
+        if task == "classification": truth, predicted, proba = (y[rows], pred[rows].argmax(1),
+                                                                torch.from_numpy(pred[rows]).softmax(1).numpy())
         else: truth, predicted, proba = (scalers[p].inverse_transform(y[rows].astype(np.float64)),
                                          scalers[p].inverse_transform(pred[rows][:, 0].astype(np.float64)), None)
-        out.update({f"val_{name}:{p}": float(value) for name, value in task_metrics(truth, predicted, task, proba).items()})
+        out.update({f"val_{name}:{p}": float(value)
+                    for name, value in task_metrics(truth, predicted, task, proba).items()})
     return out
 
 class PropertyMetrics(ValidationMetrics):
     "`ValidationMetrics` recording `property_metrics` after every validation pass."
-    def __init__(self, props: np.ndarray, scalers: dict, task: str): # property of each validation row, label scalers, task
+    def __init__(self, props: np.ndarray, scalers: dict, task: str): # validation rows' properties, label scalers, task
         super().__init__(functools.partial(property_metrics, np.asarray(props), scalers, task))
 
 # %% ../nbs/04c_train.ipynb #c017
@@ -133,16 +142,18 @@ def fit_submodel(model: nn.Module,        # model taking a batch dict, e.g. `Mlp
     device, task = get_device(tc.device), prepared_task(train_df)
     seed_everything(tc.random_seed)
     model.to(device)
-    train_dl = TensorLoader(frame_tensors(train_df), hps.batch_size, shuffle=True, seed=tc.random_seed, min_batch=2).to(device)
+    train_dl = TensorLoader(frame_tensors(train_df), hps.batch_size, shuffle=True, seed=tc.random_seed,
+                            min_batch=2).to(device)
     valid_dl = TensorLoader(frame_tensors(val_df), 4096).to(device) if val_df is not None and len(val_df) else None
     metrics = PropertyMetrics(val_df["prop"].to_numpy(), scaler_dict, task) if valid_dl is not None else None
     swa = [SWA(hps.swa_start_frac, hps.swa_lr)] if hps.optimizer == "swa" else []
     callbacks = standard_callbacks(tc.history_path, metrics, guard="restart", patience=tc.patience,
-                                   progress=f"fold {tc.fold_index}" if tc.progress else None, extra=[*tc.callbacks, *swa])
+                                   progress=f"fold {tc.fold_index}" if tc.progress else None,
+                                   extra=[*tc.callbacks, *swa])
     loss_fn = tc.loss_fn or (MulticlassCriterion() if task == "classification" else ElementwiseCriterion("mse"))
     optimizer = submodel_optimizer(model, hps)
-    trainer = Trainer(model, train_dl, loss_fn, optimizer, valid_dl=valid_dl, callbacks=callbacks, device=device, amp=tc.amp,
-                      tags={"fold": tc.fold_index}, scheduler=_lr_schedule(optimizer, tc))
+    trainer = Trainer(model, train_dl, loss_fn, optimizer, valid_dl=valid_dl, callbacks=callbacks, device=device,
+                      amp=tc.amp, tags={"fold": tc.fold_index}, scheduler=_lr_schedule(optimizer, tc))
     trainer.fit(tc.epochs)
     if tc.model_save_path: save_weights(model, tc.model_save_path)
     return trainer
@@ -158,10 +169,12 @@ def fold_splits(df: pd.DataFrame, # prepared frame with a fresh RangeIndex
                 random_seed: int, # seed of the shuffled split
                ) -> list[tuple[np.ndarray, np.ndarray]]:
     "(train rows, validation rows) per fold, keeping rows of one molecule (`smiles_string`) in one fold."
-    if not isinstance(n_fold, (int, np.integer)) or n_fold < 2: raise InputValueError(f"n_fold must be an integer of at least 2, got {n_fold!r}")
+    if not isinstance(n_fold, (int, np.integer)) or n_fold < 2:
+        raise InputValueError(f"n_fold must be an integer of at least 2, got {n_fold!r}")
     groups = df["smiles_string"].to_numpy() if "smiles_string" in df.columns else np.arange(len(df))
     n_groups = len(np.unique(groups))
-    if n_fold > n_groups: raise InputValueError(f"n_fold={n_fold} is more than the {n_groups} distinct samples in the frame")
+    if n_fold > n_groups:
+        raise InputValueError(f"n_fold={n_fold} is more than the {n_groups} distinct samples in the frame")
     return list(GroupKFold(n_splits=n_fold, shuffle=True, random_state=random_seed).split(df, groups=groups))
 
 # %% ../nbs/04c_train.ipynb #4bf9aabc
@@ -201,7 +214,8 @@ def train_fold(job: FoldJob,      # one fold's work
     get_logger("train").info("Fold %d: %d training rows, %d validation rows", job.fold, len(train), len(valid))
     with scratch_folder("fold") as scratch:
         history = scratch / "history.jsonl"
-        tc = dataclasses.replace(job.train_config, fold_index=job.fold, random_seed=job.seed, model_save_path=None, history_path=str(history))
+        tc = dataclasses.replace(job.train_config, fold_index=job.fold, random_seed=job.seed, model_save_path=None,
+                                 history_path=str(history))
         seed_everything(job.seed)
         model = job.submodel_cls(**job.kwargs)
         loss = float(job.submodel_trainer(model, train, valid, job.scaler_dict, tc))
@@ -216,11 +230,13 @@ def fold_predictions(model: nn.Module,     # the trained submodel of one fold
                      spec: InputSpec,      # the root's input spec
                      fold: int,            # fold number
                     ) -> pd.DataFrame:
-    "Out-of-fold predictions of `model` for its validation rows: original units and MC-dropout spread, or class names and probabilities."
+    """Out-of-fold predictions of `model` for its validation rows: original units and MC-dropout spread, or class names
+    and probabilities."""
     single = LinearEnsemble([model], scaler_dict, spec.properties, spec.task, spec.class_labels)
     tensors = frame_tensors(val_df, with_y=False)
     mean, _ = predict_tensors(single, tensors)
-    table = pd.DataFrame({"row": val_df.index.to_numpy(), "fold": fold, "prop": val_df["prop"].to_numpy(), "value": val_df["value"].to_numpy()})
+    table = pd.DataFrame({"row": val_df.index.to_numpy(), "fold": fold, "prop": val_df["prop"].to_numpy(),
+                          "value": val_df["value"].to_numpy()})
     if spec.task == "classification":
         table["prediction"] = np.asarray(spec.class_labels, dtype=object)[mean.argmax(1)]
         return table.join(pd.DataFrame(mean, columns=proba_columns(spec.class_labels), index=table.index))
@@ -231,7 +247,8 @@ def oof_metrics(oof: pd.DataFrame, # table of `fold_predictions`
                ) -> dict[str, dict[str, float]]:
     "Cross-validated metrics of each property from its out-of-fold predictions."
     as_task = (lambda v: v.to_numpy()) if task == "classification" else (lambda v: v.to_numpy(np.float64))
-    return {p: {"n": len(g), **{k: float(v) for k, v in task_metrics(as_task(g["value"]), as_task(g["prediction"]), task).items()}}
+    return {p: {"n": len(g),
+                **{k: float(v) for k, v in task_metrics(as_task(g["value"]), as_task(g["prediction"]), task).items()}}
             for p, g in oof.groupby("prop", sort=True)}
 
 def write_oof(writer: RootWriter, oof: pd.DataFrame, task: str): # staging writer, out-of-fold table, task
@@ -239,20 +256,26 @@ def write_oof(writer: RootWriter, oof: pd.DataFrame, task: str): # staging write
     write_text(writer.path(OOF_FILE), oof.to_csv(index=False))
     metrics = oof_metrics(oof, task)
     write_json(writer.path(OOF_METRICS_FILE), metrics)
-    for p, m in metrics.items(): get_logger("train").info("Out-of-fold %s: %s", p, ", ".join(f"{k} {v:.4g}" for k, v in m.items()))
+    for p, m in metrics.items():
+        get_logger("train").info("Out-of-fold %s: %s", p, ", ".join(f"{k} {v:.4g}" for k, v in m.items()))
 
 # %% ../nbs/04c_train.ipynb #59900d41
-def with_domain(oof: pd.DataFrame, df: pd.DataFrame, splits: list) -> pd.DataFrame: # out-of-fold table, training frame, fold splits
-    "The out-of-fold table with each row's SMILES and its similarity to its fold's training molecules (unchanged without SMILES)."
+def with_domain(oof: pd.DataFrame, # out-of-fold table
+                df: pd.DataFrame,  # training frame
+                splits: list,      # fold splits
+               ) -> pd.DataFrame:
+    """The out-of-fold table with each row's SMILES and its similarity to its fold's training molecules
+    (unchanged without SMILES)."""
     if "smiles_string" not in df.columns: return oof
     similarity = fold_similarity(df["smiles_string"], df["prop"], splits)
-    return oof.assign(smiles_string=df["smiles_string"].to_numpy()[oof["row"]], similarity=similarity[oof["row"].to_numpy()])
+    return oof.assign(smiles_string=df["smiles_string"].to_numpy()[oof["row"]],
+                      similarity=similarity[oof["row"].to_numpy()])
 
 # %% ../nbs/04c_train.ipynb #f4d49538
 class AugmentFeatures(Callback):
     "Re-featurize the training SMILES before every epoch."
     order = ORDER["data"]
-    def __init__(self, smiles: pd.Series, featurizer, scaler): # training SMILES, augmenting featurizer, fitted feature scaler
+    def __init__(self, smiles: pd.Series, featurizer, scaler): # training SMILES, augmenting featurizer, feature scaler
         self.smiles, self.featurizer, self.scaler = smiles, featurizer, scaler
 
     def before_epoch(self, trainer):
@@ -262,7 +285,8 @@ class AugmentFeatures(Callback):
 def _augmenter(train_rows: pd.DataFrame, featurizer, spec: InputSpec) -> list:
     "The `AugmentFeatures` callback for these rows, or nothing."
     if featurizer is None: return []
-    if "x" not in spec.feature_scalers: raise InputValueError("augmented_featurizer needs a model trained on SMILES features")
+    if "x" not in spec.feature_scalers:
+        raise InputValueError("augmented_featurizer needs a model trained on SMILES features")
     return [AugmentFeatures(train_rows["smiles_string"], featurizer, scaler_from_dict(spec.feature_scalers["x"]))]
 
 # %% ../nbs/04c_train.ipynb #61be33fe
@@ -270,21 +294,23 @@ def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + vali
                          submodel_cls: type,      # model class, e.g. `Mlp`
                          submodel_kwargs_dict: dict | None, # constructor arguments (dimensions and hps are filled in)
                          train_config: TrainConfig, # settings shared by the folds
-                         submodel_trainer=None,    # function(model, train_df, val_df, scaler_dict, train_config) -> best loss (None: `train_submodel`)
+                         submodel_trainer=None,    # function with `train_submodel`'s signature (None: `train_submodel`)
                          augmented_featurizer=None,  # featurizer re-applied to training SMILES every epoch
                          scaler_dict: dict | None = None, # label scalers from `prepare_train`
                          root_dir: str | Path | None = None, # model root prepared by `prepare_train`
                          n_fold: int = 5,          # number of folds and submodels
                          random_seed: int = 0,     # seed of the fold split and of each submodel
-                         executor=None,            # where folds run: None (here, in turn), an executor, a Dask client, "local:N" or an address
+                         executor=None,            # where folds run (None: here, in turn): see `resolve_executor`
                         ) -> list[float]:
-    "Train one submodel per fold into `root_dir` (the folds where `executor` sends them); return each fold's best validation loss."
+    """Train one submodel per fold into `root_dir` (the folds where `executor` sends them); return each fold's best
+    validation loss."""
     submodel_trainer = submodel_trainer or train_submodel
     if root_dir is None: raise InputValueError("root_dir is required: pass the root given to prepare_train")
     if scaler_dict is None: raise InputValueError("scaler_dict is required: pass the scalers returned by prepare_train")
     spec = load_input_spec(root_dir)
     check_root_free(root_dir)
-    if not isinstance(random_seed, (int, np.integer)) or isinstance(random_seed, bool) or not 0 <= random_seed < 2**32 - n_fold:
+    if (not isinstance(random_seed, (int, np.integer)) or isinstance(random_seed, bool)
+            or not 0 <= random_seed < 2**32 - n_fold):
         raise InputValueError(f"random_seed must be an integer in [0, 2**32 - n_fold), got {random_seed!r}")
     check_prepared(dataframe, scaler_dict, spec, root_dir)
     df = dataframe.reset_index(drop=True)
@@ -292,12 +318,16 @@ def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + vali
     n_classes = len(spec.class_labels) if spec.class_labels else None
     kwargs = submodel_kwargs(submodel_cls, df, train_config.hps, n_classes, submodel_kwargs_dict)
     jobs = [FoldJob(k, tr, va, submodel_cls, kwargs, submodel_trainer, scaler_dict, spec, random_seed + k,
-                    dataclasses.replace(train_config, callbacks=list(train_config.callbacks) + _augmenter(df.iloc[tr], augmented_featurizer, spec)))
+                    dataclasses.replace(train_config, callbacks=list(train_config.callbacks)
+                                        + _augmenter(df.iloc[tr], augmented_featurizer, spec)))
             for k, (tr, va) in enumerate(splits)]
-    with RootWriter(root_dir) as writer, resolve_executor(executor) as pool: # the root's lock is held from the first fold to the commit
-        if load_input_spec(root_dir) != spec: raise InputValueError(f"{Path(root_dir) / FEATURES_FILE} changed after this training read it: another "
-                                                                       f"prepare_train wrote into {root_dir}; prepare and train in one root at a time")
-        with tqdm(total=len(jobs), desc="folds", disable=not train_config.progress) as bar: # advances as each fold finishes, wherever it runs
+    # the root's lock is held from the first fold to the commit
+    with RootWriter(root_dir) as writer, resolve_executor(executor) as pool:
+        if load_input_spec(root_dir) != spec:
+            raise InputValueError(f"{Path(root_dir) / FEATURES_FILE} changed after this training read it: another "
+                                  f"prepare_train wrote into {root_dir}; prepare and train in one root at a time")
+        # the bar advances as each fold finishes, wherever it runs
+        with tqdm(total=len(jobs), desc="folds", disable=not train_config.progress) as bar:
             futures, data = [], share(pool, df) # a Dask executor sends the frame to each worker once
             for job in jobs: # in process, each fold runs inside `submit`, so the bar's callback goes on at once
                 futures.append(pool.submit(train_fold, job, data))
@@ -312,6 +342,7 @@ def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + vali
         oof = with_domain(pd.concat([r["oof"] for r in results]).sort_values("row", kind="stable"), df, splits)
         write_oof(writer, oof, spec.task)
         write_calibration(writer, oof, spec)
-        write_metadata(writer, spec, scaler_dict, train_config.hps, model_name(submodel_cls), {k: v for k, v in kwargs.items() if k != "hps"})
+        write_metadata(writer, spec, scaler_dict, train_config.hps, model_name(submodel_cls),
+                       {k: v for k, v in kwargs.items() if k != "hps"})
         writer.commit({"n_models": n_fold, "n_fold": n_fold, "random_seed": random_seed, "val_losses": losses})
     return losses

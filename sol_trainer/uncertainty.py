@@ -40,7 +40,8 @@ def nearest_similarity(query: list,      # fingerprints to score (None allowed)
                        reference: list,  # fingerprints of the training molecules
                        folds: np.ndarray | None = None, # the fold each reference molecule was validated in
                       ) -> np.ndarray:
-    "(rows, 2): Tanimoto similarity to the nearest reference, and its mean over the folds, leaving out each fold's own molecules (NaN for a missing fingerprint or an empty reference)."
+    """(rows, 2): Tanimoto similarity to the nearest reference, and its mean over the folds,
+    leaving out each fold's own molecules (NaN for a missing fingerprint or an empty reference)."""
     folds = np.zeros(len(reference), int) if folds is None else np.asarray(folds)
     fold_ids = np.unique(folds)
     out = np.full((len(query), 2), np.nan)
@@ -69,7 +70,8 @@ class Domain:
         self.thresholds = dict(thresholds or {})
 
     def similarities(self, smiles, props) -> pd.DataFrame: # SMILES and property of each row
-        "`similarity` to the nearest training molecule of the row's property, and `fold_similarity`, its mean over the folds' submodels."
+        """`similarity` to the nearest training molecule of the row's property,
+        and `fold_similarity`, its mean over the folds' submodels."""
         smiles, props = np.asarray(smiles, dtype=object), np.asarray(props, dtype=object)
         out = np.full((len(smiles), 2), np.nan)
         for p in pd.unique(props):
@@ -78,7 +80,7 @@ class Domain:
             out[rows] = nearest_similarity(morgan_bits(unique), *self.reference.get(p, ([], None)))[inverse]
         return pd.DataFrame(out, columns=["similarity", "fold_similarity"])
 
-    def in_domain(self, fold_similarity, props) -> np.ndarray: # fold similarities from `similarities`, property of each row
+    def in_domain(self, fold_similarity, props) -> np.ndarray: # fold similarities from `similarities`, row properties
         "True where a row's fold similarity reaches its property's threshold (False for a missing similarity)."
         limits = pd.Series(np.asarray(props, dtype=object)).map(self.thresholds).to_numpy(float)
         with np.errstate(invalid="ignore"): return np.asarray(fold_similarity, float) >= limits
@@ -125,14 +127,16 @@ def fit_sigma(residuals: np.ndarray, # out-of-fold residuals (measured − predi
     def nll(w):
         s = X @ w
         return float(np.mean(np.log(s) + 0.5 * (z / s) ** 2))
-    fit = minimize(nll, np.r_[1.0, np.zeros(len(terms))], method="L-BFGS-B", bounds=[(1e-6, None)] + [(0, None)] * len(terms))
+    fit = minimize(nll, np.r_[1.0, np.zeros(len(terms))], method="L-BFGS-B",
+                   bounds=[(1e-6, None)] + [(0, None)] * len(terms))
     return {"scale": float(fit.x[0] * rms), **{t: float(w * rms / u) for t, w, u in zip(terms, fit.x[1:], units)}}
 
 # %% ../nbs/04a_uncertainty.ipynb #76fbd9e0
 def check_level(level) -> float: # the requested interval level, e.g. 0.9
     "`level` as a float, or a clear error unless it lies strictly between 0 and 1."
     if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
-        raise InputValueError(f"The interval level must be a number strictly between 0 and 1 (0.9 for 90 %), got {level!r}")
+        raise InputValueError("The interval level must be a number strictly between 0 and 1 (0.9 for 90 %), "
+                              f"got {level!r}")
     return float(level)
 
 def rows_needed(level: float) -> int: # interval level
@@ -146,13 +150,15 @@ def conformal_intervals(residuals: np.ndarray, # calibration residuals (measured
                         level: float,          # coverage to reach, e.g. 0.9
                        ) -> np.ndarray:
     "(lower, upper) of each prediction: a normalised conformal interval at `level`, fitted with crepes."
-    from crepes import ConformalRegressor # imported on use: crepes brings scikit-learn's model selection, which loading a model does not need
+    # imported on use: crepes brings scikit-learn's model selection, which loading a model does not need
+    from crepes import ConformalRegressor
     regressor = ConformalRegressor().fit(residuals=np.asarray(residuals, float), sigmas=np.asarray(sigmas, float))
-    return regressor.predict_int(y_hat=np.asarray(mean, float), sigmas=np.asarray(query_sigmas, float), confidence=check_level(level))
+    return regressor.predict_int(y_hat=np.asarray(mean, float), sigmas=np.asarray(query_sigmas, float),
+                                 confidence=check_level(level))
 
 # %% ../nbs/04a_uncertainty.ipynb #dc4ee403
 MIN_CALIBRATION_ROWS = 30 # fewest out-of-fold rows a property is calibrated on
-UNCALIBRATED = "calibrate=False, or --uncalibrated on the command line" # how to ask for the raw spread, as the errors say
+UNCALIBRATED = "calibrate=False, or --uncalibrated on the command line" # how the errors say to ask for the raw spread
 SELECTION_LEVEL = 0.9      # the interval level the difficulty terms are chosen at
 MIN_NLL_GAIN = 0.005       # nats per row by which a term must lower the out-of-fold NLL to be kept
 NEGLIGIBLE = 1e-3          # a term adding less than this share to the mean σ is dropped
@@ -162,8 +168,10 @@ def usable_terms(frame: pd.DataFrame) -> set[str]: # out-of-fold rows of one pro
     "The difficulty terms that are finite and vary over the rows."
     return {t for t, v in difficulty_terms(frame).items() if np.isfinite(v).all() and np.ptp(v) > 0}
 
-def fit_property(rows: pd.DataFrame) -> dict: # out-of-fold rows of one property (`value`, `prediction`, difficulty columns)
-    "Calibration of one property: the chosen terms and σ weights, each candidate's NLL and 90 % width, and out-of-fold scores before and after."
+def fit_property(rows: pd.DataFrame, # out-of-fold rows of one property (`value`, `prediction`, difficulty columns)
+                ) -> dict:
+    """Calibration of one property: the chosen terms and σ weights, each candidate's NLL and 90 % width,
+    and out-of-fold scores before and after."""
     y, pred = rows["value"].to_numpy(float), rows["prediction"].to_numpy(float)
     residuals, usable = y - pred, usable_terms(rows)
     fits = {}
@@ -179,9 +187,12 @@ def fit_property(rows: pd.DataFrame) -> dict: # out-of-fold rows of one property
     weights = {t: w for t, w in weights.items() if t == "scale" or w * np.mean(values[t]) > NEGLIGIBLE * np.mean(sigma)}
     raw = rows["spread"].to_numpy(float) if "spread" in usable else None
     return {"n": len(rows), "terms": [t for t in weights if t != "scale"], "weights": weights,
-            "candidates": {"+".join(t) or "constant": {"nll": round(nll, 6), "width": round(w, 6)} for t, (_, nll, w, _) in fits.items()},
-            "before": None if raw is None else {"ence": ence(y, pred, raw), "spearman_abs_err_std": spearman_abs_err_std(y, pred, raw)},
-            "after": {"ence": ence(y, pred, sigma), "nll": gaussian_nll(y, pred, sigma), "spearman_abs_err_std": spearman_abs_err_std(y, pred, sigma)}}
+            "candidates": {"+".join(t) or "constant": {"nll": round(nll, 6), "width": round(w, 6)}
+                           for t, (_, nll, w, _) in fits.items()},
+            "before": None if raw is None else {"ence": ence(y, pred, raw),
+                                                "spearman_abs_err_std": spearman_abs_err_std(y, pred, raw)},
+            "after": {"ence": ence(y, pred, sigma), "nll": gaussian_nll(y, pred, sigma),
+                      "spearman_abs_err_std": spearman_abs_err_std(y, pred, sigma)}}
 
 # %% ../nbs/04a_uncertainty.ipynb #907242df
 def ensemble_sigma(single_sigma: np.ndarray, # σ of one submodel's error (fitted on the out-of-fold table)
@@ -223,18 +234,24 @@ def fit_calibration(oof: pd.DataFrame,  # out-of-fold table of `train_kfold_ense
         t = fit_temperature(labels, proba) if len(oof) >= MIN_CALIBRATION_ROWS else 1.0
         return {"task": task, "n": len(oof), "temperature": t, "ece_before": expected_calibration_error(labels, proba),
                 "ece_after": expected_calibration_error(labels, apply_temperature(proba, t))}
-    return {"task": task, "properties": {p: fit_property(rows) if len(rows) >= MIN_CALIBRATION_ROWS else {"n": len(rows)}
-                                         for p, rows in oof.groupby("prop", sort=True)}}
+    properties = {p: fit_property(rows) if len(rows) >= MIN_CALIBRATION_ROWS else {"n": len(rows)}
+                  for p, rows in oof.groupby("prop", sort=True)}
+    return {"task": task, "properties": properties}
 
-def write_calibration(writer: RootWriter, oof: pd.DataFrame, spec: InputSpec): # staging writer, out-of-fold table, the root's input spec
+def write_calibration(writer: RootWriter, # staging writer
+                      oof: pd.DataFrame,  # out-of-fold table
+                      spec: InputSpec,    # the root's input spec
+                     ):
     "Fit the calibration on the out-of-fold table and stage it in the root."
     calibration = fit_calibration(oof, spec.task, spec.class_labels)
     write_json(writer.path(CALIBRATION_FILE), calibration)
     log = get_logger("train")
     if spec.task == "classification":
-        log.info("Temperature %.3g: out-of-fold ECE %.3f -> %.3f", calibration["temperature"], calibration["ece_before"], calibration["ece_after"])
+        log.info("Temperature %.3g: out-of-fold ECE %.3f -> %.3f",
+                 calibration["temperature"], calibration["ece_before"], calibration["ece_after"])
     for p, c in calibration.get("properties", {}).items():
-        if "terms" not in c: log.warning("Property %s has %d out-of-fold rows, fewer than %d: it is not calibrated", p, c["n"], MIN_CALIBRATION_ROWS)
+        if "terms" not in c: log.warning("Property %s has %d out-of-fold rows, fewer than %d: it is not calibrated",
+                                         p, c["n"], MIN_CALIBRATION_ROWS)
         else: log.info("Calibrated %s on %d rows with σ from %s", p, c["n"], " + ".join(["scale", *c["terms"]]))
 
 # %% ../nbs/04a_uncertainty.ipynb #03b509de
@@ -242,26 +259,32 @@ def domain_of(oof: pd.DataFrame) -> Domain | None: # out-of-fold table
     "The applicability domain of an out-of-fold table (None for one without SMILES)."
     if not {"smiles_string", "similarity"} <= set(oof.columns): return None
     groups = oof.groupby("prop", sort=True)
-    return Domain(oof[["smiles_string", "prop", "fold"]], {p: float(g["similarity"].quantile(DOMAIN_QUANTILE)) for p, g in groups})
+    thresholds = {p: float(g["similarity"].quantile(DOMAIN_QUANTILE)) for p, g in groups}
+    return Domain(oof[["smiles_string", "prop", "fold"]], thresholds)
 
 class Calibration:
-    "A model root's calibration: σ and conformal intervals per property, the classifier's temperature, and the applicability domain."
+    """A model root's calibration: σ and conformal intervals per property, the classifier's temperature,
+    and the applicability domain."""
     def __init__(self, spec: dict, oof: pd.DataFrame): # contents of calibration.json, the out-of-fold table
         self.spec, self.oof, self.task = spec, oof, spec["task"]
         self.domain = domain_of(oof)
 
     @classmethod
     def from_root(cls, root_dir: str | Path, # a trained model root (or the folder of one of its members)
-                  listed=None):              # the files its manifest lists, when the caller verified them already (None: verify here)
-        "Read the calibration of `root_dir` (checked against the manifest), with a clear error for a root that has none."
+                  listed=None):              # the manifest's files if the caller verified them (None: verify here)
+        """Read the calibration of `root_dir` (checked against the manifest),
+        with a clear error for a root that has none."""
         root = Path(root_dir)
         if not {CALIBRATION_FILE, OOF_FILE} <= set(verify_root(root)["files"] if listed is None else listed):
-            raise InputFileNotFoundError(f"{root} has no out-of-fold calibration ({CALIBRATION_FILE}): it was trained by an older sol_trainer "
-                                         f"or without out-of-fold predictions. Retrain it, or predict without calibration ({UNCALIBRATED})")
-        spec = read_metadata(root, CALIBRATION_FILE, finite=False) # its scores may be NaN; its weights and temperature may not
-        fitted = [spec.get("temperature", 1.0), *(w for p in spec.get("properties", {}).values() for w in p.get("weights", {}).values())]
-        if not all(map(math.isfinite, fitted)): raise InputValueError(f"{root / CALIBRATION_FILE} holds a weight or temperature that is not finite: "
-                                                                      "the root is damaged; retrain it")
+            raise InputFileNotFoundError(f"{root} has no out-of-fold calibration ({CALIBRATION_FILE}): "
+                                         "it was trained by an older sol_trainer or without out-of-fold predictions. "
+                                         f"Retrain it, or predict without calibration ({UNCALIBRATED})")
+        spec = read_metadata(root, CALIBRATION_FILE, finite=False) # scores may be NaN; weights and temperature may not
+        fitted = [spec.get("temperature", 1.0),
+                  *(w for p in spec.get("properties", {}).values() for w in p.get("weights", {}).values())]
+        if not all(map(math.isfinite, fitted)):
+            raise InputValueError(f"{root / CALIBRATION_FILE} holds a weight or temperature that is not finite: "
+                                  "the root is damaged; retrain it")
         with built_from(root / OOF_FILE): return cls(spec, read_oof(root))
 
 # %% ../nbs/04a_uncertainty.ipynb #a6a29e53
@@ -272,23 +295,25 @@ def check(self: Calibration, props, level: float): # properties to predict, inte
         spec = self.spec["properties"].get(p)
         if spec is None: continue  # an unknown property is refused by the data preparation, naming it
         if "terms" not in spec:
-            raise InputValueError(f"Property {p!r} has only {spec['n']} out-of-fold rows; calibration needs at least {MIN_CALIBRATION_ROWS}. "
-                             f"Add measurements and retrain, or predict without calibration ({UNCALIBRATED})")
+            raise InputValueError(f"Property {p!r} has only {spec['n']} out-of-fold rows; "
+                                  f"calibration needs at least {MIN_CALIBRATION_ROWS}. "
+                                  f"Add measurements and retrain, or predict without calibration ({UNCALIBRATED})")
         if spec["n"] < rows_needed(level):
-            raise InputValueError(f"A {level * 100:g} % interval needs at least {rows_needed(level)} out-of-fold rows; property {p!r} has {spec['n']}. "
-                             "Ask for a lower level")
+            raise InputValueError(f"A {level * 100:g} % interval needs at least {rows_needed(level)} out-of-fold rows; "
+                                  f"property {p!r} has {spec['n']}. Ask for a lower level")
 
 @patch
 def uses_spread(self: Calibration, props) -> bool: # properties to predict
     "Whether σ of any of `props` uses the model's spread (so MC-dropout passes are needed)."
-    return any("spread" in self.spec["properties"].get(p, {}).get("terms", []) for p in pd.unique(np.asarray(props, dtype=object)))
+    return any("spread" in self.spec["properties"].get(p, {}).get("terms", [])
+               for p in pd.unique(np.asarray(props, dtype=object)))
 
 # %% ../nbs/04a_uncertainty.ipynb #b174a3f2
 @patch
 def intervals(self: Calibration,
               props,                  # property of each row
               mean: np.ndarray,       # predicted means
-              difficulty: pd.DataFrame, # `spread`, `similarity` and `ensemble_std` (spread between the submodels) of each row
+              difficulty: pd.DataFrame, # `spread`, `similarity`, `ensemble_std` (spread between submodels) of each row
               level: float,           # interval level
               n_models: int,          # number of submodels in the ensemble
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -300,7 +325,8 @@ def intervals(self: Calibration,
         rows = np.flatnonzero(props == p)
         if not len(rows): continue
         weights = self.spec["properties"][p]["weights"]
-        sigma[rows] = ensemble_sigma(sigma_of(weights, difficulty.iloc[rows]), difficulty["ensemble_std"].to_numpy(float)[rows], n_models)
+        sigma[rows] = ensemble_sigma(sigma_of(weights, difficulty.iloc[rows]),
+                                     difficulty["ensemble_std"].to_numpy(float)[rows], n_models)
         residuals = oof_rows["value"].to_numpy(float) - oof_rows["prediction"].to_numpy(float)
         bounds[rows] = conformal_intervals(residuals, sigma_of(weights, oof_rows), mean[rows], sigma[rows], level)
     return sigma, bounds[:, 0], bounds[:, 1]

@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_utils.ipynb #c002
 from __future__ import annotations
-import argparse, contextlib, functools, importlib, inspect, json, logging, os, random, re, shutil, socket, stat, sys, tempfile, threading, time
+import argparse, contextlib, functools, importlib, inspect, json, logging, os, random, re, shutil, socket, stat, sys
+import tempfile, threading, time
 from pathlib import Path
 
 import filelock
@@ -32,7 +33,8 @@ def get_logger(name: str = "") -> logging.Logger: # dotted suffix below `sol_tra
 QUIET_LOGGERS = ("epochs",) # children whose INFO lines the default handler leaves out
 
 def _default_output(record: logging.LogRecord) -> bool:
-    "Whether the default handler prints `record`: only while the root logger has no handler, and no INFO line of a quiet logger."
+    """Whether the default handler prints `record`: only while the root logger has no handler,
+    and no INFO line of a quiet logger."""
     if logging.getLogger().handlers: return False
     return record.levelno >= logging.WARNING or record.name.removeprefix("sol_trainer.") not in QUIET_LOGGERS
 
@@ -50,7 +52,8 @@ class DefaultHandler(logging.Handler):
         except Exception: self.handleError(record)
 
 def _log_by_default(logger: logging.Logger): # the `sol_trainer` logger
-    "Give `logger` one `DefaultHandler`, replacing an earlier one (say, of a module run twice), and let INFO through unless a level was set."
+    """Give `logger` one `DefaultHandler`, replacing an earlier one (say, of a module run twice),
+    and let INFO through unless a level was set."""
     for old in [h for h in logger.handlers if h.get_name() == DefaultHandler.NAME]: logger.removeHandler(old)
     logger.addHandler(DefaultHandler())
     if logger.level == logging.NOTSET: logger.setLevel(logging.INFO)
@@ -88,8 +91,10 @@ def get_device(device: str | torch.device | None = None # None picks CUDA when a
     "Resolve `device` to a `torch.device`; a `ValueError` for a name torch does not know, or CUDA where there is none."
     if device is None: return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try: resolved = torch.device(device)
-    except (RuntimeError, TypeError, ValueError): raise InputValueError(f"device {device!r} is not a torch device: use 'cpu', 'cuda' or 'cuda:N'") from None
-    if resolved.type == "cuda" and not torch.cuda.is_available(): raise InputValueError(f"device {device!r} asks for CUDA, which is not available here")
+    except (RuntimeError, TypeError, ValueError):
+        raise InputValueError(f"device {device!r} is not a torch device: use 'cpu', 'cuda' or 'cuda:N'") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise InputValueError(f"device {device!r} asks for CUDA, which is not available here")
     return resolved
 
 # %% ../nbs/00_utils.ipynb #c014
@@ -99,7 +104,9 @@ def _gpu_loads() -> list[tuple[float, float]]:
         import pynvml
         pynvml.nvmlInit()
     except ImportError:
-        if torch.cuda.is_available(): get_logger("utils").warning("GpuWait cannot see GPU loads without nvidia-ml-py: pip install 'sol_trainer[gpu]'")
+        if torch.cuda.is_available():
+            get_logger("utils").warning("GpuWait cannot see GPU loads without nvidia-ml-py: "
+                                        "pip install 'sol_trainer[gpu]'")
         return []
     except Exception: return []
     try:
@@ -120,9 +127,11 @@ class GpuWait:
                  max_load: float = 0.5,    # highest acceptable utilisation and memory fraction, in [0, 1]
                  on_timeout: str = "proceed", # "proceed" (warn and run the body) or "raise" (TimeoutError)
                  probe=_gpu_loads):        # callable returning [(utilisation, memory_fraction), ...] per GPU
-        if on_timeout not in ("proceed", "raise"): raise InputValueError(f"on_timeout must be 'proceed' or 'raise', got {on_timeout!r}")
+        if on_timeout not in ("proceed", "raise"):
+            raise InputValueError(f"on_timeout must be 'proceed' or 'raise', got {on_timeout!r}")
         if not 0 <= max_load <= 1: raise InputValueError(f"max_load must lie in [0, 1], got {max_load}")
-        self.patience, self.max_wait, self.max_load, self.on_timeout, self.probe = patience, max_wait, max_load, on_timeout, probe
+        self.patience, self.max_wait, self.max_load = patience, max_wait, max_load
+        self.on_timeout, self.probe = on_timeout, probe
         self.gpu_index, self.timed_out, self.waited = None, False, 0.0
 
     def _free_gpu(self):
@@ -142,7 +151,8 @@ class GpuWait:
             self.waited = time.monotonic() - start
             if self.waited >= self.max_wait:
                 self.timed_out = True
-                if self.on_timeout == "raise": raise TimeoutError(f"No GPU had load and memory use <= {self.max_load} within {self.max_wait} s")
+                if self.on_timeout == "raise":
+                    raise TimeoutError(f"No GPU had load and memory use <= {self.max_load} within {self.max_wait} s")
                 log.warning("No GPU was free within %.0f s; running anyway", self.max_wait)
                 return self
             log.info("All GPUs busy; checking again in %s s", self.patience)
@@ -161,9 +171,11 @@ def accepts_argument(fn, name: str) -> bool: # callable (or class) and argument 
 
 # %% ../nbs/00_utils.ipynb #c022
 def split_batch(batch) -> tuple:
-    "(inputs, weights, targets) of a dict, `(x, y)`, `(x, w, y)`, object with `.y` or bare-inputs batch; missing parts are None."
+    """(inputs, weights, targets) of a dict, `(x, y)`, `(x, w, y)`, object with `.y` or bare-inputs batch;
+    missing parts are None."""
     if isinstance(batch, dict): return batch, batch.get("w"), batch.get("y")
-    if hasattr(batch, "y") and not isinstance(batch, torch.Tensor): return batch, getattr(batch, "w", None), batch.y # graph batches
+    if hasattr(batch, "y") and not isinstance(batch, torch.Tensor): # graph batches
+        return batch, getattr(batch, "w", None), batch.y
     if isinstance(batch, (tuple, list)):
         if len(batch) == 2: return batch[0], None, batch[1]
         if len(batch) == 3: return batch[0], batch[1], batch[2]
@@ -211,14 +223,16 @@ def atomic_write(path: str | Path, # file to create or replace
 
 # %% ../nbs/00_utils.ipynb #3ac06ff6
 def check_writable(folder: str | Path): # a folder to write into (it may not exist yet)
-    "Raise `PermissionError` naming the folder unless a file can be made in it, or in the nearest existing folder above it; nothing is left behind."
+    """Raise `PermissionError` naming the folder unless a file can be made in it, or in the nearest existing folder
+    above it; nothing is left behind."""
     folder = Path(folder)
     existing = next((p for p in (folder, *folder.absolute().parents) if p.is_dir()), None)
     try: tempfile.TemporaryFile(dir=existing).close()
-    except OSError as e: raise InputPermissionError(f"Cannot write into {existing} (to make {folder}): {e.strerror}") from None
+    except OSError as e:
+        raise InputPermissionError(f"Cannot write into {existing} (to make {folder}): {e.strerror}") from None
 
 # %% ../nbs/00_utils.ipynb #1d0978b2
-def remove_leftovers(path: str | Path): # a file written with `atomic_write`; its name may be a pattern such as `epoch_*.pt`
+def remove_leftovers(path: str | Path): # a file written with `atomic_write`; its name may be a glob, e.g. `epoch_*.pt`
     "Delete the temporary files that interrupted `atomic_write`s of `path` left next to it."
     path = Path(path)
     for tmp in sorted(path.parent.glob(f".{path.name}.*.tmp")):
@@ -243,12 +257,15 @@ def _refuse_constant(name: str): raise _NotFinite(name)
 def read_json(path: str | Path,    # a JSON file
               finite: bool = False, # refuse NaN and infinities (Python writes them as NaN, Infinity, -Infinity)
              ):
-    "Read a JSON file; `InputValueError` naming it when it is not JSON, nests too deep to read or, with `finite`, holds NaN or an infinity."
+    """Read a JSON file; `InputValueError` naming it when it is not JSON, nests too deep to read or, with `finite`,
+    holds NaN or an infinity."""
+    options = {"parse_constant": _refuse_constant} if finite else {}
     try:
-        with open(path, encoding="utf-8") as f: return json.load(f, **({"parse_constant": _refuse_constant} if finite else {}))
+        with open(path, encoding="utf-8") as f: return json.load(f, **options)
     except _NotFinite as e: raise InputValueError(f"{path} holds {e}, but each of its numbers must be finite") from None
     except (ValueError, RecursionError) as e: # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise InputValueError(f"{path} is not valid JSON: {str(e) if isinstance(e, ValueError) else 'it nests too deep'}") from None
+        raise InputValueError(f"{path} is not valid JSON: "
+                              f"{str(e) if isinstance(e, ValueError) else 'it nests too deep'}") from None
 
 # %% ../nbs/00_utils.ipynb #e8b610a6
 def _process_alive(pid: int) -> bool:
@@ -269,9 +286,11 @@ def _remove_dead_scratch(kind: str):
 
 @contextlib.contextmanager
 def scratch_folder(kind: str): # what it holds, e.g. "fold" or "search"
-    "A temporary folder `sol_trainer_<kind>_<host>_<pid>-*` for the block, removed after it; killed runs' folders of `kind` go first."
+    """A temporary folder `sol_trainer_<kind>_<host>_<pid>-*` for the block, removed after it;
+    killed runs' folders of `kind` go first."""
     _remove_dead_scratch(kind)
-    with tempfile.TemporaryDirectory(prefix=f"sol_trainer_{kind}_{socket.gethostname()}_{os.getpid()}-") as folder: yield Path(folder)
+    prefix = f"sol_trainer_{kind}_{socket.gethostname()}_{os.getpid()}-"
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder: yield Path(folder)
 
 # %% ../nbs/00_utils.ipynb #dc77f1ec
 LOCK_FILE = ".sol_trainer.lock"
@@ -306,7 +325,8 @@ def folder_lock(folder: str | Path,  # folder to write into (created when missin
         _held[key] = [lock, 0]
     _held[key][1] += 1
     try:
-        if _held[key][1] == 1: write_json(info, {"pid": os.getpid(), "host": socket.gethostname(), "since": time.strftime("%Y-%m-%dT%H:%M:%S")})
+        if _held[key][1] == 1: write_json(info, {"pid": os.getpid(), "host": socket.gethostname(),
+                                                 "since": time.strftime("%Y-%m-%dT%H:%M:%S")})
         yield
     finally:
         _held[key][1] -= 1
@@ -327,9 +347,12 @@ def load_weights(model: nn.Module, path: str | Path, device: str | torch.device 
     except FileNotFoundError: raise InputFileNotFoundError(f"Weights file {path} not found") from None
     except Exception as e: raise InputValueError(f"{path} is not a readable safetensors weights file: {e}") from None
     broken = [k for k, t in state.items() if t.is_floating_point() and not torch.isfinite(t).all()]
-    if broken: raise InputValueError(f"{path} holds NaN or infinite weights (in {', '.join(broken[:3])}): the model is damaged")
+    if broken:
+        raise InputValueError(f"{path} holds NaN or infinite weights (in {', '.join(broken[:3])}): "
+                              "the model is damaged")
     try: model.load_state_dict(state)
-    except RuntimeError as e: raise InputValueError(f"Weights in {path} do not fit {type(model).__name__}: {e}") from None
+    except RuntimeError as e:
+        raise InputValueError(f"Weights in {path} do not fit {type(model).__name__}: {e}") from None
     return model.to(device)
 
 # %% ../nbs/00_utils.ipynb #c033
@@ -355,7 +378,8 @@ def require(module: str,  # module to import, e.g. "h5py"
     try: return importlib.import_module(module)
     except ImportError as e:
         if e.name != module.split(".")[0]: raise
-        raise InputImportError(f"{feature} needs {module}, which is not installed: pip install 'sol_trainer[{extra}]'") from None
+        raise InputImportError(f"{feature} needs {module}, which is not installed: "
+                               f"pip install 'sol_trainer[{extra}]'") from None
 
 def available(module: str) -> bool: # a top-level module name
     "Whether `module` can be imported."
@@ -363,10 +387,11 @@ def available(module: str) -> bool: # a top-level module name
 
 # %% ../nbs/00_utils.ipynb #b5371d1f
 class Registry(dict):
-    "Named classes or functions of one kind: `register` adds one (also as a decorator), `lookup` finds one or names the known ones."
+    """Named classes or functions of one kind: `register` adds one (also as a decorator),
+    `lookup` finds one or names the known ones."""
     def __init__(self,
                  kind: str,      # what the entries are, for messages: "featurizer type"
-                 modules=(),     # the package's modules that register entries of their own, imported when a name is missing
+                 modules=(),     # the package's modules that register their own entries, imported for a missing name
                  hint: str = "", # what to do about a missing name, added to the error
                 ):
         super().__init__()
@@ -374,17 +399,20 @@ class Registry(dict):
 
     def register(self, obj=None,             # class or function; a name (or nothing) instead gives a decorator
                  name: str | None = None):  # the name to register under (default: `obj.__name__`)
-        "Register `obj` and return it: `@registry.register`, `@registry.register('name')` or `registry.register(obj, 'name')`."
+        """Register `obj` and return it: `@registry.register`, `@registry.register('name')`
+        or `registry.register(obj, 'name')`."""
         if obj is None or isinstance(obj, str): return functools.partial(self.register, name=obj or name)
         self[name or obj.__name__] = obj
         return obj
 
     def lookup(self, name: str): # a registered name
-        "The entry `name`, importing the registry's `modules` when it is missing; `InputValueError` listing the known names if it stays missing."
+        """The entry `name`, importing the registry's `modules` when it is missing;
+        `InputValueError` listing the known names if it stays missing."""
         if not (isinstance(name, str) and name in self):
             for module in self.modules: importlib.import_module(module)
         if isinstance(name, str) and name in self: return self[name]
-        raise InputValueError(f"Unknown {self.kind} {name!r}; registered: {', '.join(sorted(self)) or 'none'}" + (f". {self.hint}" if self.hint else ""))
+        raise InputValueError(f"Unknown {self.kind} {name!r}; registered: {', '.join(sorted(self)) or 'none'}"
+                              + (f". {self.hint}" if self.hint else ""))
 
 # %% ../nbs/00_utils.ipynb #02ceed67
 def moved_names(home: str,   # the module the names were in (its `__name__`)
@@ -399,13 +427,14 @@ def moved_names(home: str,   # the module the names were in (its `__name__`)
 
 # %% ../nbs/00_utils.ipynb #xf295bf
 def _arg_type(default, anno) -> type:
-    "The type an option's text is converted to: the default's type, else the first of int, float in the annotation, else str."
+    """The type an option's text is converted to: the default's type,
+    else the first of int, float in the annotation, else str."""
     if default not in (None, inspect.Parameter.empty) and not isinstance(default, bool): return type(default)
     return next((t for t in (int, float) if t.__name__ in str(anno).replace("|", " ").split()), str)
 
 def command_parser(fn,                 # function with documented parameters (docments)
                    prog: str | None = None, # program name shown in the help
-                   short: dict | None = None, # parameter name -> short flag, e.g. {"epoch": "-ep"}; None: positional, optional with a default
+                   short: dict | None = None, # e.g. {"epoch": "-ep"}; a None flag: positional, optional with a default
                   ) -> argparse.ArgumentParser:
     "An argparse parser whose options are `fn`'s parameters, with their docments as help."
     from fastcore.docments import docments
@@ -415,16 +444,21 @@ def command_parser(fn,                 # function with documented parameters (do
         flags, helptext = [f"--{name.replace('_', '-')}", *([flag] if flag else [])], info["docment"] or ""
         if flag is None or (default is inspect.Parameter.empty and name not in (short or {})):
             optional = {} if default is inspect.Parameter.empty else {"nargs": "?", "default": default}
-            parser.add_argument(name, type=_arg_type(default, info["anno"]), help=helptext + (f" (default {default})" if optional else ""), **optional)
+            parser.add_argument(name, type=_arg_type(default, info["anno"]),
+                                help=helptext + (f" (default {default})" if optional else ""), **optional)
         elif isinstance(default, bool): parser.add_argument(*flags, dest=name, action="store_true", help=helptext)
         else:
             required = default is inspect.Parameter.empty
-            many = {"nargs": "+"} if str(info["anno"]).startswith("list") else {} # a list annotation takes one or more values
+            many = {"nargs": "+"} if str(info["anno"]).startswith("list") else {} # list annotation: one or more values
             parser.add_argument(*flags, dest=name, type=_arg_type(default, info["anno"]), required=required, **many,
                                 default=None if required else default,
                                 help=helptext + ("" if required or default is None else f" (default {default})"))
     return parser
 
-def parse_command(fn, argv: list[str], short: dict | None = None, prog: str | None = None) -> dict: # function, arguments, short flags, name
+def parse_command(fn,                        # function
+                  argv: list[str],           # arguments
+                  short: dict | None = None, # short flags
+                  prog: str | None = None,   # program name
+                 ) -> dict:
     "The keyword arguments of `fn` given by the command-line arguments `argv`."
     return vars(command_parser(fn, prog, short).parse_args(argv))
