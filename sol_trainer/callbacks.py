@@ -17,7 +17,7 @@ from .history import History
 from .utils import InputKeyError, InputValueError, get_logger, remove_leftovers, require, save_weights, split_batch
 
 # %% auto #0
-__all__ = ['GUARDS', 'BestCheckpoint', 'improves', 'EarlyStopping', 'write_hparams', 'TensorBoard', 'ProgressBar', 'reinitialize',
+__all__ = ['BestCheckpoint', 'improves', 'EarlyStopping', 'write_hparams', 'TensorBoard', 'ProgressBar', 'reinitialize',
            'GradientHealth', 'NanGuard', 'StopFile', 'GradientClip', 'average_states', 'BestAveraging',
            'refresh_batchnorm', 'SWA', 'ValidationMetrics', 'standard_callbacks']
 
@@ -374,6 +374,7 @@ class ValidationMetrics(Callback):
 # %% ../nbs/03b_callbacks.ipynb #0943f427
 GUARDS = {"stop": NanGuard, "restart": GradientHealth} # what `standard_callbacks` may do about a non-finite loss
 
+# %% ../nbs/03b_callbacks.ipynb #ac199235
 def standard_callbacks(history: str | Path | None = None, # JSON-lines file for `History`'s records (None: only logged)
                        metrics: ValidationMetrics | None = None, # the front-end's validation metrics
                        # on a non-finite loss: "stop" (`NanGuard`), "restart" (`GradientHealth`), or None

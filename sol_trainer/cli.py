@@ -26,12 +26,13 @@ from .root import CALIBRATION_FILE
 from .utils import InputError, InputFileExistsError, InputValueError, get_logger, parse_command, read_json, write_json
 
 # %% auto #0
-__all__ = ['DEMO_QUICK', 'DEMO_SEARCH_SECONDS', 'DEMO_RECIPES', 'EXAMPLES_DEST', 'COMMANDS', 'REPORTS', 'USER_ERRORS',
-           'BUG_STATUS', 'DEBUG_VARIABLE', 'run_demo', 'example_files', 'copy_examples', 'run_config', 'demo', 'fit',
-           'parse', 'examples', 'train', 'predict', 'run_command', 'main']
+__all__ = ['DEMO_SEARCH_SECONDS', 'DEMO_RECIPES', 'BUG_STATUS', 'run_demo', 'example_files', 'copy_examples', 'run_config',
+           'demo', 'fit', 'parse', 'examples', 'train', 'predict', 'run_command', 'main']
 
 # %% ../nbs/10_cli.ipynb #c011
 DEMO_QUICK = {"rows": 400, "search_calls": 2, "search_epochs": 3, "n_fold": 2, "epochs": 4} # a smoke test's sizes
+
+# %% ../nbs/10_cli.ipynb #0a9e41c4
 DEMO_SEARCH_SECONDS = 30 # the full demo's search budget
 DEMO_RECIPES = {"vector": lambda: vector_recipe(exclude_descriptors=("TPSA",)), # TPSA: the demo's target, not an input
                 "graph": graph_recipe}
@@ -70,6 +71,7 @@ def run_demo(out_dir: str | Path,   # run folder (must not hold a model yet)
 # %% ../nbs/10_cli.ipynb #ex02
 EXAMPLES_DEST = "examples" # where `sol_trainer examples` copies to by default
 
+# %% ../nbs/10_cli.ipynb #712c2365
 def example_files(folder=None) -> dict: # a folder of the bundled examples (None: all of them)
     "Relative path -> resource of every bundled example file (caches and the `__init__.py` files nbdev adds left out)."
     folder = resources.files("sol_trainer") / "examples" if folder is None else folder
@@ -219,9 +221,14 @@ COMMANDS = {"demo": (demo, None), "train": (train, None), "predict": (predict, N
             "examples": (examples, {"dest": None})} # name -> (function, short flags)
 REPORTS = {"run": _report_defpy} # name -> what prints a command's result
 USER_ERRORS = (InputError, PermissionError) # bad input, or a file the user may not write: one line, exit status 2
+
+# %% ../nbs/10_cli.ipynb #90ada126
 BUG_STATUS = 3 # exit status after any other exception, printed with its traceback as a bug to report
+
+# %% ../nbs/10_cli.ipynb #24096fe6
 DEBUG_VARIABLE = "SOL_TRAINER_DEBUG" # set to 1: a traceback instead of the one line
 
+# %% ../nbs/10_cli.ipynb #61263a61
 def _usage() -> str:
     return ("usage: sol_trainer {" + ",".join(COMMANDS) + "} ...  |  sol_trainer --version\n\n"
             + "\n".join(f"  {name:<10}{(fn.__doc__ or '').splitlines()[0]}" for name, (fn, _) in COMMANDS.items())

@@ -26,12 +26,10 @@ from .utils import (InputFileNotFoundError, InputKeyError, InputValueError, Regi
                     write_text)
 
 # %% auto #0
-__all__ = ['MONITOR_SCHEMA', 'EVALUATOR_SCHEMA', 'TASK_SCHEMA', 'EARLY_STOPPING_SCHEMA', 'PYOBJECT', 'SPEC', 'LOADER',
-           'RELATIVE_STOPPING', 'TRAINER_SCHEMA', 'LOADABLE', 'SAFE_PACKAGES', 'SAFE_BASES', 'SAFE_FUNCTION_MODULES',
-           'RESUME_BASES', 'RESUME_FUNCTION_PACKAGES', 'import_object', 'ConfigLoader', 'ConfigDumper', 'load_config',
+__all__ = ['TASK_SCHEMA', 'EARLY_STOPPING_SCHEMA', 'LOADABLE', 'import_object', 'ConfigLoader', 'ConfigDumper', 'load_config',
            'dump_config', 'Evaluator', 'Validator', 'Tester', 'DefaultEarlyStopping', 'build', 'build_criterion',
-           'config_datasets', 'ConfigTrainer', 'FingerprintTable', 'PyRef', 'RunLoader', 'register_loadable',
-           'load_run', 'read_run_config', 'apply_params', 'ConfigObjective', 'collate_graphs', 'apply_graph_model']
+           'ConfigTrainer', 'FingerprintTable', 'register_loadable', 'load_run', 'read_run_config', 'ConfigObjective',
+           'collate_graphs', 'apply_graph_model']
 
 # %% ../nbs/09_config.ipynb #c005
 def import_object(path: str # full dotted path, e.g. "torch.optim.Adam"
@@ -114,6 +112,7 @@ EVALUATOR_SCHEMA = {
     "additionalProperties": False,
 }
 
+# %% ../nbs/09_config.ipynb #aeef9e97
 def _monitor(task: dict):
     "The callable of one evaluator task: `monitor` with `args`/`kwargs` bound, or built by it when `factory` is set."
     monitor, args, kwargs = task["monitor"], task.get("args", []), task.get("kwargs", {})
@@ -609,6 +608,7 @@ class PyRef:
 class RunLoader(ConfigLoader):
     "`ConfigLoader` that keeps `!pyobject` tags as `PyRef`s: reading a configuration with it imports nothing."
 
+# %% ../nbs/09_config.ipynb #d617007d
 RunLoader.add_constructor("!pyobject", lambda loader, node: PyRef(loader.construct_scalar(node).strip()))
 
 LOADABLE = Registry("loadable object") # import path -> class or function that run folders may name
@@ -628,6 +628,7 @@ RESUME_BASES = (torch.utils.data.Dataset,) # further classes of `SAFE_PACKAGES` 
 # packages whose public functions resuming may call (monitors, metrics)
 RESUME_FUNCTION_PACKAGES = ("sol_trainer.metrics", "sklearn.metrics")
 
+# %% ../nbs/09_config.ipynb #b4b2bf6a
 def _within(name: str, packages) -> bool: return any(name == p or name.startswith(p + ".") for p in packages)
 
 def _package_module(path: str, packages=SAFE_PACKAGES):
@@ -738,6 +739,7 @@ def apply_params(config: dict, # configuration (left unchanged)
         node[path[-1]] = value
     return cfg
 
+# %% ../nbs/09_config.ipynb #644214dc
 class ConfigObjective:
     "Search objective training a configuration with sampled parameters, resumable per trial folder."
     def __init__(self, config,              # dict or YAML path: the base configuration

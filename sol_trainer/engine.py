@@ -13,9 +13,8 @@ from torch import nn
 from .utils import InputValueError, dataset_attr, moved_names, split_batch
 
 # %% auto #0
-__all__ = ['EVENTS', 'ORDER', 'SPLIT_NAMES', 'TensorLoader', 'Callback', 'check_callbacks', 'call_model', 'move_to',
-           'SwitchStateSampler', 'StatefulItems', 'as_loader', 'split_sizes', 'split_dataset', 'subset_dataset',
-           'predict_batches', 'Predictor', 'Trainer']
+__all__ = ['EVENTS', 'ORDER', 'TensorLoader', 'Callback', 'SwitchStateSampler', 'StatefulItems', 'as_loader', 'split_dataset',
+           'subset_dataset', 'predict_batches', 'Predictor', 'Trainer']
 
 # %% ../nbs/03_engine.ipynb #c005
 class TensorLoader:
@@ -76,6 +75,7 @@ class Callback:
     provides: tuple = ()  # trainer fields this callback sets
     needs: tuple = ()     # fields that another callback must provide
 
+# %% ../nbs/03_engine.ipynb #41adf8c8
 def check_callbacks(callbacks: list): # the callbacks of one fit
     "Raise when a callback needs a trainer field that no other callback provides."
     provided = {field for cb in callbacks for field in cb.provides}
@@ -96,6 +96,7 @@ def move_to(batch, device: torch.device):
     if isinstance(batch, (tuple, list)): return type(batch)(move_to(v, device) for v in batch)
     return batch.to(device) if hasattr(batch, "to") else batch
 
+# %% ../nbs/03_engine.ipynb #a91fcb4e
 def _state_owner(dataset):
     "The dataset (possibly wrapped in `Subset`s) that defines `switch_state`, or None."
     while dataset is not None and not hasattr(dataset, "switch_state"): dataset = getattr(dataset, "dataset", None)
@@ -163,6 +164,7 @@ def split_sizes(n: int,       # rows to split
         if size <= 0: raise InputValueError(f"The {name} part (ratio {ratio}) of {n} rows would be empty")
     return sizes
 
+# %% ../nbs/03_engine.ipynb #6b877c6f
 def split_dataset(dataset,               # map-style dataset
                   ratios=(0.9, 0.1),     # fraction of rows per part, summing to 1
                   seed: int = 42,        # seed of the row permutation

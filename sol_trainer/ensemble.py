@@ -15,7 +15,7 @@ from .scale import SequentialScaler
 from .utils import InputKeyError, InputValueError, moved_names
 
 # %% auto #0
-__all__ = ['MC_PASSES', 'LinearEnsemble', 'predict_tensors', 'has_dropout', 'submodel_spread']
+__all__ = ['LinearEnsemble', 'predict_tensors', 'submodel_spread']
 
 # %% ../nbs/04_ensemble.ipynb #c018
 def _set_dropout(model: nn.Module, active: bool):
@@ -104,6 +104,7 @@ def has_dropout(model: nn.Module) -> bool: # a submodel
     "Whether `model` has a dropout layer that drops anything."
     return any(isinstance(m, nn.modules.dropout._DropoutNd) and m.p > 0 for m in model.modules())
 
+# %% ../nbs/04_ensemble.ipynb #abe1795a
 def submodel_spread(ensemble: LinearEnsemble, # a regression ensemble
                     tensors: dict,            # model inputs from `frame_tensors`
                     device: str | torch.device | None = None, # None: the device the ensemble is on

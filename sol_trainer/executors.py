@@ -11,8 +11,8 @@ import torch
 from .utils import InputConnectionError, InputImportError, InputTypeError, InputValueError
 
 # %% auto #0
-__all__ = ['CONNECT_TIMEOUT', 'LOCAL_WORKER_CONFIG', 'InProcessExecutor', 'DaskExecutor', 'share', 'slots', 'resolve_executor',
-           'cores', 'limit_threads', 'use_worker_threads', 'torch_threads']
+__all__ = ['InProcessExecutor', 'DaskExecutor', 'share', 'slots', 'resolve_executor', 'cores', 'limit_threads',
+           'use_worker_threads', 'torch_threads']
 
 # %% ../nbs/04b_executors.ipynb #c021
 class InProcessExecutor(concurrent.futures.Executor):
@@ -28,6 +28,7 @@ CONNECT_TIMEOUT = 5 # seconds to wait for a Dask scheduler to answer
 # Dask settings of 'local:N' workers
 LOCAL_WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
 
+# %% ../nbs/04b_executors.ipynb #99ebe8d8
 def _distributed():
     try: import distributed
     except ImportError:

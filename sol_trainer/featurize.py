@@ -19,10 +19,9 @@ from .datasets import parse_smiles, rdkit_quiet
 from .utils import InputTypeError, InputValueError, Registry, get_logger
 
 # %% auto #0
-__all__ = ['MAX_ATOMS', 'PACKAGE_FEATURIZER_MODULES', 'FEATURIZERS', 'SmilesParseError', 'parse_molecule', 'mol_from_smiles',
-           'register_featurizer', 'Featurizer', 'featurizer_from_dict', 'MorganFeaturizer', 'clean_features',
-           'RDKit2DFeaturizer', 'ConcatFeaturizer', 'rows_message', 'check_n_jobs', 'chunk_results', 'featurize',
-           'smiles_problems']
+__all__ = ['MAX_ATOMS', 'FEATURIZERS', 'SmilesParseError', 'parse_molecule', 'mol_from_smiles', 'register_featurizer',
+           'Featurizer', 'featurizer_from_dict', 'MorganFeaturizer', 'clean_features', 'RDKit2DFeaturizer',
+           'ConcatFeaturizer', 'rows_message', 'check_n_jobs', 'chunk_results', 'featurize', 'smiles_problems']
 
 # %% ../nbs/01a_featurize.ipynb #c005
 MAX_ATOMS = 300 # most heavy atoms of a molecule to featurize: some RDKit descriptors take minutes beyond a few hundred
@@ -55,6 +54,8 @@ def mol_from_smiles(smiles: str,         # a SMILES string
 
 # %% ../nbs/01a_featurize.ipynb #c008
 PACKAGE_FEATURIZER_MODULES = ("sol_trainer.graphs",) # the package's modules that register featurizers of their own
+
+# %% ../nbs/01a_featurize.ipynb #6b020ba8
 FEATURIZERS = Registry("featurizer type", PACKAGE_FEATURIZER_MODULES) # class name -> `Featurizer` subclass
 
 def register_featurizer(cls: type) -> type: # a `Featurizer` subclass

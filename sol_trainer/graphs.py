@@ -17,9 +17,8 @@ from .featurize import Featurizer, SmilesParseError, chunk_results, mol_from_smi
 from .utils import InputTypeError, InputValueError
 
 # %% auto #0
-__all__ = ['ELEMENTS', 'ATOM_FEATURES', 'BOND_FEATURES', 'POLYMER_MODES', 'atom_feature_names', 'bond_feature_names',
-           'atom_features', 'bond_features', 'RepeatUnitError', 'repeat_unit_problem', 'GraphFeaturizer', 'GraphStore',
-           'featurize_graphs']
+__all__ = ['atom_feature_names', 'bond_feature_names', 'atom_features', 'bond_features', 'RepeatUnitError', 'GraphFeaturizer',
+           'GraphStore', 'featurize_graphs']
 
 # %% ../nbs/01b_graphs.ipynb #c005
 class _FeatureTable:
@@ -69,6 +68,7 @@ BOND_FEATURES = _FeatureTable(
                  _STEREO.STEREOCIS: "cis", _STEREO.STEREOTRANS: "trans"}, lambda b: b.GetStereo())],
     [("conjugated", lambda b: b.GetIsConjugated()), ("in_ring", lambda b: b.IsInRing())])
 
+# %% ../nbs/01b_graphs.ipynb #719878e3
 def atom_feature_names() -> list[str]:
     "Names of the atom feature columns."
     return list(ATOM_FEATURES.names)
@@ -99,6 +99,7 @@ def _graph_data(x: np.ndarray, ends: np.ndarray, bond_x: np.ndarray) -> Data:
 class RepeatUnitError(InputValueError):
     "A SMILES whose `*` atoms do not make a polymer repeat unit."
 
+# %% ../nbs/01b_graphs.ipynb #a5ca4aa2
 def repeat_unit_problem(mol: Chem.Mol,           # a parsed molecule
                         polymer: str = "periodic", # the `GraphFeaturizer` mode its graph is made in
                        ) -> str:
@@ -116,6 +117,7 @@ def repeat_unit_problem(mol: Chem.Mol,           # a parsed molecule
         return f"not a polymer repeat unit: the two '*' have different bond types ({kinds[0]} and {kinds[1]})"
     return ""
 
+# %% ../nbs/01b_graphs.ipynb #0a95abae
 def _periodic_bond(mol: Chem.Mol, stars: list[int]) -> tuple[int, int, int]:
     """End atoms (u, v) bonded to the two `*` atoms of a repeat unit (checked by `repeat_unit_problem`),
     and the index of the bond to the first `*`."""
@@ -125,6 +127,8 @@ def _periodic_bond(mol: Chem.Mol, stars: list[int]) -> tuple[int, int, int]:
 
 # %% ../nbs/01b_graphs.ipynb #c020
 POLYMER_MODES = ("periodic", "dummy")
+
+# %% ../nbs/01b_graphs.ipynb #97d6cb99
 _STAR = ATOM_FEATURES.names.index("element=*")
 
 @register_featurizer

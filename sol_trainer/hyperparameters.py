@@ -16,8 +16,7 @@ from torch.nn import functional as F
 from .utils import InputKeyError, InputTypeError, InputValueError, get_logger
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'INITIALIZERS', 'NORMS', 'OPTIMIZERS', 'LEAKY_RELU_SLOPE', 'HpConfig', 'compute_batch_size_range',
-           'compute_max_batch']
+__all__ = ['ACTIVATIONS', 'INITIALIZERS', 'OPTIMIZERS', 'HpConfig', 'compute_batch_size_range', 'compute_max_batch']
 
 # %% ../nbs/02_hyperparameters.ipynb #c005
 ACTIVATIONS = {"leaky_relu": F.leaky_relu, "relu": F.relu, "elu": F.elu, "gelu": F.gelu, "silu": F.silu,
@@ -25,10 +24,17 @@ ACTIVATIONS = {"leaky_relu": F.leaky_relu, "relu": F.relu, "elu": F.elu, "gelu":
 INITIALIZERS = {"xavier_uniform_": nn.init.xavier_uniform_, "xavier_normal_": nn.init.xavier_normal_,
                 "kaiming_uniform_": nn.init.kaiming_uniform_, "kaiming_normal_": nn.init.kaiming_normal_,
                 "orthogonal_": nn.init.orthogonal_}
+
+# %% ../nbs/02_hyperparameters.ipynb #62029e19
 NORMS = {"identity": nn.Identity, "batch": nn.BatchNorm1d, "layer": nn.LayerNorm}
+
+# %% ../nbs/02_hyperparameters.ipynb #67bd2af4
 OPTIMIZERS = ("adam", "adamw", "swa")
+
+# %% ../nbs/02_hyperparameters.ipynb #e27b0776
 LEAKY_RELU_SLOPE = 0.01 # negative slope of F.leaky_relu's default, used for its gain
 
+# %% ../nbs/02_hyperparameters.ipynb #ea9c54a9
 _ALIASES = {"activation": [(F.tanh, "tanh"), (F.sigmoid, "sigmoid"), (torch.relu, "relu"), (torch.selu, "selu")]}
 
 def _registry_name(registry: dict, value, field: str) -> str:

@@ -17,7 +17,7 @@ from .searchers import STRATEGIES, SearchSpace
 from .utils import InputKeyError, InputValueError, get_logger, scratch_folder, seed_everything, write_text
 
 # %% auto #0
-__all__ = ['default_space', 'check_space', 'kfold_objective', 'bayes_search']
+__all__ = ['default_space', 'kfold_objective', 'bayes_search']
 
 # %% ../nbs/04e_kfold_search.ipynb #c005
 def default_space(n_rows: int,              # training rows per fold
@@ -33,6 +33,7 @@ def default_space(n_rows: int,              # training rows per fold
             .set_range("r_learn", -4, -2).set_range("batch_size", lo, hi)
             .set_range("dropout_pct", 0.0, 0.5).set_range("capacity", 1, 4))
 
+# %% ../nbs/04e_kfold_search.ipynb #67dd6d72
 def check_space(space: SearchSpace): # the search space
     "Raise if a name of `space` is not an HpConfig field."
     fields = set(HpConfig().to_dict())

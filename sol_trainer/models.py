@@ -13,7 +13,7 @@ from .prepare import INPUT_KEYS
 from .utils import Registry
 
 # %% auto #0
-__all__ = ['PACKAGE_MODEL_MODULES', 'MODELS', 'register_model', 'model_name', 'model_class', 'Mlp']
+__all__ = ['MODELS', 'register_model', 'model_name', 'model_class', 'Mlp']
 
 # %% ../nbs/03g_models.ipynb #c005
 def get_unit_sequence(input_dim: int,  # width of the model input
@@ -35,6 +35,8 @@ def assemble_inputs(batch: dict[str, torch.Tensor] # batch with some of the keys
 
 # %% ../nbs/03g_models.ipynb #n901
 PACKAGE_MODEL_MODULES = ("sol_trainer.mpnn",) # the package's modules that register models of their own
+
+# %% ../nbs/03g_models.ipynb #54bdb443
 MODELS = Registry("model class", PACKAGE_MODEL_MODULES, # class name -> `nn.Module` subclass
                   "Loading never imports what a file names: "
                   "decorate your class with sol_trainer.models.register_model before loading")

@@ -17,8 +17,7 @@ from .prepare import INPUT_KEYS
 from .utils import InputKeyError, InputValueError
 
 # %% auto #0
-__all__ = ['NORM_SCALE', 'READOUTS', 'MtConcat_PolyMpnn_Mlp', 'reverse_edges', 'BondMessagePassing', 'global_norm_pool',
-           'graph_readout', 'MpnnMlp']
+__all__ = ['MtConcat_PolyMpnn_Mlp', 'reverse_edges', 'BondMessagePassing', 'graph_readout', 'MpnnMlp']
 
 # %% ../nbs/03h_mpnn.ipynb #c005
 def reverse_edges(edge_index: torch.Tensor # (2, n_edges) directed edges, each bond as a u->v, v->u pair
@@ -103,6 +102,7 @@ def global_norm_pool(h: torch.Tensor, batch: torch.Tensor,
 
 READOUTS = {"mean": global_mean_pool, "sum": global_add_pool, "norm": global_norm_pool}
 
+# %% ../nbs/03h_mpnn.ipynb #e4b3f55a
 def graph_readout(h: torch.Tensor, # atom embeddings, (n_atoms, hidden)
                   graph: Batch,    # the graph batch the atoms belong to
                   how: str = "mean", # "mean", "sum" or "norm"

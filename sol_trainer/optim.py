@@ -14,8 +14,8 @@ from .engine import Callback, ORDER
 from .utils import InputTypeError, InputValueError
 
 # %% auto #0
-__all__ = ['GOLDEN_FACTOR', 'OPTIMIZERS', 'linear_warmup', 'WarmupSchedule', 'golden_plateau', 'Lookahead', 'lookahead_radam',
-           'decay_groups', 'build_optimizer']
+__all__ = ['OPTIMIZERS', 'linear_warmup', 'WarmupSchedule', 'golden_plateau', 'Lookahead', 'lookahead_radam', 'decay_groups',
+           'build_optimizer']
 
 # %% ../nbs/03f_optim.ipynb #c027
 def linear_warmup(optimizer: torch.optim.Optimizer, # optimizer whose learning rates warm up
@@ -48,6 +48,7 @@ class WarmupSchedule(Callback):
 # %% ../nbs/03f_optim.ipynb #c033
 GOLDEN_FACTOR = 2 / (1 + math.sqrt(5))
 
+# %% ../nbs/03f_optim.ipynb #bcb0793e
 def golden_plateau(optimizer: torch.optim.Optimizer, # optimizer whose learning rates decay
                    patience: int = 3,                 # epochs without improvement before each decay
                   ) -> torch.optim.lr_scheduler.ReduceLROnPlateau:

@@ -20,14 +20,14 @@ from .utils import (InputKeyError, InputNotADirectoryError, InputTypeError, Inpu
                                folder_lock, get_logger, write_json, write_text)
 
 # %% auto #0
-__all__ = ['FEATURE_DICT_COLUMNS', 'INPUT_KEYS', 'log', 'DUPLICATES', 'check_frame', 'value_kind', 'task_of', 'real_values',
-           'prepared_task', 'GraphRows', 'ModelInputs', 'PreparedFrame', 'merge_duplicates', 'check_smiles',
-           'usable_rows', 'check_root_dir', 'inputs_fingerprint', 'scalers_fingerprint', 'prepare_train',
-           'describe_features', 'check_prepared', 'recorded_featurizers', 'prepare_infer', 'frame_tensors',
-           'model_dims']
+__all__ = ['INPUT_KEYS', 'log', 'DUPLICATES', 'check_frame', 'task_of', 'prepared_task', 'ModelInputs', 'PreparedFrame',
+           'merge_duplicates', 'check_smiles', 'check_root_dir', 'scalers_fingerprint', 'prepare_train',
+           'check_prepared', 'recorded_featurizers', 'prepare_infer', 'frame_tensors', 'model_dims']
 
 # %% ../nbs/02b_prepare.ipynb #c005
 FEATURE_DICT_COLUMNS = ("graph_feats", "node_feats")
+
+# %% ../nbs/02b_prepare.ipynb #cfee03ba
 INPUT_KEYS = ("x", "graph_feats", "node_feats", "selector") # blocks concatenated into the model input, in this order
 log = get_logger("prepare")
 
@@ -206,6 +206,7 @@ class GraphRows:
     @property
     def bond_dim(self) -> int: return self.store.bond_dim
 
+# %% ../nbs/02b_prepare.ipynb #ecc41016
 @dataclass
 class ModelInputs:
     "Model inputs of every row of a prepared frame, converted once."
@@ -402,6 +403,7 @@ def check_smiles(smiles: pd.Series,   # SMILES of some rows, labelled as the use
     log.warning("Dropped %d rows: %s", len(found), message)
     return found
 
+# %% ../nbs/02b_prepare.ipynb #c56f3352
 def usable_rows(df: pd.DataFrame,  # checked melted frame
                 featurizers: list, # the featurizers of `smiles_string` that will run on it
                 drop: bool = False, # drop the rows without a usable molecule instead of refusing them
@@ -446,6 +448,7 @@ def inputs_fingerprint(inputs: ModelInputs,   # converted inputs of every row
     _digest(h, "y", y)
     return h.hexdigest()
 
+# %% ../nbs/02b_prepare.ipynb #c5165a7b
 def scalers_fingerprint(scaler_dict: dict # label scaler of each property
                        ) -> str:
     "sha256 over the label scalers' `to_dict` descriptions."
@@ -492,6 +495,7 @@ def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) fram
             write_text(Path(root_dir) / FEATURES_TEXT_FILE, describe_features(out.inputs.spec))
     return out, scaler_dict
 
+# %% ../nbs/02b_prepare.ipynb #0c0b9c61
 def describe_features(spec: InputSpec) -> str:
     "Readable summary of the recorded input spec."
     lines = [f"Task: {spec.task}", f"Properties: {', '.join(spec.properties)}"]

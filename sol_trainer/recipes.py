@@ -24,8 +24,7 @@ from .searchers import SearchSpace
 from .utils import InputTypeError, InputValueError, folder_lock, get_device, get_logger, read_json
 
 # %% auto #0
-__all__ = ['RECIPES', 'Recipe', 'descriptors', 'vector_recipe', 'graph_recipe', 'recipe_with', 'check_options', 'check_run',
-           'train_recipe']
+__all__ = ['RECIPES', 'Recipe', 'descriptors', 'vector_recipe', 'graph_recipe', 'recipe_with', 'check_options', 'train_recipe']
 
 # %% ../nbs/08_recipes.ipynb #c005
 def _is_count(v, least: int) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= least

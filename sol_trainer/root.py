@@ -18,16 +18,16 @@ from .utils import (LOCK_FILE, InputError, InputFileExistsError, InputFileNotFou
                                InputValueError, check_config, folder_lock, get_logger, read_json, write_json)
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'METADATA_DIR', 'MODELS_DIR', 'MANIFEST_FILE', 'FEATURES_FILE', 'HISTORY_FILE', 'SCALERS_FILE',
-           'SELECTORS_FILE', 'HPS_FILE', 'MODEL_FILE', 'FEATURES_TEXT_FILE', 'OOF_FILE', 'OOF_METRICS_FILE',
-           'CALIBRATION_FILE', 'PREPARED_FILES', 'COMMIT_JOURNAL', 'REQUIRED_FILES', 'log', 'METADATA_SCHEMAS',
-           'OOF_TEXT_COLUMNS', 'read_metadata', 'built_from', 'InputSpec', 'load_input_spec', 'root_holds_model',
-           'check_root_free', 'load_features_meta', 'journal_files', 'foreign_files', 'check_root_clean',
-           'remove_interrupted_writes', 'RootWriter', 'write_metadata', 'read_manifest', 'verify_root', 'load_scalers',
-           'load_hps', 'load_classlabels', 'read_oof', 'submodel_paths']
+__all__ = ['METADATA_DIR', 'MODELS_DIR', 'MANIFEST_FILE', 'FEATURES_FILE', 'HISTORY_FILE', 'SCALERS_FILE', 'SELECTORS_FILE',
+           'HPS_FILE', 'MODEL_FILE', 'FEATURES_TEXT_FILE', 'OOF_FILE', 'OOF_METRICS_FILE', 'CALIBRATION_FILE',
+           'REQUIRED_FILES', 'log', 'read_metadata', 'built_from', 'InputSpec', 'load_input_spec', 'root_holds_model',
+           'check_root_free', 'load_features_meta', 'check_root_clean', 'RootWriter', 'write_metadata', 'read_manifest',
+           'verify_root', 'load_scalers', 'load_hps', 'load_classlabels', 'read_oof', 'submodel_paths']
 
 # %% ../nbs/02a_root.ipynb #x1b17b5
 FORMAT_VERSION = 1
+
+# %% ../nbs/02a_root.ipynb #990291f2
 METADATA_DIR, MODELS_DIR = "metadata", "models"
 MANIFEST_FILE, FEATURES_FILE, HISTORY_FILE = "manifest.json", f"{METADATA_DIR}/features.json", "logs/history.jsonl"
 SCALERS_FILE, SELECTORS_FILE = f"{METADATA_DIR}/scalers.json", f"{METADATA_DIR}/selectors.json"
@@ -35,8 +35,12 @@ HPS_FILE, MODEL_FILE = f"{METADATA_DIR}/hyperparams.json", f"{METADATA_DIR}/mode
 FEATURES_TEXT_FILE = f"{METADATA_DIR}/features.txt"
 OOF_FILE, OOF_METRICS_FILE = f"{METADATA_DIR}/oof_predictions.csv", f"{METADATA_DIR}/oof_metrics.json"
 CALIBRATION_FILE = f"{METADATA_DIR}/calibration.json" # fitted on the out-of-fold table (uncertainty chapter)
+
+# %% ../nbs/02a_root.ipynb #53148f08
 PREPARED_FILES = (FEATURES_FILE, FEATURES_TEXT_FILE) # written by prepare_train, before training
 COMMIT_JOURNAL = ".commit.json" # the files a commit is moving into the root, until its manifest is written
+
+# %% ../nbs/02a_root.ipynb #2649e189
 REQUIRED_FILES = (FEATURES_FILE, SCALERS_FILE, HPS_FILE, MODEL_FILE) # what `load_ensemble` reads besides the weights
 _submodel_re = re.compile(r"^model_(\d+)\.safetensors$")
 log = get_logger("root")
@@ -73,6 +77,7 @@ METADATA_SCHEMAS = { # the shape of each metadata file that loading builds objec
                                                           "additionalProperties": {"type": "number"}}}}}}},
 }
 
+# %% ../nbs/02a_root.ipynb #7e3e69ab
 def read_metadata(root_dir: str | Path, # a model root
                   rel: str,             # a file of `METADATA_SCHEMAS`
                   finite: bool = True,  # refuse NaN and infinities (calibration.json's scores may be NaN)
@@ -178,6 +183,7 @@ def foreign_files(root_dir: str | Path, # a model root
             elif entry.name not in ours: yield entry # a folder of someone else's is not looked into
     return list(itertools.islice(found(), limit))
 
+# %% ../nbs/02a_root.ipynb #3925f99a
 def check_root_clean(root_dir: str | Path):
     "Raise `FileExistsError` if `root_dir` holds files sol_trainer did not write."
     found = foreign_files(root_dir)
@@ -187,6 +193,7 @@ def check_root_clean(root_dir: str | Path):
                                    "a model root must be a new or empty folder; "
                                    "choose another root_dir or move them out")
 
+# %% ../nbs/02a_root.ipynb #cf2b1ec3
 def remove_interrupted_writes(root_dir: str | Path):
     "Delete the temporary files that killed `atomic_write`s left under `root_dir` (outside staging folders)."
     root = Path(root_dir)
@@ -350,6 +357,7 @@ def load_classlabels(root_dir) -> list[str] | None:
 # %% ../nbs/02a_root.ipynb #8dea1034
 OOF_TEXT_COLUMNS = ("prop", "smiles_string") # out-of-fold columns that are names, never numbers
 
+# %% ../nbs/02a_root.ipynb #fbba6876
 def read_oof(root_dir) -> pd.DataFrame:
     "Out-of-fold predictions of the training rows: row, fold, prop, value, prediction and the uncertainty columns."
     path = Path(root_dir) / OOF_FILE

@@ -24,11 +24,13 @@ from .utils import (InputKeyError, InputTypeError, InputValueError, Registry, av
                                get_logger, read_json, write_text)
 
 # %% auto #0
-__all__ = ['HYP_TYPES', 'Hyperparameters', 'STRATEGIES', 'SearchSpace', 'hyp_opt', 'hyperband_schedule', 'hyperband', 'bayes_opt',
+__all__ = ['Hyperparameters', 'STRATEGIES', 'SearchSpace', 'hyp_opt', 'hyperband_schedule', 'hyperband', 'bayes_opt',
            'register_strategy', 'random_strategy', 'bayes_strategy', 'hyperband_strategy']
 
 # %% ../nbs/04d_searchers.ipynb #c005
 HYP_TYPES = ("decimal", "real", "integer", "categorical")
+
+# %% ../nbs/04d_searchers.ipynb #ce7041ef
 _UNSET = object()
 
 @dataclasses.dataclass

@@ -24,14 +24,16 @@ from .utils import (InputFileExistsError, InputFileNotFoundError, InputImportErr
                                remove_leftovers, write_json)
 
 # %% auto #0
-__all__ = ['TABLE_FORMATS', 'CHUNK_ROWS', 'MELTED_COLUMNS', 'NONFINITE', 'table_format', 'check_table', 'check_folder',
-           'read_chunks', 'row_name', 'read_table', 'TableWriter', 'check_numbers', 'melt_targets', 'usable_table_rows',
-           'train_table', 'report_path', 'check_output', 'predict_table']
+__all__ = ['CHUNK_ROWS', 'NONFINITE', 'check_table', 'read_chunks', 'read_table', 'TableWriter', 'melt_targets', 'train_table',
+           'report_path', 'check_output', 'predict_table']
 
 # %% ../nbs/08a_tables.ipynb #40cf2ac1
 TABLE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"} # file suffix -> format
+
+# %% ../nbs/08a_tables.ipynb #7ee91227
 CHUNK_ROWS = 10_000 # rows read, predicted and written at a time
 
+# %% ../nbs/08a_tables.ipynb #a3cac7dc
 def table_format(path: str | Path) -> str: # a table's file name
     "'csv' or 'parquet', from the suffix of `path`."
     fmt = TABLE_FORMATS.get(Path(path).suffix.lower())
@@ -175,6 +177,7 @@ def check_numbers(values: pd.Series, # a property column (or a melted table's `v
     if len(infinite): raise InputValueError(f"{where} holds infinite values: {_cells(path, infinite.items())}; "
                                             "a measurement is a finite number")
 
+# %% ../nbs/08a_tables.ipynb #0cbe261b
 def melt_targets(table: pd.DataFrame,       # wide table
                  smiles_column: str,        # column of SMILES
                  target_columns: list[str], # property columns
@@ -209,6 +212,7 @@ def usable_table_rows(table: pd.DataFrame, # a table read from `path`
                            f"{path}, column {smiles!r}: ")
     return table.drop(index=[d["row"] for d in dropped]), [{**d, "row": int(d["row"])} for d in dropped]
 
+# %% ../nbs/08a_tables.ipynb #c37cecc9
 def train_table(data: str | Path,          # CSV or Parquet table
                 root_dir: str | Path,       # model root to create
                 smiles_column: str = "smiles", # column of SMILES (wide tables)

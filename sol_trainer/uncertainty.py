@@ -21,10 +21,8 @@ from .root import CALIBRATION_FILE, OOF_FILE, InputSpec, RootWriter, built_from,
 from .utils import InputFileNotFoundError, InputValueError, get_logger, read_json, write_json
 
 # %% auto #0
-__all__ = ['DOMAIN_QUANTILE', 'TERMS', 'MIN_CALIBRATION_ROWS', 'UNCALIBRATED', 'SELECTION_LEVEL', 'MIN_NLL_GAIN', 'NEGLIGIBLE',
-           'CANDIDATE_TERMS', 'Domain', 'fold_similarity', 'difficulty_terms', 'sigma_of', 'fit_sigma', 'check_level',
-           'rows_needed', 'conformal_intervals', 'usable_terms', 'fit_property', 'proba_columns', 'fit_calibration',
-           'write_calibration', 'domain_of', 'Calibration']
+__all__ = ['TERMS', 'UNCALIBRATED', 'Domain', 'fold_similarity', 'sigma_of', 'check_level', 'conformal_intervals',
+           'proba_columns', 'fit_calibration', 'write_calibration', 'domain_of', 'Calibration']
 
 # %% ../nbs/04a_uncertainty.ipynb #d55bf76d
 MORGAN_RADIUS, MORGAN_BITS = 2, 2048
@@ -55,6 +53,7 @@ def nearest_similarity(query: list,      # fingerprints to score (None allowed)
 # %% ../nbs/04a_uncertainty.ipynb #a6d58a0d
 DOMAIN_QUANTILE = 0.05 # share of cross-validation molecules below the in-domain threshold
 
+# %% ../nbs/04a_uncertainty.ipynb #2bea7c2b
 class Domain:
     "The training molecules of each property, with their folds, to say how like them a query molecule is."
     def __init__(self,
@@ -101,6 +100,7 @@ def fold_similarity(smiles,        # SMILES of every row of the training frame
 # %% ../nbs/04a_uncertainty.ipynb #6640d116
 TERMS = ("spread", "dissimilarity") # the difficulty terms σ may use
 
+# %% ../nbs/04a_uncertainty.ipynb #7d276ed2
 def difficulty_terms(frame: pd.DataFrame) -> dict[str, np.ndarray]: # rows with `spread` and/or `similarity`
     "The difficulty terms the frame has: the model's own spread, and 1 − nearest-neighbour similarity."
     terms = {}
@@ -108,11 +108,13 @@ def difficulty_terms(frame: pd.DataFrame) -> dict[str, np.ndarray]: # rows with 
     if "similarity" in frame: terms["dissimilarity"] = 1 - np.nan_to_num(frame["similarity"].to_numpy(float), nan=0.0)
     return terms
 
+# %% ../nbs/04a_uncertainty.ipynb #ff2b40d3
 def sigma_of(weights: dict, frame: pd.DataFrame) -> np.ndarray: # weights from `fit_sigma`, rows to score
     "σ of each row: `scale` plus each weighted difficulty term."
     terms = difficulty_terms(frame)
     return weights["scale"] + sum((w * terms[t] for t, w in weights.items() if t != "scale"), np.zeros(len(frame)))
 
+# %% ../nbs/04a_uncertainty.ipynb #75923f8c
 def fit_sigma(residuals: np.ndarray, # out-of-fold residuals (measured − predicted)
               frame: pd.DataFrame,   # the same rows, with their difficulty columns
               terms: tuple = (),     # names from `TERMS` to use
@@ -139,10 +141,12 @@ def check_level(level) -> float: # the requested interval level, e.g. 0.9
                               f"got {level!r}")
     return float(level)
 
+# %% ../nbs/04a_uncertainty.ipynb #84c68a3b
 def rows_needed(level: float) -> int: # interval level
     "The fewest calibration rows that give a bounded conformal interval at `level`."
     return math.ceil(check_level(level) / (1 - level) - 1e-9)
 
+# %% ../nbs/04a_uncertainty.ipynb #33b56a72
 def conformal_intervals(residuals: np.ndarray, # calibration residuals (measured − predicted)
                         sigmas: np.ndarray,    # σ of the calibration rows
                         mean: np.ndarray,      # predictions to bound
@@ -158,7 +162,11 @@ def conformal_intervals(residuals: np.ndarray, # calibration residuals (measured
 
 # %% ../nbs/04a_uncertainty.ipynb #dc4ee403
 MIN_CALIBRATION_ROWS = 30 # fewest out-of-fold rows a property is calibrated on
+
+# %% ../nbs/04a_uncertainty.ipynb #f82baddf
 UNCALIBRATED = "calibrate=False, or --uncalibrated on the command line" # how the errors say to ask for the raw spread
+
+# %% ../nbs/04a_uncertainty.ipynb #0038c80a
 SELECTION_LEVEL = 0.9      # the interval level the difficulty terms are chosen at
 MIN_NLL_GAIN = 0.005       # nats per row by which a term must lower the out-of-fold NLL to be kept
 NEGLIGIBLE = 1e-3          # a term adding less than this share to the mean σ is dropped

@@ -16,13 +16,13 @@ from torch import nn
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['QUIET_LOGGERS', 'LOCK_FILE', 'get_logger', 'DefaultHandler', 'InputError', 'InputValueError', 'InputTypeError',
-           'InputFileNotFoundError', 'InputFileExistsError', 'InputNotADirectoryError', 'InputIsADirectoryError',
-           'InputImportError', 'InputConnectionError', 'InputPermissionError', 'InputKeyError', 'seed_everything',
-           'get_device', 'GpuWait', 'accepts_argument', 'split_batch', 'dataset_attr', 'atomic_write', 'check_writable',
-           'remove_leftovers', 'write_text', 'write_json', 'read_json', 'scratch_folder', 'FolderBusyError',
-           'folder_lock', 'save_weights', 'load_weights', 'check_config', 'require', 'available', 'Registry',
-           'moved_names', 'command_parser', 'parse_command']
+__all__ = ['LOCK_FILE', 'get_logger', 'InputError', 'InputValueError', 'InputTypeError', 'InputFileNotFoundError',
+           'InputFileExistsError', 'InputNotADirectoryError', 'InputIsADirectoryError', 'InputImportError',
+           'InputConnectionError', 'InputPermissionError', 'InputKeyError', 'seed_everything', 'get_device', 'GpuWait',
+           'accepts_argument', 'split_batch', 'dataset_attr', 'atomic_write', 'check_writable', 'remove_leftovers',
+           'write_text', 'write_json', 'read_json', 'scratch_folder', 'FolderBusyError', 'folder_lock', 'save_weights',
+           'load_weights', 'check_config', 'require', 'available', 'Registry', 'moved_names', 'command_parser',
+           'parse_command']
 
 # %% ../nbs/00_utils.ipynb #c005
 def get_logger(name: str = "") -> logging.Logger: # dotted suffix below `sol_trainer`, e.g. "train"
@@ -51,6 +51,7 @@ class DefaultHandler(logging.Handler):
         try: tqdm.write(self.format(record), file=sys.stderr)
         except Exception: self.handleError(record)
 
+# %% ../nbs/00_utils.ipynb #b85d7f22
 def _log_by_default(logger: logging.Logger): # the `sol_trainer` logger
     """Give `logger` one `DefaultHandler`, replacing an earlier one (say, of a module run twice),
     and let INFO through unless a level was set."""
