@@ -490,96 +490,93 @@ class ConfigTrainer:
         self.validator, self.test_dl, self.tester = validator, test_dl, tester
         self.num_epochs = config["training"]["num_epochs"]
 
-# %% ../nbs/09_config.ipynb #xea824f
-@patch(cls_method=True)
-def from_config(cls: ConfigTrainer,
-                config,           # dict or YAML file (see `ConfigTrainer.schema`); runs what its `!pyobject` tags name
-                dataset=None,     # dataset to split, instead of `data.dataset`
-                resume: bool = False, # resume the run in `run_dir` (default: `config`'s folder); YAML read safely
-                run_dir: str | Path | None = None, # this run folder (created when missing), not a new timestamped one
-                allow=(),         # with `resume`: classes and functions of your program that the YAML file may name
-                trusted: bool = False, # with `resume`: resolve all `!pyobject` tags, running code (trusted files only)
-               ) -> ConfigTrainer:
-    "A trainer, its run folder and all its parts, built from a checked configuration."
-    if resume and run_dir is None:
-        if isinstance(config, dict):
-            raise InputValueError("resume=True needs run_dir, or the path of a run folder's config.yaml")
-        run_dir = Path(config).parent
-    cfg = (read_run_config(config, allow) if resume and not trusted and not isinstance(config, dict)
-           else load_config(config))
-    check_config(cfg, TRAINER_SCHEMA, f"trainer config {config}" if not isinstance(config, dict) else "trainer config")
-    training, name = cfg["training"], cfg.get("name", "run")
-    if "log_level" in cfg: logging.getLogger("sol_trainer").setLevel(cfg["log_level"])
-    seed = training.get("seed", 0)
-    seed_everything(seed)
-    train_ds, valid_ds, test_ds = config_datasets(cfg.get("data", {}), seed, dataset)
-    run_dir = _run_folder(Path(training["path"]), name) if run_dir is None else Path(run_dir)
-    lock = contextlib.ExitStack() # the run folder's lock, held until `run_training` has finished
-    lock.enter_context(folder_lock(run_dir, "run folder"))
-    try: out = cls._build(cfg, config, run_dir, resume, train_ds, valid_ds, test_ds)
-    except BaseException: lock.close(); raise
-    out._lock = lock
-    return out
+    @classmethod
+    def from_config(cls,
+                    config,           # dict or YAML file (see `ConfigTrainer.schema`); runs what its `!pyobject`s name
+                    dataset=None,     # dataset to split, instead of `data.dataset`
+                    resume: bool = False, # resume the run in `run_dir` (default: `config`'s folder); YAML read safely
+                    run_dir: str | Path | None = None, # this run folder (made when missing), not a new timestamped one
+                    allow=(),         # with `resume`: classes and functions of your program that the YAML file may name
+                    trusted: bool = False, # with `resume`: resolve every `!pyobject`, running code (trusted files only)
+                   ) -> ConfigTrainer:
+        "A trainer, its run folder and all its parts, built from a checked configuration."
+        if resume and run_dir is None:
+            if isinstance(config, dict):
+                raise InputValueError("resume=True needs run_dir, or the path of a run folder's config.yaml")
+            run_dir = Path(config).parent
+        cfg = (read_run_config(config, allow) if resume and not trusted and not isinstance(config, dict)
+               else load_config(config))
+        what = f"trainer config {config}" if not isinstance(config, dict) else "trainer config"
+        check_config(cfg, TRAINER_SCHEMA, what)
+        training, name = cfg["training"], cfg.get("name", "run")
+        if "log_level" in cfg: logging.getLogger("sol_trainer").setLevel(cfg["log_level"])
+        seed = training.get("seed", 0)
+        seed_everything(seed)
+        train_ds, valid_ds, test_ds = config_datasets(cfg.get("data", {}), seed, dataset)
+        run_dir = _run_folder(Path(training["path"]), name) if run_dir is None else Path(run_dir)
+        lock = contextlib.ExitStack() # the run folder's lock, held until `run_training` has finished
+        lock.enter_context(folder_lock(run_dir, "run folder"))
+        try: out = cls._build(cfg, config, run_dir, resume, train_ds, valid_ds, test_ds)
+        except BaseException: lock.close(); raise
+        out._lock = lock
+        return out
 
-@patch(cls_method=True)
-def _build(cls: ConfigTrainer, cfg: dict, config, run_dir: Path, resume: bool,
-           train_ds, valid_ds, test_ds) -> ConfigTrainer:
-    "The trainer and parts of a checked configuration, in a run folder this process holds."
-    training, name, seed = cfg["training"], cfg.get("name", "run"), cfg["training"].get("seed", 0)
-    if not (resume and isinstance(config, (str, Path)) and Path(config) == run_dir / "config.yaml"):
-        write_text(run_dir / "config.yaml", dump_config(cfg))
-    device = get_device(training.get("device"))
-    model = build(cfg["model"]).to(device)
-    optimizer = build_optimizer(training.get("optimizer_type", "adam"), model.parameters(),
-                                *training.get("optimizer_args", []), **training.get("optimizer_kwargs", {}))
-    criterion, apply_model = build_criterion(cfg["criterion"], train_ds), cfg.get("apply_model")
-    if hasattr(criterion, "state_dict") and not isinstance(criterion, nn.Module):
-        write_json(run_dir / "criterion.json", criterion.state_dict())
-    validation = cfg.get("validation", {"batch_size": training["batch_size"]})
-    testing = cfg.get("testing", {"batch_size": training["batch_size"]})
-    validator = (_evaluator(validation, "validator", Validator, None, apply_model, train_ds)
-                 if valid_ds is not None else None)
-    trainer = Trainer(model, as_loader(train_ds, seed=seed, **_loader_options(training, True)), criterion, optimizer,
-                  valid_dl=as_loader(valid_ds, **_loader_options(validation, False)) if valid_ds is not None else None,
-                  callbacks=_callbacks(cfg, run_dir, validator, resume), device=device, amp=training.get("amp"),
-                  scheduler=_scheduler(training, optimizer), apply_model=apply_model, seed=seed,
-                  repeat_train=training.get("repeat_train", 1), repeat_valid=training.get("repeat_valid", 1))
-    get_logger("config").info("Run %s: folder %s, %d training rows, device %s", name, run_dir, len(train_ds), device)
-    return cls(trainer, cfg, run_dir, validator,
-               as_loader(test_ds, **_loader_options(testing, False)) if test_ds is not None else None,
-               _evaluator(testing, "tester", Tester, criterion, apply_model, train_ds))
+    @classmethod
+    def _build(cls, cfg: dict, config, run_dir: Path, resume: bool,
+               train_ds, valid_ds, test_ds) -> ConfigTrainer:
+        "The trainer and parts of a checked configuration, in a run folder this process holds."
+        training, name, seed = cfg["training"], cfg.get("name", "run"), cfg["training"].get("seed", 0)
+        if not (resume and isinstance(config, (str, Path)) and Path(config) == run_dir / "config.yaml"):
+            write_text(run_dir / "config.yaml", dump_config(cfg))
+        device = get_device(training.get("device"))
+        model = build(cfg["model"]).to(device)
+        optimizer = build_optimizer(training.get("optimizer_type", "adam"), model.parameters(),
+                                    *training.get("optimizer_args", []), **training.get("optimizer_kwargs", {}))
+        criterion, apply_model = build_criterion(cfg["criterion"], train_ds), cfg.get("apply_model")
+        if hasattr(criterion, "state_dict") and not isinstance(criterion, nn.Module):
+            write_json(run_dir / "criterion.json", criterion.state_dict())
+        validation = cfg.get("validation", {"batch_size": training["batch_size"]})
+        testing = cfg.get("testing", {"batch_size": training["batch_size"]})
+        validator = (_evaluator(validation, "validator", Validator, None, apply_model, train_ds)
+                     if valid_ds is not None else None)
+        train_dl = as_loader(train_ds, seed=seed, **_loader_options(training, True))
+        valid_dl = as_loader(valid_ds, **_loader_options(validation, False)) if valid_ds is not None else None
+        trainer = Trainer(model, train_dl, criterion, optimizer, valid_dl=valid_dl,
+                      callbacks=_callbacks(cfg, run_dir, validator, resume), device=device, amp=training.get("amp"),
+                      scheduler=_scheduler(training, optimizer), apply_model=apply_model, seed=seed,
+                      repeat_train=training.get("repeat_train", 1), repeat_valid=training.get("repeat_valid", 1))
+        get_logger("config").info("Run %s: folder %s, %d training rows, device %s",
+                                  name, run_dir, len(train_ds), device)
+        return cls(trainer, cfg, run_dir, validator,
+                   as_loader(test_ds, **_loader_options(testing, False)) if test_ds is not None else None,
+                   _evaluator(testing, "tester", Tester, criterion, apply_model, train_ds))
 
-# %% ../nbs/09_config.ipynb #c031
-@patch
-def run_training(self: ConfigTrainer) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    "Train for `training.num_epochs`, holding the run folder; return the history and the validator's metrics."
-    with folder_lock(self.run_dir, "run folder"):
-        self.close() # this block holds the folder now
-        self.trainer.fit(self.num_epochs)
-    return pd.DataFrame(self.trainer.history), None if self.validator is None else self.validator.data
+    def run_training(self) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        "Train for `training.num_epochs`, holding the run folder; return the history and the validator's metrics."
+        with folder_lock(self.run_dir, "run folder"):
+            self.close() # this block holds the folder now
+            self.trainer.fit(self.num_epochs)
+        return pd.DataFrame(self.trainer.history), None if self.validator is None else self.validator.data
 
-@patch
-def close(self: ConfigTrainer):
-    "Let go of the run folder's lock that `from_config` took (`run_training` does this when it finishes)."
-    if getattr(self, "_lock", None) is not None: self._lock.close()
+    def close(self):
+        "Let go of the run folder's lock that `from_config` took (`run_training` does this when it finishes)."
+        if getattr(self, "_lock", None) is not None: self._lock.close()
 
-@patch
-def run_test(self: ConfigTrainer) -> pd.DataFrame:
-    "Evaluate the trained model on the test set; write `test_result.json`."
-    if self.test_dl is None:
-        raise InputValueError("This configuration has no test set: use a three-way data.split or data.test")
-    with folder_lock(self.run_dir, "run folder"):
-        self.tester.evaluate(self.trainer.model, self.test_dl)
-        self.tester.report()
-        write_json(self.run_dir / "test_result.json", self.tester.data.iloc[-1].to_dict())
-    return self.tester.data
+    def run_test(self) -> pd.DataFrame:
+        "Evaluate the trained model on the test set; write `test_result.json`."
+        if self.test_dl is None:
+            raise InputValueError("This configuration has no test set: use a three-way data.split or data.test")
+        with folder_lock(self.run_dir, "run folder"):
+            self.tester.evaluate(self.trainer.model, self.test_dl)
+            self.tester.report()
+            write_json(self.run_dir / "test_result.json", self.tester.data.iloc[-1].to_dict())
+        return self.tester.data
 
-@patch
-def predict_dataset(self: ConfigTrainer, dataset, # Dataset or iterable of batches; targets are optional
-                    batch_size: int = 256,       # rows per batch
-                   ) -> torch.Tensor:
-    "Post-processed predictions of the trained model for every item of `dataset`."
-    return self.trainer.predict_dataset(dataset, batch_size)
+    def predict_dataset(self, dataset, # Dataset or iterable of batches; targets are optional
+                        batch_size: int = 256,       # rows per batch
+                       ) -> torch.Tensor:
+        "Post-processed predictions of the trained model for every item of `dataset`."
+        return self.trainer.predict_dataset(dataset, batch_size)
 
 # %% ../nbs/09_config.ipynb #c033
 class FingerprintTable(torch.utils.data.Dataset):

@@ -66,25 +66,24 @@ class MatrixBatchGenerator(TensorLoader):
     def __iter__(self):
         for batch in super().__iter__(): yield batch["x"] if self.Y is None else (batch["x"], batch["y"])
 
-# %% ../nbs/09a_defpy.ipynb #c011
-@patch(cls_method=True)
-def get_train_val_generator(cls: MatrixBatchGenerator,
-                            X,                       # inputs
-                            Y,                       # labels
-                            val_ratio: float,        # share of the rows held out for validation, in (0, 1)
-                            batch_size: int | None,  # training batch size
-                            seed: int = 0,           # seed of the split and of the training shuffles
-                           ) -> tuple[MatrixBatchGenerator, MatrixBatchGenerator]:
-    "A shuffled training generator and an unshuffled validation generator holding `val_ratio` of the rows."
-    if not 0 < val_ratio < 1: raise InputValueError(f"val_ratio must lie strictly between 0 and 1, got {val_ratio}")
-    n = len(X)
-    n_val = int(round(n * val_ratio))
-    if not 0 < n_val < n:
-        raise InputValueError(f"val_ratio {val_ratio} of {n} rows leaves an empty training or validation set")
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).numpy()
-    train, val = np.sort(order[n_val:]), np.sort(order[:n_val])
-    return (MatrixBatchGenerator(X[train], Y[train], batch_size, shuffle=True, seed=seed),
-            MatrixBatchGenerator(X[val], Y[val]))
+    @classmethod
+    def get_train_val_generator(cls,
+                                X,                       # inputs
+                                Y,                       # labels
+                                val_ratio: float,        # share of the rows held out for validation, in (0, 1)
+                                batch_size: int | None,  # training batch size
+                                seed: int = 0,           # seed of the split and of the training shuffles
+                               ) -> tuple[MatrixBatchGenerator, MatrixBatchGenerator]:
+        "A shuffled training generator and an unshuffled validation generator holding `val_ratio` of the rows."
+        if not 0 < val_ratio < 1: raise InputValueError(f"val_ratio must lie strictly between 0 and 1, got {val_ratio}")
+        n = len(X)
+        n_val = int(round(n * val_ratio))
+        if not 0 < n_val < n:
+            raise InputValueError(f"val_ratio {val_ratio} of {n} rows leaves an empty training or validation set")
+        order = torch.randperm(n, generator=torch.Generator().manual_seed(seed)).numpy()
+        train, val = np.sort(order[n_val:]), np.sort(order[:n_val])
+        return (MatrixBatchGenerator(X[train], Y[train], batch_size, shuffle=True, seed=seed),
+                MatrixBatchGenerator(X[val], Y[val]))
 
 # %% ../nbs/09a_defpy.ipynb #c014
 def _read_h5(path: str) -> tuple[np.ndarray, np.ndarray]:

@@ -163,27 +163,25 @@ class GraphFeaturizer(Featurizer):
 
     def check_mol(self, mol: Chem.Mol) -> str: return repeat_unit_problem(mol, self.polymer)
 
-# %% ../nbs/01b_graphs.ipynb #c021
-@patch
-def featurize_mol(self: GraphFeaturizer,
-                  mol: Chem.Mol,          # a parsed molecule
-                  smiles: str | None = None # names the molecule in errors; None uses RDKit's SMILES of `mol`
-                 ) -> Data:
-    "Graph of a parsed molecule."
-    x, bonds = atom_features(mol), list(mol.GetBonds())
-    bond_x = BOND_FEATURES(bonds)
-    ends = np.array([(b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in bonds], dtype=np.int64).reshape(-1, 2)
-    stars = np.flatnonzero(x[:, _STAR]).tolist()
-    if problem := self.check_mol(mol):
-        raise RepeatUnitError(f"{problem}: {Chem.MolToSmiles(mol) if smiles is None else smiles!r}")
-    if not stars or self.polymer == "dummy": return _graph_data(x, ends, bond_x)
-    u, v, first = _periodic_bond(mol, stars)
-    keep_bond = ~np.isin(ends, stars).any(axis=1)
-    keep_atom = np.ones(len(x), dtype=bool)
-    keep_atom[stars] = False
-    new_index = np.cumsum(keep_atom) - 1
-    ends = new_index[np.vstack([ends[keep_bond], [(u, v)]])]
-    return _graph_data(x[keep_atom], ends, np.vstack([bond_x[keep_bond], bond_x[first]]))
+    def featurize_mol(self,
+                      mol: Chem.Mol,          # a parsed molecule
+                      smiles: str | None = None # names the molecule in errors; None uses RDKit's SMILES of `mol`
+                     ) -> Data:
+        "Graph of a parsed molecule."
+        x, bonds = atom_features(mol), list(mol.GetBonds())
+        bond_x = BOND_FEATURES(bonds)
+        ends = np.array([(b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in bonds], dtype=np.int64).reshape(-1, 2)
+        stars = np.flatnonzero(x[:, _STAR]).tolist()
+        if problem := self.check_mol(mol):
+            raise RepeatUnitError(f"{problem}: {Chem.MolToSmiles(mol) if smiles is None else smiles!r}")
+        if not stars or self.polymer == "dummy": return _graph_data(x, ends, bond_x)
+        u, v, first = _periodic_bond(mol, stars)
+        keep_bond = ~np.isin(ends, stars).any(axis=1)
+        keep_atom = np.ones(len(x), dtype=bool)
+        keep_atom[stars] = False
+        new_index = np.cumsum(keep_atom) - 1
+        ends = new_index[np.vstack([ends[keep_bond], [(u, v)]])]
+        return _graph_data(x[keep_atom], ends, np.vstack([bond_x[keep_bond], bond_x[first]]))
 
 # %% ../nbs/01b_graphs.ipynb #c033
 def _ptr(counts: torch.Tensor) -> torch.Tensor:
@@ -265,44 +263,43 @@ class GraphStore:
         return (f"GraphStore({len(self)} graphs, {self.n_atoms} atoms, {self.n_edges} edges, atom_dim={self.atom_dim}, "
                 f"bond_dim={self.bond_dim}, device={self.device})")
 
-# %% ../nbs/01b_graphs.ipynb #c039
-@patch
-def _positions(self: GraphStore, idx) -> torch.Tensor:
-    "1-D int64 positions, on the store's device, selected by a slice, a sequence, an integer array or a boolean mask."
-    n = len(self)
-    if isinstance(idx, slice): return torch.arange(n, device=self.device)[idx]
-    idx = (idx if torch.is_tensor(idx) else torch.as_tensor(np.asarray(idx))).to(self.device)
-    if idx.dtype == torch.bool:
-        if idx.shape != (n,): raise IndexError(f"A boolean mask over a GraphStore of {n} graphs needs shape ({n},), "
-                                               f"got {tuple(idx.shape)}")
-        return idx.nonzero().flatten()
-    if idx.numel() == 0: return idx.reshape(0).long()
-    if idx.ndim != 1 or idx.dtype.is_floating_point or idx.dtype.is_complex:
-        raise IndexError(f"A GraphStore takes a 1-D integer index, got dtype {idx.dtype} with shape {tuple(idx.shape)}")
-    lo, hi = int(idx.min()), int(idx.max())
-    if lo < -n or hi >= n:
-        raise IndexError(f"Graph index {lo if lo < -n else hi} is out of range for a GraphStore of {n} graphs")
-    return idx.long() % n
+    def _positions(self, idx) -> torch.Tensor:
+        "1-D int64 positions on the store's device, chosen by a slice, a sequence, an integer array or a boolean mask."
+        n = len(self)
+        if isinstance(idx, slice): return torch.arange(n, device=self.device)[idx]
+        idx = (idx if torch.is_tensor(idx) else torch.as_tensor(np.asarray(idx))).to(self.device)
+        if idx.dtype == torch.bool:
+            if idx.shape != (n,):
+                raise IndexError(f"A boolean mask over a GraphStore of {n} graphs needs shape ({n},), "
+                                 f"got {tuple(idx.shape)}")
+            return idx.nonzero().flatten()
+        if idx.numel() == 0: return idx.reshape(0).long()
+        if idx.ndim != 1 or idx.dtype.is_floating_point or idx.dtype.is_complex:
+            raise IndexError(f"A GraphStore takes a 1-D integer index, "
+                             f"got dtype {idx.dtype} with shape {tuple(idx.shape)}")
+        lo, hi = int(idx.min()), int(idx.max())
+        if lo < -n or hi >= n:
+            raise IndexError(f"Graph index {lo if lo < -n else hi} is out of range for a GraphStore of {n} graphs")
+        return idx.long() % n
 
-@patch
-def graph(self: GraphStore, i: int) -> Data: # position of the graph; negative counts from the end
-    "Graph `i` as a `Data` with local edge indices."
-    n = len(self)
-    if not -n <= i < n: raise IndexError(f"Graph index {i} is out of range for a GraphStore of {n} graphs")
-    a, e = self.atom_ptr[i % n:i % n + 2].tolist(), self.edge_ptr[i % n:i % n + 2].tolist()
-    return Data(x=self.x[a[0]:a[1]], edge_index=self.edge_index[:, e[0]:e[1]], edge_attr=self.edge_attr[e[0]:e[1]])
+    def graph(self, i: int) -> Data: # position of the graph; negative counts from the end
+        "Graph `i` as a `Data` with local edge indices."
+        n = len(self)
+        if not -n <= i < n: raise IndexError(f"Graph index {i} is out of range for a GraphStore of {n} graphs")
+        a, e = self.atom_ptr[i % n:i % n + 2].tolist(), self.edge_ptr[i % n:i % n + 2].tolist()
+        return Data(x=self.x[a[0]:a[1]], edge_index=self.edge_index[:, e[0]:e[1]], edge_attr=self.edge_attr[e[0]:e[1]])
 
-@patch
-def __getitem__(self: GraphStore, idx) -> Batch | Data:
-    "`Batch` of the graphs selected by `idx` (sequence, array, slice, mask); an integer gives one `Data`."
-    if isinstance(idx, (int, np.integer)): return self.graph(int(idx))
-    idx = self._positions(idx)
-    atoms, n_atoms, atom_ptr = _gather(self.atom_ptr, idx)
-    edges, n_edges, _ = _gather(self.edge_ptr, idx)
-    shift = torch.repeat_interleave(atom_ptr[:-1], n_edges, output_size=len(edges))
-    graph_of_atom = torch.repeat_interleave(torch.arange(len(idx), device=self.device), n_atoms, output_size=len(atoms))
-    return Batch(x=self.x[atoms], edge_index=self.edge_index[:, edges] + shift, edge_attr=self.edge_attr[edges],
-                 batch=graph_of_atom, ptr=atom_ptr)
+    def __getitem__(self, idx) -> Batch | Data:
+        "`Batch` of the graphs selected by `idx` (sequence, array, slice, mask); an integer gives one `Data`."
+        if isinstance(idx, (int, np.integer)): return self.graph(int(idx))
+        idx = self._positions(idx)
+        atoms, n_atoms, atom_ptr = _gather(self.atom_ptr, idx)
+        edges, n_edges, _ = _gather(self.edge_ptr, idx)
+        shift = torch.repeat_interleave(atom_ptr[:-1], n_edges, output_size=len(edges))
+        graph_of_atom = torch.repeat_interleave(torch.arange(len(idx), device=self.device), n_atoms,
+                                                output_size=len(atoms))
+        return Batch(x=self.x[atoms], edge_index=self.edge_index[:, edges] + shift, edge_attr=self.edge_attr[edges],
+                     batch=graph_of_atom, ptr=atom_ptr)
 
 # %% ../nbs/01b_graphs.ipynb #c043
 def _graph_chunk(featurizer: GraphFeaturizer, smiles: list) -> tuple[GraphStore | None, list[tuple[int, ValueError]]]:

@@ -130,6 +130,27 @@ class HpConfig:
     def __str__(self): return "{" + "; ".join(f"{k}: {v}" for k, v in sorted(self.to_dict().items())) + "}"
     def __repr__(self): return f"HpConfig({', '.join(f'{k}={v!r}' for k, v in self.to_dict().items())})"
 
+    @property
+    def activation_fn(self) -> Callable:
+        "The activation function."
+        return ACTIVATIONS[self.activation]
+
+    def make_norm(self, width: int # number of features to normalise
+                 ) -> nn.Module:
+        "A fresh normalisation layer for `width` features."
+        return nn.Identity() if self.norm == "identity" else NORMS[self.norm](width)
+
+    def init_linear_(self, layer: nn.Linear # layer to initialise in place
+                    ) -> nn.Linear:
+        "Initialise `layer`'s weight with the configured initializer and the activation's gain; zero its bias."
+        name, slope = _gain_args(self.activation)
+        init = INITIALIZERS[self.initializer]
+        with torch.no_grad():
+            if self.initializer.startswith("kaiming"): init(layer.weight, a=slope, mode="fan_in", nonlinearity=name)
+            else: init(layer.weight, gain=nn.init.calculate_gain(name, slope))
+            if layer.bias is not None: layer.bias.zero_()
+        return layer
+
 # %% ../nbs/02_hyperparameters.ipynb #c021
 _GAIN_NAME = {"leaky_relu": "leaky_relu", "relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid", "selu": "selu"}
 
@@ -137,29 +158,6 @@ def _gain_args(activation: str) -> tuple[str, float]:
     "PyTorch nonlinearity name and leaky slope to use for `activation`'s gain."
     name = _GAIN_NAME.get(activation, "relu") # relu-like activations without a PyTorch gain use relu's
     return name, (LEAKY_RELU_SLOPE if name == "leaky_relu" else 0.0)
-
-@patch(as_prop=True)
-def activation_fn(self: HpConfig) -> Callable:
-    "The activation function."
-    return ACTIVATIONS[self.activation]
-
-@patch
-def make_norm(self: HpConfig, width: int # number of features to normalise
-             ) -> nn.Module:
-    "A fresh normalisation layer for `width` features."
-    return nn.Identity() if self.norm == "identity" else NORMS[self.norm](width)
-
-@patch
-def init_linear_(self: HpConfig, layer: nn.Linear # layer to initialise in place
-                ) -> nn.Linear:
-    "Initialise `layer`'s weight with the configured initializer and the activation's gain; zero its bias."
-    name, slope = _gain_args(self.activation)
-    init = INITIALIZERS[self.initializer]
-    with torch.no_grad():
-        if self.initializer.startswith("kaiming"): init(layer.weight, a=slope, mode="fan_in", nonlinearity=name)
-        else: init(layer.weight, gain=nn.init.calculate_gain(name, slope))
-        if layer.bias is not None: layer.bias.zero_()
-    return layer
 
 # %% ../nbs/02_hyperparameters.ipynb #c026
 def compute_batch_size_range(min_passes: int,     # least optimizer steps per epoch

@@ -64,33 +64,30 @@ class BondMessagePassing(nn.Module):
         for m in self.modules():
             if isinstance(m, nn.Linear): m.reset_parameters()
 
-# %% ../nbs/03h_mpnn.ipynb #c013
-@patch
-def _check_graph(self: BondMessagePassing, graph: Batch):
-    "`ValueError` when the widths of `graph`'s features or its edge counts do not fit the encoder."
-    n_edges = graph.edge_index.shape[1]
-    for name, feats, rows, width, arg in [("x", graph.x, None, self.atom_dim, "atom_dim"),
-                                          ("edge_attr", graph.edge_attr, n_edges, self.bond_dim, "bond_dim")]:
-        shape = None if feats is None else tuple(feats.shape)
-        if shape is None or len(shape) != 2 or shape[1] != width or rows not in (None, shape[0]):
-            raise InputValueError(f"graph.{name} has shape {shape}, "
-                                  f"expected ({'n_atoms' if rows is None else rows}, {width}) for {arg}={width}")
+    def _check_graph(self, graph: Batch):
+        "`ValueError` when the widths of `graph`'s features or its edge counts do not fit the encoder."
+        n_edges = graph.edge_index.shape[1]
+        for name, feats, rows, width, arg in [("x", graph.x, None, self.atom_dim, "atom_dim"),
+                                              ("edge_attr", graph.edge_attr, n_edges, self.bond_dim, "bond_dim")]:
+            shape = None if feats is None else tuple(feats.shape)
+            if shape is None or len(shape) != 2 or shape[1] != width or rows not in (None, shape[0]):
+                raise InputValueError(f"graph.{name} has shape {shape}, "
+                                      f"expected ({'n_atoms' if rows is None else rows}, {width}) for {arg}={width}")
 
-@patch
-def forward(self: BondMessagePassing, graph: Batch # graph batch with `x`, `edge_index` and `edge_attr`
-           ) -> torch.Tensor:
-    "Atom embeddings, (n_atoms, hidden)."
-    self._check_graph(graph)
-    x, edge_attr, act = graph.x, graph.edge_attr, ACTIVATIONS[self.activation]
-    src, dst = graph.edge_index
-    rev, n_atoms = reverse_edges(graph.edge_index), len(x)
-    h0 = act(self.W_i(torch.cat([x[src], edge_attr], 1)))
-    h = h0
-    for _ in range(self.depth - 1):
-        into_src = scatter(h, dst, dim=0, dim_size=n_atoms, reduce="sum")[src]
-        h = self.dropout(act(h0 + self.W_h(into_src - h[rev])))
-    into_atom = scatter(h, dst, dim=0, dim_size=n_atoms, reduce="sum")
-    return self.dropout(act(self.W_o(torch.cat([x, into_atom], 1))))
+    def forward(self, graph: Batch # graph batch with `x`, `edge_index` and `edge_attr`
+               ) -> torch.Tensor:
+        "Atom embeddings, (n_atoms, hidden)."
+        self._check_graph(graph)
+        x, edge_attr, act = graph.x, graph.edge_attr, ACTIVATIONS[self.activation]
+        src, dst = graph.edge_index
+        rev, n_atoms = reverse_edges(graph.edge_index), len(x)
+        h0 = act(self.W_i(torch.cat([x[src], edge_attr], 1)))
+        h = h0
+        for _ in range(self.depth - 1):
+            into_src = scatter(h, dst, dim=0, dim_size=n_atoms, reduce="sum")[src]
+            h = self.dropout(act(h0 + self.W_h(into_src - h[rev])))
+        into_atom = scatter(h, dst, dim=0, dim_size=n_atoms, reduce="sum")
+        return self.dropout(act(self.W_o(torch.cat([x, into_atom], 1))))
 
 # %% ../nbs/03h_mpnn.ipynb #c019
 NORM_SCALE = 100.0 # divisor of the "norm" readout
@@ -143,28 +140,29 @@ class MpnnMlp(nn.Module):
         self.encoder.reset_parameters()
         self.head.reset_parameters()
 
+    def _head_batch(self, batch: dict, embedding: torch.Tensor) -> dict:
+        "The vector blocks of `batch` with the graph embedding put in front of `x`."
+        vectors = {k: batch[k] for k in INPUT_KEYS if k in batch}
+        rows = {k: len(v) for k, v in vectors.items() if len(v) != len(embedding)}
+        if rows:
+            raise InputValueError(f"batch has {len(embedding)} graphs but these blocks have other row counts: {rows}")
+        width = sum(v.shape[1] for v in vectors.values())
+        if width != self.input_dim:
+            widths = {k: v.shape[1] for k, v in vectors.items()}
+            raise InputValueError(f"the vector blocks {widths} are {width} wide, "
+                                  f"the model has input_dim={self.input_dim}")
+        return {**vectors, "x": torch.cat([embedding, vectors["x"]], 1) if "x" in vectors else embedding}
+
+    def forward(self, batch: dict # "graph": the graph batch, plus any of the vector blocks in `INPUT_KEYS`
+               ) -> torch.Tensor:
+        "Predictions, (num_graphs, output_dim)."
+        if "graph" not in batch:
+            raise InputKeyError(f"MpnnMlp needs the graph batch under batch['graph']; got keys {sorted(batch)}")
+        graph = batch["graph"]
+        # the graphs of all rows, e.g. from `frame_tensors`, as one batch
+        if not isinstance(graph, Batch): graph = graph[:]
+        embedding = graph_readout(self.encoder(graph), graph, self.readout)
+        return self.head(self._head_batch(batch, embedding))
+
 # %% ../nbs/03h_mpnn.ipynb #c024
-@patch
-def _head_batch(self: MpnnMlp, batch: dict, embedding: torch.Tensor) -> dict:
-    "The vector blocks of `batch` with the graph embedding put in front of `x`."
-    vectors = {k: batch[k] for k in INPUT_KEYS if k in batch}
-    rows = {k: len(v) for k, v in vectors.items() if len(v) != len(embedding)}
-    if rows: raise InputValueError(f"batch has {len(embedding)} graphs but these blocks have other row counts: {rows}")
-    width = sum(v.shape[1] for v in vectors.values())
-    if width != self.input_dim:
-        raise InputValueError(f"the vector blocks {({k: v.shape[1] for k, v in vectors.items()})} are {width} wide, "
-                              f"the model has input_dim={self.input_dim}")
-    return {**vectors, "x": torch.cat([embedding, vectors["x"]], 1) if "x" in vectors else embedding}
-
-@patch
-def forward(self: MpnnMlp, batch: dict # "graph": the graph batch, plus any of the vector blocks in `INPUT_KEYS`
-           ) -> torch.Tensor:
-    "Predictions, (num_graphs, output_dim)."
-    if "graph" not in batch:
-        raise InputKeyError(f"MpnnMlp needs the graph batch under batch['graph']; got keys {sorted(batch)}")
-    graph = batch["graph"]
-    if not isinstance(graph, Batch): graph = graph[:] # the graphs of all rows, e.g. from `frame_tensors`, as one batch
-    embedding = graph_readout(self.encoder(graph), graph, self.readout)
-    return self.head(self._head_batch(batch, embedding))
-
 MtConcat_PolyMpnn_Mlp = MpnnMlp

@@ -237,30 +237,29 @@ class RootWriter:
         self._lock.close()
         return False
 
+    def commit(self, info: dict | None = None): # extra fields for the manifest
+        "Clear what an interrupted commit left, move the staged files into the root and write the manifest."
+        files = sorted(p.relative_to(self.stage).as_posix() for p in self.stage.rglob("*") if p.is_file())
+        for rel in [FEATURES_FILE] + files:
+            if not (self.stage / rel).exists() and not (self.root / rel).exists():
+                raise InputFileNotFoundError(f"{self.root / rel} is missing")
+        for stale in _stale_files(self.root, set(files)):
+            log.warning("Removing %s left by an interrupted run", stale); stale.unlink()
+        write_json(self.root / COMMIT_JOURNAL, {"files": sorted(set(files) | set(journal_files(self.root)))})
+        for rel in files:
+            (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.stage / rel, self.root / rel)
+        all_files = sorted(set(files) | set(PREPARED_FILES))
+        manifest = {"format_version": FORMAT_VERSION, "sol_trainer_version": sol_trainer.__version__,
+                    "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **(info or {}),
+                    "files": {rel: _sha256(self.root / rel) for rel in all_files if (self.root / rel).exists()}}
+        write_json(self.root / MANIFEST_FILE, manifest)
+        (self.root / COMMIT_JOURNAL).unlink()
+
 # %% ../nbs/02a_root.ipynb #7c78ed08
 def _stale_files(root: Path, keep: set[str]) -> list[Path]:
     "Files an interrupted commit moved into the root (its journal lists them) that this commit does not write again."
     return [root / rel for rel in journal_files(root) if rel not in keep and (root / rel).is_file()]
-
-@patch
-def commit(self: RootWriter, info: dict | None = None): # extra fields for the manifest
-    "Clear what an interrupted commit left, move the staged files into the root and write the manifest."
-    files = sorted(p.relative_to(self.stage).as_posix() for p in self.stage.rglob("*") if p.is_file())
-    for rel in [FEATURES_FILE] + files:
-        if not (self.stage / rel).exists() and not (self.root / rel).exists():
-            raise InputFileNotFoundError(f"{self.root / rel} is missing")
-    for stale in _stale_files(self.root, set(files)):
-        log.warning("Removing %s left by an interrupted run", stale); stale.unlink()
-    write_json(self.root / COMMIT_JOURNAL, {"files": sorted(set(files) | set(journal_files(self.root)))})
-    for rel in files:
-        (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self.stage / rel, self.root / rel)
-    all_files = sorted(set(files) | set(PREPARED_FILES))
-    manifest = {"format_version": FORMAT_VERSION, "sol_trainer_version": sol_trainer.__version__,
-                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **(info or {}),
-                "files": {rel: _sha256(self.root / rel) for rel in all_files if (self.root / rel).exists()}}
-    write_json(self.root / MANIFEST_FILE, manifest)
-    (self.root / COMMIT_JOURNAL).unlink()
 
 # %% ../nbs/02a_root.ipynb #c009
 def _json_able(value) -> bool:

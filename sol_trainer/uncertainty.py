@@ -295,46 +295,42 @@ class Calibration:
                                   "the root is damaged; retrain it")
         with built_from(root / OOF_FILE): return cls(spec, read_oof(root))
 
-# %% ../nbs/04a_uncertainty.ipynb #a6a29e53
-@patch
-def check(self: Calibration, props, level: float): # properties to predict, interval level
-    "Raise a clear error unless every property in `props` can be given calibrated intervals at `level`."
-    for p in pd.unique(np.asarray(props, dtype=object)):
-        spec = self.spec["properties"].get(p)
-        if spec is None: continue  # an unknown property is refused by the data preparation, naming it
-        if "terms" not in spec:
-            raise InputValueError(f"Property {p!r} has only {spec['n']} out-of-fold rows; "
-                                  f"calibration needs at least {MIN_CALIBRATION_ROWS}. "
-                                  f"Add measurements and retrain, or predict without calibration ({UNCALIBRATED})")
-        if spec["n"] < rows_needed(level):
-            raise InputValueError(f"A {level * 100:g} % interval needs at least {rows_needed(level)} out-of-fold rows; "
-                                  f"property {p!r} has {spec['n']}. Ask for a lower level")
+    def check(self, props, level: float): # properties to predict, interval level
+        "Raise a clear error unless every property in `props` can be given calibrated intervals at `level`."
+        for p in pd.unique(np.asarray(props, dtype=object)):
+            spec = self.spec["properties"].get(p)
+            if spec is None: continue  # an unknown property is refused by the data preparation, naming it
+            if "terms" not in spec:
+                raise InputValueError(f"Property {p!r} has only {spec['n']} out-of-fold rows; "
+                                      f"calibration needs at least {MIN_CALIBRATION_ROWS}. "
+                                      f"Add measurements and retrain, or predict without calibration ({UNCALIBRATED})")
+            if spec["n"] < rows_needed(level):
+                raise InputValueError(f"A {level * 100:g} % interval needs at least {rows_needed(level)} "
+                                      f"out-of-fold rows; "
+                                      f"property {p!r} has {spec['n']}. Ask for a lower level")
 
-@patch
-def uses_spread(self: Calibration, props) -> bool: # properties to predict
-    "Whether σ of any of `props` uses the model's spread (so MC-dropout passes are needed)."
-    return any("spread" in self.spec["properties"].get(p, {}).get("terms", [])
-               for p in pd.unique(np.asarray(props, dtype=object)))
+    def uses_spread(self, props) -> bool: # properties to predict
+        "Whether σ of any of `props` uses the model's spread (so MC-dropout passes are needed)."
+        return any("spread" in self.spec["properties"].get(p, {}).get("terms", [])
+                   for p in pd.unique(np.asarray(props, dtype=object)))
 
-# %% ../nbs/04a_uncertainty.ipynb #b174a3f2
-@patch
-def intervals(self: Calibration,
-              props,                  # property of each row
-              mean: np.ndarray,       # predicted means
-              difficulty: pd.DataFrame, # `spread`, `similarity`, `ensemble_std` (spread between submodels) of each row
-              level: float,           # interval level
-              n_models: int,          # number of submodels in the ensemble
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    "σ of the ensemble mean, lower and upper bound of each row."
-    props, mean = np.asarray(props, dtype=object), np.asarray(mean, float)
-    self.check(props, level)
-    sigma, bounds = np.full(len(mean), np.nan), np.full((len(mean), 2), np.nan)
-    for p, oof_rows in self.oof.groupby("prop", sort=True):
-        rows = np.flatnonzero(props == p)
-        if not len(rows): continue
-        weights = self.spec["properties"][p]["weights"]
-        sigma[rows] = ensemble_sigma(sigma_of(weights, difficulty.iloc[rows]),
-                                     difficulty["ensemble_std"].to_numpy(float)[rows], n_models)
-        residuals = oof_rows["value"].to_numpy(float) - oof_rows["prediction"].to_numpy(float)
-        bounds[rows] = conformal_intervals(residuals, sigma_of(weights, oof_rows), mean[rows], sigma[rows], level)
-    return sigma, bounds[:, 0], bounds[:, 1]
+    def intervals(self,
+                  props,                  # property of each row
+                  mean: np.ndarray,       # predicted means
+                  difficulty: pd.DataFrame, # `spread`, `similarity`, `ensemble_std` (submodel spread) of each row
+                  level: float,           # interval level
+                  n_models: int,          # number of submodels in the ensemble
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        "σ of the ensemble mean, lower and upper bound of each row."
+        props, mean = np.asarray(props, dtype=object), np.asarray(mean, float)
+        self.check(props, level)
+        sigma, bounds = np.full(len(mean), np.nan), np.full((len(mean), 2), np.nan)
+        for p, oof_rows in self.oof.groupby("prop", sort=True):
+            rows = np.flatnonzero(props == p)
+            if not len(rows): continue
+            weights = self.spec["properties"][p]["weights"]
+            sigma[rows] = ensemble_sigma(sigma_of(weights, difficulty.iloc[rows]),
+                                         difficulty["ensemble_std"].to_numpy(float)[rows], n_models)
+            residuals = oof_rows["value"].to_numpy(float) - oof_rows["prediction"].to_numpy(float)
+            bounds[rows] = conformal_intervals(residuals, sigma_of(weights, oof_rows), mean[rows], sigma[rows], level)
+        return sigma, bounds[:, 0], bounds[:, 1]
