@@ -424,11 +424,13 @@ def _run_folder(root: Path, name: str) -> Path:
     folder.mkdir(parents=True)
     return folder
 
+# %% ../nbs/09_config.ipynb #a73dec7a
 def _loader_options(section: dict, shuffle_default: bool) -> dict:
     options = {k: section[k] for k in ("num_workers", "pin_memory", "drop_last", "prefetch_factor")
                if section.get(k) is not None}
     return {"batch_size": section["batch_size"], "shuffle": section.get("shuffle", shuffle_default), **options}
 
+# %% ../nbs/09_config.ipynb #44fb013d
 def _flat(section: dict, prefix: str = "") -> dict:
     "Nested dict as `a.b` keys, for TensorBoard's hyperparameter table."
     out = {}
@@ -437,6 +439,7 @@ def _flat(section: dict, prefix: str = "") -> dict:
         elif not isinstance(value, (list, tuple)): out[f"{prefix}{key}"] = value
     return out
 
+# %% ../nbs/09_config.ipynb #746e43f1
 def _evaluator(section: dict, key: str, cls: type, criterion, apply_model, train_ds):
     "The validator or tester of a `validation`/`testing` section; its criterion defaults to `criterion`."
     spec = section.get(key) or {}
@@ -444,12 +447,14 @@ def _evaluator(section: dict, key: str, cls: type, criterion, apply_model, train
     if "criterion" in spec: criterion = build_criterion(spec["criterion"], train_ds)
     return cls(criterion, spec.get("evaluator_tasks", []), spec.get("apply_model", apply_model), spec.get("device"))
 
+# %% ../nbs/09_config.ipynb #c36a8789
 def _early_stopping(spec):
     if spec is None: return None
     if "type" in spec: return build(spec)
     if "tasks" in spec: return DefaultEarlyStopping.from_config(spec)
     return EarlyStopping(**spec)
 
+# %% ../nbs/09_config.ipynb #f6aaecd1
 def _scheduler(training: dict, optimizer):
     kind = training.get("lr_scheduler_type")
     if kind is None: return None
@@ -458,6 +463,7 @@ def _scheduler(training: dict, optimizer):
                               **training.get("lr_scheduler_kwargs", {}))
     return kind(optimizer, *training.get("lr_scheduler_args", []), **training.get("lr_scheduler_kwargs", {}))
 
+# %% ../nbs/09_config.ipynb #22654d38
 def _callbacks(cfg: dict, run_dir: Path, validator, resume: bool) -> list:
     """`standard_callbacks` with the validator and saved best weights, then the run folder's own:
     stop file, checkpoints, and what the configuration asks for."""
@@ -476,6 +482,7 @@ def _callbacks(cfg: dict, run_dir: Path, validator, resume: bool) -> list:
                               progress=name if training.get("progress", True) else None,
                               extra=[cb for cb in own if cb is not None])
 
+# %% ../nbs/09_config.ipynb #160aab5e
 class ConfigTrainer:
     "A run described by a configuration: the engine `Trainer` built from it, its run folder, validator and test set."
     schema = TRAINER_SCHEMA

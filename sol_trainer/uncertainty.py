@@ -270,6 +270,7 @@ def domain_of(oof: pd.DataFrame) -> Domain | None: # out-of-fold table
     thresholds = {p: float(g["similarity"].quantile(DOMAIN_QUANTILE)) for p, g in groups}
     return Domain(oof[["smiles_string", "prop", "fold"]], thresholds)
 
+# %% ../nbs/04a_uncertainty.ipynb #8cedf97b
 class Calibration:
     """A model root's calibration: σ and conformal intervals per property, the classifier's temperature,
     and the applicability domain."""
