@@ -102,7 +102,7 @@ def load_pic50_classification(threshold: float = 7.0 # pIC50 at or above which a
     df["prop"] = "pIC50_class"
     return df
 
-# %% ../nbs/01_datasets.ipynb #c005
+# %% ../nbs/01_datasets.ipynb #d7ed1bdb
 def split_by_property(df: pd.DataFrame, # melted frame
                       test_size: float = 0.2, # fraction of each property held out
                       seed: int = 0,    # random_state of each split

@@ -203,3 +203,10 @@ def test_reports_chapter_page_cells(docs_build):
     assert len(shown) == len(code) - len(tests) - sum(bool(re.match(r"#\| *(hide|export|default_exp)", s)) for s in code)
     assert any("fig = plot_learning_curves(five)" in s for s in shown)
 
+
+
+def test_cell_ids_are_unique():
+    "Each notebook's cells have distinct ids (nbformat renumbers duplicates, which moves the package's cell markers)."
+    for nb in sorted((ROOT / "nbs").rglob("*.ipynb")):
+        ids = [c.get("id") for c in json.loads(nb.read_text())["cells"]]
+        assert len(ids) == len(set(ids)), f"{nb.name}: repeated cell ids {sorted({i for i in ids if ids.count(i) > 1})}"
