@@ -12,7 +12,7 @@ from fastcore.docments import docments
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_docs"
-PLOT_PAGES = ["infer.html", "tutorials/property_prediction.html", "parse.html"]  # pages whose notebooks draw plots
+PLOT_PAGES = ["infer.html", "tutorials/property_prediction.html", "reports.html"]  # pages whose notebooks draw plots
 
 BROWSER = [
     pytest.mark.browser,
@@ -100,11 +100,11 @@ def test_search_index(site):
 @browser
 def test_pages_hide_tests_and_stderr(dom):
     "The built chapter pages show no test code, no directive and no red stderr box."
-    for page in ("parse.html", "metrics.html"):
+    for page in ("reports.html", "metrics.html"):
         doc = dom(page)
         text = html.unescape(re.sub(r"<[^>]+>", "", doc[doc.index("<article"):doc.index("</article>")]))
         assert "application/vnd.jupyter.stderr" not in doc and "#|" not in text
-        if page == "parse.html": assert not re.search(r"\btest_(eq|fail|close)\(", text)  # all its tests are in test cells
+        if page == "reports.html": assert not re.search(r"\btest_(eq|fail|close)\(", text)  # all its tests are in test cells
 
 
 # ---------------------------------------------------------------- page processors, on notebook dicts (no build)
