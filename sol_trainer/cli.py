@@ -178,7 +178,7 @@ def train(data: str,                # CSV or Parquet table of measurements
           smiles_column: str = "smiles", # column of SMILES (wide tables)
           target_columns: list[str] | None = None, # property columns (default: every column but the SMILES)
           melted: bool = False,     # the table has the columns smiles_string, prop and value instead
-          recipe: str = "vector",   # default pipeline: vector or graph
+          recipe: str = "auto",     # auto (screen the candidates, train the best), vector, graph, descriptors, ...
           folds: int = 5,           # folds (submodels) of the ensemble
           epochs: int | None = None, # most epochs per submodel (default: the recipe's)
           time_budget: float | None = None, # most search seconds, less reproducible (default: the recipe's trial count)
@@ -192,6 +192,9 @@ def train(data: str,                # CSV or Parquet table of measurements
     changes = {"n_fold": folds, **({"epochs": epochs} if epochs is not None else {})}
     report = train_table(data, out, smiles_column, target_columns, melted, recipe, time_budget, seed, jobs,
                          executor=executor, device=device, drop_invalid=drop_invalid, **changes)
+    for s in report["screening"] or []:
+        print(f"screened {s['recipe']}: validation loss {s['loss']:.4g} ({s['seconds']} s)")
+    if report["screening"]: print(f"Chose {report['recipe']} (lowest out-of-fold validation loss)")
     for p, m in report["oof"].items(): print(f"{p}: out-of-fold " + ", ".join(f"{k} {v:.4g}" for k, v in m.items()))
     if report["dropped"]:
         print(f"Dropped {len(report['dropped'])} rows without a usable molecule (listed in {report_path(out)})")

@@ -18,13 +18,16 @@ from .root import OOF_METRICS_FILE
 from .models import Mlp
 from .featurize import check_n_jobs
 from .prepare import check_frame, check_root_dir, prepare_train
-from .kfold_search import bayes_search
+from .kfold_search import bayes_search, kfold_objective
 from .train import TrainConfig, train_kfold_ensemble
 from .searchers import SearchSpace
-from .utils import InputTypeError, InputValueError, folder_lock, get_device, get_logger, read_json
+from .utils import (InputTypeError, InputValueError, folder_lock, get_device, get_logger, read_json,
+                               scratch_folder)
 
 # %% auto #0
-__all__ = ['RECIPES', 'Recipe', 'descriptors', 'vector_recipe', 'graph_recipe', 'recipe_with', 'check_options', 'train_recipe']
+__all__ = ['RECIPES', 'AUTO', 'AUTO_CANDIDATES', 'SCREEN_FOLDS', 'SCREEN_EPOCHS', 'Recipe', 'descriptors', 'vector_recipe',
+           'graph_recipe', 'descriptors_recipe', 'graph_descriptors_recipe', 'recipe_with', 'check_options',
+           'recipes_of', 'screen_recipes', 'train_recipe']
 
 # %% ../nbs/08_recipes.ipynb #c005
 def _is_count(v, least: int) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= least
@@ -98,7 +101,21 @@ def graph_recipe() -> Recipe:
                             "batch_size": 50, "r_learn": 1e-3},
                   space=_graph_space)
 
-RECIPES = {"vector": vector_recipe, "graph": graph_recipe}
+# %% ../nbs/08_recipes.ipynb #dcaa7fcc
+def descriptors_recipe() -> Recipe:
+    "The RDKit 2D descriptors alone, clipped, into an MLP."
+    return dataclasses.replace(vector_recipe(), name="descriptors", featurizers=lambda: [descriptors()])
+
+def graph_descriptors_recipe() -> Recipe:
+    "The graph recipe with the RDKit 2D descriptors, clipped, joined to the graph embedding before the head."
+    from sol_trainer.graphs import GraphFeaturizer
+    return dataclasses.replace(graph_recipe(), name="graph_descriptors",
+                               featurizers=lambda: [GraphFeaturizer(), descriptors()])
+
+RECIPES = {"vector": vector_recipe, "graph": graph_recipe, "descriptors": descriptors_recipe,
+           "graph_descriptors": graph_descriptors_recipe}
+AUTO = "auto" # the name that screens `AUTO_CANDIDATES` on the data and trains the best
+AUTO_CANDIDATES = ("graph", "graph_descriptors", "descriptors", "vector")
 
 # %% ../nbs/08_recipes.ipynb #c012
 def _searched_hps(r: Recipe, df, scalers, seed, time_budget, trials_path, folder, executor, progress,
@@ -118,7 +135,7 @@ def recipe_with(recipe: str | Recipe, # a name in `RECIPES`, or a `Recipe`
                ) -> Recipe:
     "The recipe `recipe` with `changes`, checked."
     if isinstance(recipe, str) and recipe not in RECIPES:
-        raise InputValueError(f"Unknown recipe {recipe!r}: choose one of {', '.join(RECIPES)}")
+        raise InputValueError(f"Unknown recipe {recipe!r}: choose one of {', '.join((AUTO, *RECIPES))}")
     r = RECIPES[recipe]() if isinstance(recipe, str) else recipe
     unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(Recipe)})
     if unknown: raise InputTypeError(f"A recipe has no field {unknown}; "
@@ -148,10 +165,52 @@ def check_run(r: Recipe, data: pd.DataFrame, root_dir, seed, time_budget, device
                               "it is split into (--folds)")
     check_root_dir(root_dir)
 
+# %% ../nbs/08_recipes.ipynb #7a65f310
+def recipes_of(recipe: str | Recipe, # "auto", a name in `RECIPES`, or a `Recipe`
+               changes: dict,        # fields to change in each, e.g. `{"epochs": 20}`
+              ) -> list[Recipe]:
+    "The recipes a run may train, with `changes`: the candidates of `auto`, else the one recipe."
+    names = AUTO_CANDIDATES if isinstance(recipe, str) and recipe == AUTO else (recipe,)
+    return [recipe_with(name, changes) for name in names]
+
+# %% ../nbs/08_recipes.ipynb #96636002
+SCREEN_FOLDS, SCREEN_EPOCHS = 3, 15 # `auto`'s screening: folds, most epochs per fold (fewer if the recipe has fewer)
+
+def screen_recipes(data: pd.DataFrame,        # melted training frame
+                   recipes: list,             # the candidate `Recipe`s, e.g. `recipes_of("auto", {})`
+                   seed: int = 0,             # seeds the folds and the models
+                   n_jobs: int = 1,           # featurization workers
+                   device: str | None = None, # torch device (None: CUDA when available)
+                   drop_invalid: bool = False, # drop rows without a usable molecule instead of refusing them
+                   progress: bool = False,    # show featurization bars
+                  ) -> pd.DataFrame:
+    "Each candidate's mean best validation loss on the same folds, with its base hyperparameters; best first."
+    folds, rows = min([SCREEN_FOLDS] + [r.n_fold for r in recipes]), []
+    for r in recipes:
+        start, epochs = time.monotonic(), min(SCREEN_EPOCHS, r.epochs)
+        df, scalers = prepare_train(data, r.make_featurizers(), n_jobs=n_jobs, progress=progress, clip=r.clip,
+                                    drop_invalid=drop_invalid)
+        tc = TrainConfig(hps=r.base(), epochs=epochs, patience=min(r.patience, epochs), progress=False,
+                         lr_decay=r.lr_decay, device=device)
+        objective = kfold_objective(df, scalers, r.model, tc, folds, seed, dict(r.model_kwargs))
+        with scratch_folder("screen") as folder: loss = objective({}, epochs, Path(folder))["loss"]
+        rows.append({"recipe": r.name, "loss": loss, "folds": folds, "epochs": epochs,
+                     "seconds": round(time.monotonic() - start, 1)})
+    return pd.DataFrame(rows).sort_values("loss", kind="stable").reset_index(drop=True)
+
 # %% ../nbs/08_recipes.ipynb #f21fd8e2
+def _chosen(rs: list, data, seed, n_jobs, device, drop_invalid, progress) -> tuple[Recipe, pd.DataFrame | None]:
+    "The recipe to train (the best screened candidate when there are several) and the screening table, if any."
+    if len(rs) == 1: return rs[0], None
+    screening = screen_recipes(data, rs, seed, n_jobs, device, drop_invalid, progress)
+    best = screening.iloc[0]
+    get_logger("recipes").info("auto: %s chosen, validation loss %.4g on %d folds (%s)", best.recipe, best.loss,
+                               best.folds, ", ".join(f"{r.recipe} {r.loss:.4g}" for r in screening.itertuples()))
+    return next(r for r in rs if r.name == best.recipe), screening
+
 def train_recipe(data: pd.DataFrame,          # melted training frame
                  root_dir: str | Path,        # model root to create
-                 recipe: str | Recipe = "vector", # a name in `RECIPES`, or a `Recipe`
+                 recipe: str | Recipe = AUTO, # "auto" (screen `AUTO_CANDIDATES`), a name in `RECIPES`, or a `Recipe`
                  time_budget: float | None = None, # most seconds of searching (None: `search_calls` trials)
                  seed: int = 0,               # seeds the search, the folds and the submodels
                  n_jobs: int = 1,             # parallel featurization workers
@@ -163,13 +222,15 @@ def train_recipe(data: pd.DataFrame,          # melted training frame
                  drop_invalid: bool = False,  # drop rows without a usable molecule (logged) instead of refusing them
                  **changes,                   # recipe fields to change for this run, e.g. `epochs=20`
                 ) -> dict:
-    """Prepare, search and train the recipe's k-fold ensemble into `root_dir`;
-    return hyperparameters, out-of-fold metrics and timings."""
-    r = recipe_with(recipe, changes)
-    check_run(r, data, root_dir, seed, time_budget, device, n_jobs)
+    """Screen the candidates (with `auto`), then prepare, search and train the recipe's k-fold ensemble into
+    `root_dir`; return the recipe, hyperparameters, out-of-fold metrics, timings and the screening table."""
+    rs = recipes_of(recipe, changes)
+    for r in rs: check_run(r, data, root_dir, seed, time_budget, device, n_jobs)
     start = time.monotonic()
     # workers first (an address is tried at once), then the root is ours to the commit
     with resolve_executor(executor) as pool, folder_lock(root_dir, "model root"):
+        r, screening = _chosen(rs, data, seed, n_jobs, device, drop_invalid, progress)
+        screened = time.monotonic()
         df, scalers = prepare_train(data, r.make_featurizers(), root_dir=root_dir, n_jobs=n_jobs, progress=progress,
                                     clip=r.clip, drop_invalid=drop_invalid)
         prepared = time.monotonic()
@@ -180,8 +241,9 @@ def train_recipe(data: pd.DataFrame,          # melted training frame
         train_kfold_ensemble(df, r.model, dict(r.model_kwargs), tc, scaler_dict=scalers, root_dir=root_dir,
                              n_fold=r.n_fold, random_seed=seed, executor=pool)
     done = time.monotonic()
-    seconds = {"prepare": prepared - start, "search": searched - prepared, "ensemble": done - searched,
-               "total": done - start}
+    seconds = {"screen": screened - start, "prepare": prepared - screened, "search": searched - prepared,
+               "ensemble": done - searched, "total": done - start}
     get_logger("recipes").info("Recipe %s: %s", r.name, ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
     return {"recipe": r.name, "hyperparameters": hps.to_dict(), "oof": read_json(Path(root_dir) / OOF_METRICS_FILE),
-            "seconds": {k: round(v, 1) for k, v in seconds.items()}}
+            "seconds": {k: round(v, 1) for k, v in seconds.items()},
+            "screening": None if screening is None else screening.to_dict("records")}

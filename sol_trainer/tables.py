@@ -17,7 +17,7 @@ from .featurize import check_n_jobs, smiles_problems
 from .infer import DOMAIN_COLUMNS, REGRESSION_COLUMNS, nonfinite_rows, numeric_columns, predict
 from .load import ModelRoot
 from .prepare import check_root_dir, check_smiles
-from .recipes import check_options, recipe_with, train_recipe
+from .recipes import AUTO, check_options, recipes_of, train_recipe
 from .uncertainty import check_level, proba_columns
 from .utils import (InputFileExistsError, InputFileNotFoundError, InputImportError, InputIsADirectoryError,
                                InputKeyError, InputValueError, atomic_write, check_writable, get_logger,
@@ -218,7 +218,7 @@ def train_table(data: str | Path,          # CSV or Parquet table
                 smiles_column: str = "smiles", # column of SMILES (wide tables)
                 target_columns: list[str] | None = None, # property columns (wide tables); None: all but the SMILES
                 melted: bool = False,       # the table is already melted (`smiles_string`, `prop`, `value`)
-                recipe: str = "vector",     # default pipeline, see the recipes chapter
+                recipe: str = AUTO,         # "auto" (the best candidate on the data) or a recipe name
                 time_budget: float | None = None, # most seconds of searching (None: the recipe's trial count)
                 seed: int = 0,              # seed of the search, the folds and the submodels
                 n_jobs: int = 1,            # featurization workers
@@ -229,18 +229,19 @@ def train_table(data: str | Path,          # CSV or Parquet table
                 **changes,                  # recipe fields to change, e.g. `n_fold=10`, `epochs=30`
                ) -> dict:
     "Train a recipe's ensemble on a table into `root_dir`; return and save its report."
-    r = recipe_with(recipe, changes)
-    check_options(r, seed, time_budget, device, n_jobs)
+    rs = recipes_of(recipe, changes)
+    for r in rs: check_options(r, seed, time_budget, device, n_jobs)
     check_table(data, MELTED_COLUMNS if melted else [smiles_column, *(target_columns or [])])
     check_folder(root_dir); check_root_dir(root_dir)
     table = read_table(data)
     smiles = "smiles_string" if melted else smiles_column
     targets = ["value"] if melted else target_columns or [c for c in table.columns if c != smiles_column]
-    table, dropped = usable_table_rows(table, data, smiles, targets, r.make_featurizers(), drop_invalid)
+    featurizers = [f for r in rs for f in r.make_featurizers()] # every candidate's, with `auto`
+    table, dropped = usable_table_rows(table, data, smiles, targets, featurizers, drop_invalid)
     if melted: check_numbers(table["value"], "value", data)
     frame = table if melted else melt_targets(table, smiles_column, targets, data)
-    report = train_recipe(frame, root_dir, r, time_budget=time_budget, seed=seed, n_jobs=n_jobs, progress=progress,
-                          executor=executor, device=device)
+    report = train_recipe(frame, root_dir, recipe, time_budget=time_budget, seed=seed, n_jobs=n_jobs, progress=progress,
+                          executor=executor, device=device, **changes)
     report = {"data": str(data), "rows": len(frame), "dropped": dropped, **report}
     write_json(report_path(root_dir), report)
     return report

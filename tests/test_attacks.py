@@ -158,7 +158,7 @@ def test_repeated_column_names_are_refused(tmp_path):
     (["--folds", "1000"], "The data hold 120 distinct molecule(s), fewer than the 1000 folds"),
     (["--epochs", "0"], "epochs (--epochs) must be an integer >= 1, got 0"),
     (["--seed", "-1"], "seed (--seed) must be an integer in [0, 2**32 - 5), got -1"),
-    (["--recipe", "bogus"], "Unknown recipe 'bogus': choose one of vector, graph"),
+    (["--recipe", "bogus"], "Unknown recipe 'bogus': choose one of auto, vector, graph, descriptors, graph_descriptors"),
     (["--jobs", "0"], "n_jobs (--jobs) must be a non-zero integer"),
     (["--executor", "local:0"], "'local:N' needs a positive number of workers, got 'local:0'"),
     (["--time-budget", "-5"], "time_budget (--time-budget) must be a positive number of seconds"),

@@ -1,4 +1,5 @@
 "The installed `sol_trainer` console script as a user runs it, in a fresh folder: version, train, predict, errors, examples."
+import json
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import pytest
 
 import sol_trainer as st
 from sol_trainer.cli import example_files
+from sol_trainer.recipes import AUTO_CANDIDATES
 
 SCRIPT = Path(sys.executable).parent / "sol_trainer"
 
@@ -31,6 +33,15 @@ def work(tmp_path_factory, pic50_small):
     assert done.returncode == 0, done.stderr
     assert "pIC50: out-of-fold" in done.stdout and "model root model" in done.stdout
     return folder
+
+
+def test_train_screens_the_candidates_by_default(work):
+    "With no --recipe, `train` is `auto`: every candidate is screened, the best trained, and the report says so."
+    report = json.loads((work / "model_report.json").read_text())
+    screened = [s["recipe"] for s in report["screening"]]
+    assert sorted(screened) == sorted(AUTO_CANDIDATES) and report["recipe"] == screened[0]
+    losses = [s["loss"] for s in report["screening"]]
+    assert losses == sorted(losses) and all(s["folds"] == 2 and s["epochs"] == 1 for s in report["screening"])
 
 
 def test_version(tmp_path):
