@@ -174,7 +174,7 @@ def recipes_of(recipe: str | Recipe, # "auto", a name in `RECIPES`, or a `Recipe
     return [recipe_with(name, changes) for name in names]
 
 # %% ../nbs/08_recipes.ipynb #96636002
-SCREEN_FOLDS, SCREEN_EPOCHS = 3, 15 # `auto`'s screening: folds, most epochs per fold (fewer if the recipe has fewer)
+SCREEN_FOLDS, SCREEN_EPOCHS = 3, 60 # `auto`'s screening: folds, most epochs per fold (fewer if the recipe has fewer)
 
 def screen_recipes(data: pd.DataFrame,        # melted training frame
                    recipes: list,             # the candidate `Recipe`s, e.g. `recipes_of("auto", {})`
