@@ -11,6 +11,15 @@ for the final report only: nothing is chosen on it.
 
 Sets: `../shared/data/` (freesolv `expt`, lipophilicity `exp`, RadonPy PI1070 density, Cp and refractive index as one
 multi-task frame) and the bundled pIC50. One torch thread (2-core machine: run nothing else beside it).
+
+Measured 2026-12-07 (2 cores, nothing else running; `benchmarks/results/panel.json`), screening loss, best first:
+    freesolv (513 training molecules)  descriptors 0.100 | graph 0.101 | graph_descriptors 0.104 | vector 0.132   41 s
+    pic50 (813)                        vector 0.288 | descriptors 0.381 | graph 0.389 | graph_descriptors 0.395  152 s
+    lipophilicity (3,360)              graph 0.256 | vector 0.327 | descriptors 0.330 | graph_descriptors 0.372  590 s
+    radonpy (2,581 rows, 3 properties) graph 0.041 | graph_descriptors 0.060 | descriptors 0.065 | vector 0.082  395 s
+FreeSolv with --full (each candidate's whole protocol; out-of-fold RMSE, kcal/mol): descriptors 1.140 | vector 1.161 |
+graph 1.168 | graph_descriptors 1.173, so the 60-epoch screening's first is the full protocol's best; a 15-epoch
+screening had ranked graph last there (`benchmarks/results/panel_freesolv_full_screen15.json`).
 """
 import argparse, json, tempfile, time
 from pathlib import Path
@@ -46,7 +55,7 @@ def load_set(name: str) -> pd.DataFrame:
 
 def split(frame: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     "80/20 by molecule, so that no molecule is on both sides."
-    train_smiles, _ = train_test_split(frame.smiles_string.unique(), test_size=0.2, random_state=seed)
+    train_smiles, _ = train_test_split(sorted(frame.smiles_string.unique()), test_size=0.2, random_state=seed)
     inside = frame.smiles_string.isin(set(train_smiles))
     return frame[inside].reset_index(drop=True), frame[~inside].reset_index(drop=True)
 
