@@ -17,7 +17,7 @@ from .hyperparameters import HpConfig
 from .root import OOF_METRICS_FILE
 from .models import Mlp
 from .featurize import check_n_jobs
-from .prepare import check_frame, check_root_dir, prepare_train
+from .prepare import check_frame, check_root_dir, prepare_train, usable_rows
 from .kfold_search import bayes_search, kfold_objective
 from .train import TrainConfig, train_kfold_ensemble
 from .searchers import SearchSpace
@@ -199,14 +199,16 @@ def screen_recipes(data: pd.DataFrame,        # melted training frame
     return pd.DataFrame(rows).sort_values("loss", kind="stable").reset_index(drop=True)
 
 # %% ../nbs/08_recipes.ipynb #f21fd8e2
-def _chosen(rs: list, data, seed, n_jobs, device, drop_invalid, progress) -> tuple[Recipe, pd.DataFrame | None]:
-    "The recipe to train (the best screened candidate when there are several) and the screening table, if any."
-    if len(rs) == 1: return rs[0], None
+def _chosen(rs: list, data, seed, n_jobs, device, drop_invalid, progress) -> tuple[Recipe, object, pd.DataFrame]:
+    """The recipe to train (the best screened candidate when there are several), the screening table, if any,
+    and the rows to train on: those every candidate can featurize, so that all see the same rows and folds."""
+    if len(rs) == 1: return rs[0], None, data
+    data = usable_rows(data, [f for r in rs for f in r.make_featurizers()], drop_invalid)
     screening = screen_recipes(data, rs, seed, n_jobs, device, drop_invalid, progress)
     best = screening.iloc[0]
     get_logger("recipes").info("auto: %s chosen, validation loss %.4g on %d folds (%s)", best.recipe, best.loss,
                                best.folds, ", ".join(f"{r.recipe} {r.loss:.4g}" for r in screening.itertuples()))
-    return next(r for r in rs if r.name == best.recipe), screening
+    return next(r for r in rs if r.name == best.recipe), screening, data
 
 def train_recipe(data: pd.DataFrame,          # melted training frame
                  root_dir: str | Path,        # model root to create
@@ -229,7 +231,7 @@ def train_recipe(data: pd.DataFrame,          # melted training frame
     start = time.monotonic()
     # workers first (an address is tried at once), then the root is ours to the commit
     with resolve_executor(executor) as pool, folder_lock(root_dir, "model root"):
-        r, screening = _chosen(rs, data, seed, n_jobs, device, drop_invalid, progress)
+        r, screening, data = _chosen(rs, data, seed, n_jobs, device, drop_invalid, progress)
         screened = time.monotonic()
         df, scalers = prepare_train(data, r.make_featurizers(), root_dir=root_dir, n_jobs=n_jobs, progress=progress,
                                     clip=r.clip, drop_invalid=drop_invalid)
