@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from sol_trainer.cli import DEMO_RECIPES, DEMO_SEARCH_SECONDS
+from sol_trainer.cli import DEMO_RECIPES
 from sol_trainer.datasets import split_by_property
 from sol_trainer.datasets import load_multitask
 from sol_trainer.ensemble import submodel_spread
@@ -36,7 +36,7 @@ ACTIVE_FROM = 6.5 # pIC50 from which a molecule counts as active
 
 def regression_view(train, test, seed, folder) -> dict:
     root = Path(folder) / "regression"
-    train_recipe(train, root, DEMO_RECIPES["vector"](), time_budget=DEMO_SEARCH_SECONDS, seed=seed, progress=False)
+    train_recipe(train, root, DEMO_RECIPES["vector"](), seed=seed, progress=False)
     calibrated, raw = predict(root, test), predict(root, test, calibrate=False)
     calibration = read_json(root / CALIBRATION_FILE)["properties"]
     out = {"calibration": calibration}
@@ -63,7 +63,7 @@ def classification_view(train, test, seed, folder) -> dict:
         return df.assign(value=np.where(df["value"].astype(float) >= ACTIVE_FROM, "active", "inactive")).reset_index(drop=True)
     train_c, test_c = labelled(train), labelled(test)
     root = Path(folder) / "classification"
-    train_recipe(train_c, root, DEMO_RECIPES["vector"](), time_budget=DEMO_SEARCH_SECONDS, seed=seed, progress=False)
+    train_recipe(train_c, root, DEMO_RECIPES["vector"](), seed=seed, progress=False)
     labels = read_json(root / "metadata/features.json")["class_labels"]
     out = {"oof": read_json(root / CALIBRATION_FILE), "active_share": float((test_c["value"] == "active").mean())}
     for name, calibrate in (("raw", False), ("calibrated", True)):

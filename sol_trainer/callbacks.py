@@ -4,7 +4,7 @@
 
 # %% ../nbs/03b_callbacks.ipynb #cb002
 from __future__ import annotations
-import copy, math
+import copy, math, time
 from pathlib import Path
 from typing import Callable
 
@@ -18,7 +18,7 @@ from .utils import InputKeyError, InputValueError, get_logger, remove_leftovers,
 
 # %% auto #0
 __all__ = ['BestCheckpoint', 'improves', 'EarlyStopping', 'write_hparams', 'TensorBoard', 'ProgressBar', 'reinitialize',
-           'GradientHealth', 'NanGuard', 'StopFile', 'GradientClip', 'average_states', 'BestAveraging',
+           'GradientHealth', 'NanGuard', 'StopFile', 'GradientClip', 'average_states', 'BestAveraging', 'TimeLimit',
            'refresh_batchnorm', 'SWA', 'ValidationMetrics', 'standard_callbacks']
 
 # %% ../nbs/03b_callbacks.ipynb #c028
@@ -296,6 +296,24 @@ class BestAveraging(Callback):
 
     def state_dict(self, trainer): return {"snapshots": self.snapshots}
     def load_state_dict(self, trainer, d): self.snapshots = d["snapshots"]
+
+# %% ../nbs/03b_callbacks.ipynb #52628059
+class TimeLimit(Callback):
+    "Finish the epoch and stop once `seconds` have passed since the fit began."
+    order = ORDER["control"]
+    def __init__(self, seconds: float,               # most seconds of training (the epoch under way finishes)
+                 clock: Callable[[], float] = time.monotonic, # returns the time in seconds
+                ):
+        if not seconds > 0: raise InputValueError(f"seconds must be positive, got {seconds!r}")
+        self.seconds, self.clock = seconds, clock
+
+    def before_fit(self, trainer): self.start = self.clock()
+
+    def after_epoch(self, trainer):
+        if self.clock() - self.start < self.seconds: return
+        get_logger("callbacks").info("Time limit of %.1f s reached: stopping after epoch %d", self.seconds,
+                                     trainer.epoch)
+        trainer.stop, trainer.record["status"] = True, "time limit"
 
 # %% ../nbs/03b_callbacks.ipynb #c070
 @torch.no_grad()

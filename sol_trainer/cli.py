@@ -26,14 +26,13 @@ from .root import CALIBRATION_FILE
 from .utils import InputError, InputFileExistsError, InputValueError, get_logger, parse_command, read_json, write_json
 
 # %% auto #0
-__all__ = ['DEMO_SEARCH_SECONDS', 'DEMO_RECIPES', 'BUG_STATUS', 'run_demo', 'example_files', 'copy_examples', 'run_config',
-           'demo', 'fit', 'parse', 'examples', 'train', 'predict', 'run_command', 'main']
+__all__ = ['DEMO_RECIPES', 'BUG_STATUS', 'run_demo', 'example_files', 'copy_examples', 'run_config', 'demo', 'fit', 'parse',
+           'examples', 'train', 'predict', 'run_command', 'main']
 
 # %% ../nbs/10_cli.ipynb #c011
 DEMO_QUICK = {"rows": 400, "search_calls": 2, "search_epochs": 3, "n_fold": 2, "epochs": 4} # a smoke test's sizes
 
 # %% ../nbs/10_cli.ipynb #0a9e41c4
-DEMO_SEARCH_SECONDS = 30 # the full demo's search budget
 DEMO_RECIPES = {"vector": lambda: vector_recipe(exclude_descriptors=("TPSA",)), # TPSA: the demo's target, not an input
                 "graph": graph_recipe}
 
@@ -52,7 +51,7 @@ def run_demo(out_dir: str | Path,   # run folder (must not hold a model yet)
     log.info("%d training and %d test rows", len(train), len(test))
     root = out / "model"
     changes = {k: v for k, v in DEMO_QUICK.items() if k != "rows"} if quick else {}
-    done = train_recipe(train, root, DEMO_RECIPES[recipe](), time_budget=DEMO_SEARCH_SECONDS, seed=seed, n_jobs=n_jobs,
+    done = train_recipe(train, root, DEMO_RECIPES[recipe](), seed=seed, n_jobs=n_jobs,
                         trials_path=out / "trials.csv", search_folder=out / "search", **changes)
     model = ModelRoot(root, device="cpu") # opened once for both predictions
     predictions = infer.predict(model, test, n_jobs=n_jobs)
@@ -181,7 +180,7 @@ def train(data: str,                # CSV or Parquet table of measurements
           recipe: str = "auto",     # auto (screen the candidates, train the best), vector, graph, descriptors, ...
           folds: int = 5,           # folds (submodels) of the ensemble
           epochs: int | None = None, # most epochs per submodel (default: the recipe's)
-          time_budget: float | None = None, # most search seconds, less reproducible (default: the recipe's trial count)
+          time_budget: float | None = None, # seconds for the whole run (default: 3 min for 1,000 rows; inf: no limit)
           seed: int = 0,            # seed of the search, the folds and the submodels
           jobs: int = 1,            # featurization workers
           executor: str | None = None, # run trials and folds on local:N (N processes here) or a Dask scheduler address
@@ -193,8 +192,9 @@ def train(data: str,                # CSV or Parquet table of measurements
     report = train_table(data, out, smiles_column, target_columns, melted, recipe, time_budget, seed, jobs,
                          executor=executor, device=device, drop_invalid=drop_invalid, **changes)
     for s in report["screening"] or []:
-        print(f"screened {s['recipe']}: validation loss {s['loss']:.4g} ({s['seconds']} s)")
-    if report["screening"]: print(f"Chose {report['recipe']} (lowest out-of-fold validation loss)")
+        print(f"screened {s['recipe']}: validation loss {s['loss']:.4g} on {s['folds']} folds ({s['seconds']} s)"
+              if s["folds"] else f"not screened {s['recipe']}: the time budget ran out")
+    if report["screening"]: print(f"Chose {report['recipe']}: {report['why']}")
     for p, m in report["oof"].items(): print(f"{p}: out-of-fold " + ", ".join(f"{k} {v:.4g}" for k, v in m.items()))
     if report["dropped"]:
         print(f"Dropped {len(report['dropped'])} rows without a usable molecule (listed in {report_path(out)})")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from .executors import resolve_executor
@@ -25,9 +26,10 @@ from .utils import (InputTypeError, InputValueError, folder_lock, get_device, ge
                                scratch_folder)
 
 # %% auto #0
-__all__ = ['RECIPES', 'AUTO', 'AUTO_CANDIDATES', 'SCREEN_FOLDS', 'SCREEN_EPOCHS', 'Recipe', 'descriptors', 'vector_recipe',
-           'graph_recipe', 'descriptors_recipe', 'graph_descriptors_recipe', 'recipe_with', 'check_options',
-           'recipes_of', 'screen_recipes', 'train_recipe']
+__all__ = ['RECIPES', 'AUTO', 'AUTO_CANDIDATES', 'BUDGET_BASE', 'BUDGET_PER_ROW', 'LEAST_BASE', 'LEAST_PER_ROW', 'SCREEN_SHARE',
+           'SEARCH_SHARE', 'SCREEN_FOLDS', 'SCREEN_EPOCHS', 'Recipe', 'descriptors', 'vector_recipe', 'graph_recipe',
+           'descriptors_recipe', 'graph_descriptors_recipe', 'recipe_with', 'check_options', 'recipes_of', 'Budget',
+           'default_budget', 'least_budget', 'screen_recipes', 'train_recipe']
 
 # %% ../nbs/08_recipes.ipynb #c005
 def _is_count(v, least: int) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= least
@@ -118,16 +120,19 @@ AUTO = "auto" # the name that screens `AUTO_CANDIDATES` on the data and trains t
 AUTO_CANDIDATES = ("graph", "graph_descriptors", "descriptors", "vector")
 
 # %% ../nbs/08_recipes.ipynb #c012
-def _searched_hps(r: Recipe, df, scalers, seed, time_budget, trials_path, folder, executor, progress,
+def _searched_hps(r: Recipe, df, scalers, seed, seconds, trials_path, folder, executor, progress,
                   device) -> HpConfig:
-    """The recipe's base hyperparameters improved by its search (in `folder`,
+    """The recipe's base hyperparameters improved by its search within `seconds` (in `folder`,
     or a temporary folder `bayes_search` removes afterwards)."""
     if r.space is None or r.search_calls < 1: return r.base()
+    if seconds < 1:
+        get_logger("recipes").warning("No time left in the budget for the search: the base hyperparameters are used")
+        return r.base()
     trial = TrainConfig(hps=r.base(), epochs=r.search_epochs, patience=r.patience, progress=False, lr_decay=r.lr_decay,
-                        device=device)
+                        device=device, time_limit=_limit(seconds / r.search_folds))
     return bayes_search(df, scalers, r.model, r.space(), trial, n_calls=r.search_calls,
-                        n_initial_points=min(3, r.search_calls),
-                        n_fold=r.search_folds, random_seed=seed, trials_path=trials_path, time_budget=time_budget,
+                        n_initial_points=min(3, r.search_calls), n_fold=r.search_folds, random_seed=seed,
+                        trials_path=trials_path, time_budget=None if math.isinf(seconds) else seconds,
                         folder=folder, submodel_kwargs_dict=r.model_kwargs, executor=executor, progress=progress)
 
 def recipe_with(recipe: str | Recipe, # a name in `RECIPES`, or a `Recipe`
@@ -163,6 +168,10 @@ def check_run(r: Recipe, data: pd.DataFrame, root_dir, seed, time_budget, device
     if molecules < folds:
         raise InputValueError(f"The data hold {molecules} distinct molecule(s), fewer than the {folds} folds "
                               "it is split into (--folds)")
+    if time_budget is not None and time_budget < least_budget(len(data)):
+        raise InputValueError(f"time_budget (--time-budget) {time_budget:g} s is too small for {len(data):,} rows: "
+                              f"the cheapest candidate needs about {least_budget(len(data)):.0f} s (featurizing "
+                              f"and an epoch a fold); leave it out for the default, {default_budget(len(data)):.0f} s")
     check_root_dir(root_dir)
 
 # %% ../nbs/08_recipes.ipynb #7a65f310
@@ -173,9 +182,52 @@ def recipes_of(recipe: str | Recipe, # "auto", a name in `RECIPES`, or a `Recipe
     names = AUTO_CANDIDATES if isinstance(recipe, str) and recipe == AUTO else (recipe,)
     return [recipe_with(name, changes) for name in names]
 
+# %% ../nbs/08_recipes.ipynb #722a377c
+class Budget:
+    "A run's seconds, read from a clock: how many are spent, and how many are left before a share of them is."
+    def __init__(self, seconds: float,   # the whole run's seconds (`math.inf`: no limit)
+                 clock: Callable[[], float] = time.monotonic, # returns the time in seconds (a test may drive it)
+                ):
+        self.seconds, self.clock, self.start = float(seconds), clock, clock()
+
+    def spent(self) -> float: return self.clock() - self.start # seconds since the run began
+
+    def left(self, share: float = 1.0) -> float: # the share of the budget to stay within
+        "Seconds left before `share` of the budget is spent (never negative)."
+        return max(0.0, share * self.seconds - self.spent())
+
+# %% ../nbs/08_recipes.ipynb #658ca255
+BUDGET_BASE, BUDGET_PER_ROW = 180.0, 0.105 # the default budget: 3 min up to 1,000 rows, then 0.105 s a row
+LEAST_BASE, LEAST_PER_ROW = 10.0, 0.015    # about what the cheapest candidate needs: featurizing, an epoch a fold
+SCREEN_SHARE, SEARCH_SHARE = 0.4, 0.2      # the most of the budget the screening, and the search, may take
+
+def default_budget(n_rows: int) -> float: # training rows (melted)
+    "The seconds a run gets when none are given: 1,000 rows train in 3 minutes, 5,000 in 10, on 2 cores."
+    return BUDGET_BASE + BUDGET_PER_ROW * max(0, n_rows - 1000)
+
+def least_budget(n_rows: int) -> float: # training rows (melted)
+    "About the fewest seconds in which the cheapest candidate gives a model root."
+    return LEAST_BASE + LEAST_PER_ROW * n_rows
+
 # %% ../nbs/08_recipes.ipynb #96636002
 SCREEN_FOLDS, SCREEN_EPOCHS = 3, 60 # `auto`'s screening: folds, most epochs per fold (fewer if the recipe has fewer)
 
+def _fold_trainer(r: Recipe, data, folds, seed, n_jobs, device, drop_invalid, progress) -> Callable:
+    """A function training some of the candidate's screening folds (base hyperparameters, each fold within a time
+    limit) and returning their best validation losses; the candidate's rows are featurized once, here."""
+    df, scalers = prepare_train(data, r.make_featurizers(), n_jobs=n_jobs, progress=progress, clip=r.clip,
+                                drop_invalid=drop_invalid)
+    epochs = min(SCREEN_EPOCHS, r.epochs)
+    def train_folds(only: list, seconds: float) -> list[float]: # fold indices; most seconds per fold
+        tc = TrainConfig(hps=r.base(), epochs=epochs, patience=min(r.patience, epochs), progress=False,
+                         lr_decay=r.lr_decay, device=device, time_limit=_limit(seconds))
+        objective = kfold_objective(df, scalers, r.model, tc, folds, seed, dict(r.model_kwargs))
+        with scratch_folder("screen") as folder: return objective({}, epochs, Path(folder), only=only)["fold_losses"]
+    return train_folds
+
+def _limit(seconds: float) -> float | None: return None if math.isinf(seconds) else max(seconds, 1e-3)
+
+# %% ../nbs/08_recipes.ipynb #cf3fc3d7
 def screen_recipes(data: pd.DataFrame,        # melted training frame
                    recipes: list,             # the candidate `Recipe`s, e.g. `recipes_of("auto", {})`
                    seed: int = 0,             # seeds the folds and the models
@@ -183,37 +235,79 @@ def screen_recipes(data: pd.DataFrame,        # melted training frame
                    device: str | None = None, # torch device (None: CUDA when available)
                    drop_invalid: bool = False, # drop rows without a usable molecule instead of refusing them
                    progress: bool = False,    # show featurization bars
+                   seconds: float = math.inf, # most seconds of screening (`math.inf`: no limit)
+                   clock: Callable[[], float] = time.monotonic, # returns the time in seconds
                   ) -> pd.DataFrame:
-    "Each candidate's mean best validation loss on the same folds, with its base hyperparameters; best first."
-    folds, rows = min([SCREEN_FOLDS] + [r.n_fold for r in recipes]), []
-    for r in recipes:
-        start, epochs = time.monotonic(), min(SCREEN_EPOCHS, r.epochs)
-        df, scalers = prepare_train(data, r.make_featurizers(), n_jobs=n_jobs, progress=progress, clip=r.clip,
-                                    drop_invalid=drop_invalid)
-        tc = TrainConfig(hps=r.base(), epochs=epochs, patience=min(r.patience, epochs), progress=False,
-                         lr_decay=r.lr_decay, device=device)
-        objective = kfold_objective(df, scalers, r.model, tc, folds, seed, dict(r.model_kwargs))
-        with scratch_folder("screen") as folder: loss = objective({}, epochs, Path(folder))["loss"]
-        rows.append({"recipe": r.name, "loss": loss, "folds": folds, "epochs": epochs,
-                     "seconds": round(time.monotonic() - start, 1)})
-    return pd.DataFrame(rows).sort_values("loss", kind="stable").reset_index(drop=True)
+    """Successive halving over the folds: every candidate's first fold, then the other folds of the better half;
+    each candidate's mean best validation loss, with its base hyperparameters, most folds and best first."""
+    budget, folds = Budget(seconds, clock), min([SCREEN_FOLDS] + [r.n_fold for r in recipes])
+    keep = max(2, math.ceil(len(recipes) / 2)) if folds > 1 else 0
+    planned = len(recipes) + keep * (folds - 1) # fold trainings, for each one's share of the time
+    losses, spent, trainers = {r.name: [] for r in recipes}, {r.name: 0.0 for r in recipes}, {}
+    def run(r: Recipe, only: list):
+        start = budget.spent()
+        if r.name not in trainers:
+            trainers[r.name] = _fold_trainer(r, data, folds, seed, n_jobs, device, drop_invalid, progress)
+        done = sum(map(len, losses.values()))
+        losses[r.name] += trainers[r.name](only, budget.left() / max(1, planned - done))
+        spent[r.name] += budget.spent() - start
+    for i, r in enumerate(recipes):
+        if i == 0 or budget.left() > 0: run(r, [0])
+    better = sorted((r for r in recipes if losses[r.name]), key=lambda r: losses[r.name][0])[:keep]
+    for r in better:
+        if budget.left() > 0: run(r, list(range(1, folds)))
+    return _screening_table(recipes, losses, spent)
+
+# %% ../nbs/08_recipes.ipynb #410b7e25
+def _screening_table(recipes: list, losses: dict, spent: dict) -> pd.DataFrame:
+    "One row per candidate (NaN loss for one the budget left unscreened), most folds and lowest loss first."
+    rows = [{"recipe": r.name, "loss": float(np.mean(losses[r.name])) if losses[r.name] else math.nan,
+             "folds": len(losses[r.name]), "epochs": min(SCREEN_EPOCHS, r.epochs), "seconds": round(spent[r.name], 1)}
+            for r in recipes]
+    table = pd.DataFrame(rows).sort_values(["folds", "loss"], ascending=[False, True], kind="stable")
+    return table.reset_index(drop=True)
 
 # %% ../nbs/08_recipes.ipynb #f21fd8e2
-def _chosen(rs: list, data, seed, n_jobs, device, drop_invalid, progress) -> tuple[Recipe, object, pd.DataFrame]:
+def _chosen(rs: list, data, seed, n_jobs, device, drop_invalid, progress,
+            budget: Budget) -> tuple[Recipe, object, pd.DataFrame]:
     """The recipe to train (the best screened candidate when there are several), the screening table, if any,
     and the rows to train on: those every candidate can featurize, so that all see the same rows and folds."""
     if len(rs) == 1: return rs[0], None, data
     data = usable_rows(data, [f for r in rs for f in r.make_featurizers()], drop_invalid)
-    screening = screen_recipes(data, rs, seed, n_jobs, device, drop_invalid, progress)
+    screening = screen_recipes(data, rs, seed, n_jobs, device, drop_invalid, progress,
+                               seconds=budget.left(SCREEN_SHARE), clock=budget.clock)
     best = screening.iloc[0]
     get_logger("recipes").info("auto: %s chosen, validation loss %.4g on %d folds (%s)", best.recipe, best.loss,
                                best.folds, ", ".join(f"{r.recipe} {r.loss:.4g}" for r in screening.itertuples()))
     return next(r for r in rs if r.name == best.recipe), screening, data
 
+def _why(screening: pd.DataFrame | None) -> str:
+    "Why the trained recipe was trained, for the report."
+    if screening is None: return "named by the caller"
+    best, rivals = screening.iloc[0], (screening.folds == screening.folds.iloc[0]).sum() - 1
+    return (f"lowest mean validation loss ({best.loss:.4g}) on {best.folds} folds, against {rivals} other candidate(s) "
+            f"on the same folds; the rest were dropped after their first fold or not reached within the budget")
+
+# %% ../nbs/08_recipes.ipynb #5b66e023
+def _search_seconds(r: Recipe, budget: Budget, screening: pd.DataFrame | None) -> float:
+    """Seconds the search may take: what is left of the screening's and the search's shares, less what the ensemble
+    is expected to need (the winner's screening seconds per fold, scaled to the ensemble's folds and rows)."""
+    seconds = budget.left(SCREEN_SHARE + SEARCH_SHARE)
+    if screening is not None and screening.folds.iloc[0] > 0:
+        best = screening.iloc[0]
+        rows_ratio = (1 - 1 / r.n_fold) / (1 - 1 / max(2, SCREEN_FOLDS))
+        seconds = min(seconds, budget.left() - best.seconds / best.folds * r.n_fold * rows_ratio)
+    return max(0.0, seconds)
+
+def _fold_seconds(budget: Budget, n_fold: int) -> float: # the run's budget, the ensemble's folds
+    "Seconds each fold of the ensemble may train: an equal share of what is left."
+    return budget.left() / n_fold
+
+# %% ../nbs/08_recipes.ipynb #ef34e02d
 def train_recipe(data: pd.DataFrame,          # melted training frame
                  root_dir: str | Path,        # model root to create
                  recipe: str | Recipe = AUTO, # "auto" (screen `AUTO_CANDIDATES`), a name in `RECIPES`, or a `Recipe`
-                 time_budget: float | None = None, # most seconds of searching (None: `search_calls` trials)
+                 time_budget: float | None = None, # seconds for the whole run (None: `default_budget`)
                  seed: int = 0,               # seeds the search, the folds and the submodels
                  n_jobs: int = 1,             # parallel featurization workers
                  progress: bool = True,       # show progress bars
@@ -222,30 +316,51 @@ def train_recipe(data: pd.DataFrame,          # melted training frame
                  executor=None,               # where trials and folds run (executors chapter); None: here, in turn
                  device: str | None = None,   # torch device of the trials and submodels (None: CUDA when available)
                  drop_invalid: bool = False,  # drop rows without a usable molecule (logged) instead of refusing them
+                 clock: Callable[[], float] = time.monotonic, # returns the time in seconds (a test may drive it)
                  **changes,                   # recipe fields to change for this run, e.g. `epochs=20`
                 ) -> dict:
     """Screen the candidates (with `auto`), then prepare, search and train the recipe's k-fold ensemble into
-    `root_dir`; return the recipe, hyperparameters, out-of-fold metrics, timings and the screening table."""
+    `root_dir`, all within one time budget; return the recipe, why, hyperparameters, out-of-fold metrics, timings
+    and the screening table."""
     rs = recipes_of(recipe, changes)
     for r in rs: check_run(r, data, root_dir, seed, time_budget, device, n_jobs)
-    start = time.monotonic()
+    budget = Budget(default_budget(len(data)) if time_budget is None else time_budget, clock)
+    _log_budget(budget, len(data), time_budget is None)
     # workers first (an address is tried at once), then the root is ours to the commit
     with resolve_executor(executor) as pool, folder_lock(root_dir, "model root"):
-        r, screening, data = _chosen(rs, data, seed, n_jobs, device, drop_invalid, progress)
-        screened = time.monotonic()
+        r, screening, data = _chosen(rs, data, seed, n_jobs, device, drop_invalid, progress, budget)
+        marks = {"screen": budget.spent()}
         df, scalers = prepare_train(data, r.make_featurizers(), root_dir=root_dir, n_jobs=n_jobs, progress=progress,
                                     clip=r.clip, drop_invalid=drop_invalid)
-        prepared = time.monotonic()
-        hps = _searched_hps(r, df, scalers, seed, time_budget, trials_path, search_folder, pool, progress, device)
-        searched = time.monotonic()
+        marks["prepare"] = budget.spent()
+        hps = _searched_hps(r, df, scalers, seed, _search_seconds(r, budget, screening), trials_path, search_folder,
+                            pool, progress, device)
+        marks["search"] = budget.spent()
         tc = TrainConfig(hps=hps, epochs=r.epochs, patience=r.patience, progress=progress, lr_decay=r.lr_decay,
-                         device=device)
+                         device=device, time_limit=_limit(_fold_seconds(budget, r.n_fold)))
         train_kfold_ensemble(df, r.model, dict(r.model_kwargs), tc, scaler_dict=scalers, root_dir=root_dir,
                              n_fold=r.n_fold, random_seed=seed, executor=pool)
-    done = time.monotonic()
-    seconds = {"screen": screened - start, "prepare": prepared - screened, "search": searched - prepared,
-               "ensemble": done - searched, "total": done - start}
-    get_logger("recipes").info("Recipe %s: %s", r.name, ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
-    return {"recipe": r.name, "hyperparameters": hps.to_dict(), "oof": read_json(Path(root_dir) / OOF_METRICS_FILE),
-            "seconds": {k: round(v, 1) for k, v in seconds.items()},
+        marks["ensemble"] = budget.spent()
+    return _run_report(r, hps, root_dir, budget, marks, screening)
+
+# %% ../nbs/08_recipes.ipynb #d6768595
+def _log_budget(budget: Budget, n_rows: int, default: bool):
+    "Say at the start what the run may cost."
+    get_logger("recipes").info("Time budget %.0f s for %d rows (%s): screening up to %.0f s, search up to %.0f s, "
+                               "the ensemble the rest", budget.seconds, n_rows, "default" if default else "given",
+                               SCREEN_SHARE * budget.seconds, SEARCH_SHARE * budget.seconds)
+
+def _run_report(r: Recipe, hps: HpConfig, root_dir, budget: Budget, marks: dict, screening) -> dict:
+    "What `train_recipe` returns: the recipe and why, its hyperparameters, out-of-fold metrics, budget and seconds."
+    ends = list(marks.values())
+    seconds = {k: round(end - start, 1) for k, start, end in zip(marks, [0.0] + ends, ends)}
+    seconds["total"] = round(ends[-1], 1)
+    log = get_logger("recipes")
+    log.info("Recipe %s: %s", r.name, ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
+    if budget.left() == 0:
+        log.warning("The time budget of %.0f s ran out: training stopped early; give a larger --time-budget for better "
+                    "models", budget.seconds)
+    return {"recipe": r.name, "why": _why(screening), "hyperparameters": hps.to_dict(),
+            "oof": read_json(Path(root_dir) / OOF_METRICS_FILE), "seconds": seconds,
+            "budget": None if math.isinf(budget.seconds) else budget.seconds,
             "screening": None if screening is None else screening.to_dict("records")}

@@ -219,7 +219,7 @@ def train_table(data: str | Path,          # CSV or Parquet table
                 target_columns: list[str] | None = None, # property columns (wide tables); None: all but the SMILES
                 melted: bool = False,       # the table is already melted (`smiles_string`, `prop`, `value`)
                 recipe: str = AUTO,         # "auto" (the best candidate on the data) or a recipe name
-                time_budget: float | None = None, # most seconds of searching (None: the recipe's trial count)
+                time_budget: float | None = None, # seconds for the whole run (None: `default_budget` of the rows)
                 seed: int = 0,              # seed of the search, the folds and the submodels
                 n_jobs: int = 1,            # featurization workers
                 progress: bool = True,      # show progress bars

@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from .executors import resolve_executor, share, use_worker_threads
 from .criteria import ElementwiseCriterion, MulticlassCriterion
-from .callbacks import SWA, ValidationMetrics, standard_callbacks
+from .callbacks import SWA, TimeLimit, ValidationMetrics, standard_callbacks
 from .engine import Callback, ORDER, TensorLoader, Trainer
 from .ensemble import LinearEnsemble, predict_tensors, submodel_spread
 from .featurize import featurize
@@ -57,6 +57,7 @@ class TrainConfig:
     progress: bool = True               # show an epoch progress bar
     callbacks: list = field(default_factory=list) # extra engine callbacks
     lr_decay: float | None = None       # exponential learning-rate decay to this fraction at the last epoch (None: off)
+    time_limit: float | None = None     # most seconds of training; the epoch under way finishes (None: no limit)
 
     def __post_init__(self):
         "Check every field, so that a bad setting fails here and not in the middle of training."
@@ -84,6 +85,9 @@ class TrainConfig:
             "lr_decay": (lr_decay is None or (isinstance(lr_decay, numbers.Real) and not isinstance(lr_decay, bool)
                                               and 0 < lr_decay <= 1),
                          "None or a number in (0, 1]"),
+            "time_limit": (self.time_limit is None or (isinstance(self.time_limit, numbers.Real) and self.time_limit > 0
+                                                       and not isinstance(self.time_limit, bool)),
+                           "None or a positive number of seconds"),
         }
         bad = [f"{name} must be {rule}, got {getattr(self, name)!r}" for name, (ok, rule) in rules.items() if not ok]
         if bad: raise InputValueError("TrainConfig: " + "; ".join(bad))
@@ -147,9 +151,10 @@ def fit_submodel(model: nn.Module,        # model taking a batch dict, e.g. `Mlp
     valid_dl = TensorLoader(frame_tensors(val_df), 4096).to(device) if val_df is not None and len(val_df) else None
     metrics = PropertyMetrics(val_df["prop"].to_numpy(), scaler_dict, task) if valid_dl is not None else None
     swa = [SWA(hps.swa_start_frac, hps.swa_lr)] if hps.optimizer == "swa" else []
+    limit = [TimeLimit(tc.time_limit)] if tc.time_limit is not None else []
     callbacks = standard_callbacks(tc.history_path, metrics, guard="restart", patience=tc.patience,
                                    progress=f"fold {tc.fold_index}" if tc.progress else None,
-                                   extra=[*tc.callbacks, *swa])
+                                   extra=[*tc.callbacks, *swa, *limit])
     loss_fn = tc.loss_fn or (MulticlassCriterion() if task == "classification" else ElementwiseCriterion("mse"))
     optimizer = submodel_optimizer(model, hps)
     trainer = Trainer(model, train_dl, loss_fn, optimizer, valid_dl=valid_dl, callbacks=callbacks, device=device,

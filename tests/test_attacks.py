@@ -24,7 +24,7 @@ from sol_trainer.utils import InputError, folder_lock
 
 FZ = MorganFeaturizer(n_bits=32)
 TC = TrainConfig(hps=HpConfig(capacity=1), epochs=1, progress=False)
-TINY = ["--folds", "2", "--epochs", "1", "--time-budget", "1"]
+TINY = ["--folds", "2", "--epochs", "1", "--time-budget", "20"]
 
 
 def run(*argv, cwd=None):
