@@ -171,6 +171,17 @@ def _report_defpy(done: dict): # what `run_defpy` did
         print(f"could not predict {f['file']}: {f['error']}", file=sys.stderr)
     if done.get("predictions", {}).get("failed"): raise SystemExit(1)
 
+# %% ../nbs/10_cli.ipynb #ea5b7c88
+def _blend_line(blend: dict) -> str: # `train_recipe`'s blend report
+    "What `train` says about the blend it tried."
+    names = " and ".join(blend["recipes"])
+    if not blend["kept"]:
+        return (f"Tried a blend of {names}: out-of-fold RMSE {100 * blend['gain']:.1f} % lower than the better one's, "
+                f"short of the {100 * blend['margin']:.0f} % margin; not kept")
+    weights = "; ".join(f"{p}: " + ", ".join(f"{w:.2f}" for w in ws) for p, ws in blend["weights"].items())
+    return (f"Blended {names} (weights {weights}): out-of-fold RMSE {100 * blend['gain']:.1f} % lower than "
+            "the better one's")
+
 # %% ../nbs/10_cli.ipynb #162f1aad
 def train(data: str,                # CSV or Parquet table of measurements
           out: str,                 # model root to create
@@ -195,6 +206,7 @@ def train(data: str,                # CSV or Parquet table of measurements
         print(f"screened {s['recipe']}: validation loss {s['loss']:.4g} on {s['folds']} folds ({s['seconds']} s)"
               if s["folds"] else f"not screened {s['recipe']}: the time budget ran out")
     if report["screening"]: print(f"Chose {report['recipe']}: {report['why']}")
+    if report["blend"]: print(_blend_line(report["blend"]))
     for p, m in report["oof"].items(): print(f"{p}: out-of-fold " + ", ".join(f"{k} {v:.4g}" for k, v in m.items()))
     if report["dropped"]:
         print(f"Dropped {len(report['dropped'])} rows without a usable molecule (listed in {report_path(out)})")

@@ -15,7 +15,7 @@ from .scale import SequentialScaler
 from .utils import InputKeyError, InputValueError, moved_names
 
 # %% auto #0
-__all__ = ['LinearEnsemble', 'predict_tensors', 'submodel_spread']
+__all__ = ['LinearEnsemble', 'predict_tensors', 'submodel_spread', 'blend_columns']
 
 # %% ../nbs/04_ensemble.ipynb #c018
 def _set_dropout(model: nn.Module, active: bool):
@@ -119,6 +119,19 @@ def submodel_spread(ensemble: LinearEnsemble, # a regression ensemble
         single = LinearEnsemble([m], ensemble.scalers, ensemble.properties)
         variance += predict_tensors(single, tensors, device, batch_size, n_passes=n_passes, seed=k)[1] ** 2
     return np.sqrt(variance / len(ensemble.submodels))
+
+# %% ../nbs/04_ensemble.ipynb #ed85a5c6
+def blend_columns(weights: np.ndarray,     # (rows, families) weight of each family for each row's property
+                  predictions: np.ndarray, # (rows, families) each family's prediction
+                  spreads: np.ndarray | None = None, # (rows, families) each family's spread or std to combine
+                 ) -> dict[str, np.ndarray]:
+    "The blended `prediction`, the combined `spread` (when given) and the families' `disagreement` of each row."
+    w, p = np.asarray(weights, float), np.asarray(predictions, float)
+    if w.shape != p.shape or w.ndim != 2:
+        raise InputValueError(f"weights and predictions must both be (rows, families), got {w.shape} and {p.shape}")
+    out = {"prediction": (w * p).sum(1), "disagreement": np.ptp(p, axis=1)}
+    if spreads is not None: out["spread"] = np.sqrt((w ** 2 * np.asarray(spreads, float) ** 2).sum(1))
+    return out
 
 # %% ../nbs/04_ensemble.ipynb #827828b6
 # names this module had before training moved to `sol_trainer.train`

@@ -13,8 +13,8 @@ import torch
 from safetensors import safe_open
 from scipy.stats import norm
 
-from .ensemble import LinearEnsemble, predict_tensors, submodel_spread
-from .load import Member, ModelRoot, open_root
+from .ensemble import LinearEnsemble, blend_columns, predict_tensors, submodel_spread
+from .load import Blend, BlendEnsemble, Member, ModelRoot, open_root
 from .prepare import check_frame, frame_tensors, prepare_infer, scalers_fingerprint
 from .root import MODELS_DIR
 from .uncertainty import check_level, proba_columns
@@ -56,7 +56,37 @@ def _check_options(ensemble, device, ensemble_kwargs_dict, batch_size):
     unknown = [k for k in ensemble_kwargs_dict or {} if k not in takes]
     if unknown: raise InputTypeError(f"The ensemble's forward takes no argument {unknown}; it takes {takes}")
 
-def eval_ensemble(ensemble: LinearEnsemble,   # loaded with `load_ensemble`
+
+# %% ../nbs/06_infer.ipynb #67d8fe5f
+def _ensemble_arrays(ensemble: LinearEnsemble, root: ModelRoot, dataframe, featurizer, device, kwargs, batch_size,
+                     n_jobs, progress) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "Mean, std and selectors of each row, predicted by the ensemble of the root's only member."
+    member = root.member()
+    _check_root(ensemble, member)
+    _check_options(ensemble, device, kwargs, batch_size)
+    prepared = prepare_infer(dataframe, featurizer, member.spec, n_jobs=n_jobs, progress=progress)
+    tensors = frame_tensors(prepared, with_y=False)
+    mean, std = predict_tensors(ensemble, tensors, device, batch_size, **(kwargs or {}))
+    return mean, std, tensors["selector"].numpy()
+
+def _blend_arrays(ensemble: BlendEnsemble, root: ModelRoot, dataframe, featurizer, device, kwargs, batch_size,
+                  n_jobs, progress) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "Mean, std and selectors of each row, predicted by each member of the blend and combined."
+    if root.blend is None or root.blend.recipes != ensemble.blend.recipes:
+        raise InputValueError(f"The blend of {' + '.join(ensemble.blend.recipes)} was not loaded from {root.path}: "
+                              "pass the root it was loaded from")
+    if featurizer is not None or kwargs:
+        raise InputValueError("A blend predicts with each member's recorded featurizers and no forward arguments: "
+                              "pass featurizer=None and ensemble_kwargs_dict=None")
+    for member_ensemble, member in zip(ensemble.ensembles, root.blend.members): _check_root(member_ensemble, member)
+    _check_options(ensemble.ensembles[0], device, None, batch_size)
+    means, stds, _, selectors = _member_columns(ensemble.ensembles, root.blend.members, dataframe, device, batch_size,
+                                                n_jobs, progress, spread=False)
+    combined = blend_columns(root.blend.row_weights(dataframe["prop"]), means, stds)
+    return combined["prediction"], combined["spread"], selectors
+
+# %% ../nbs/06_infer.ipynb #88e79b5f
+def eval_ensemble(ensemble: LinearEnsemble | BlendEnsemble, # loaded with `load_ensemble`
                   root_dir: str | Path | ModelRoot, # its model root (a path, or opened)
                   dataframe: pd.DataFrame,    # melted frame to predict (`value` optional)
                   featurizer=None,            # the featurizer(s) used at training; None uses the recorded ones
@@ -66,20 +96,17 @@ def eval_ensemble(ensemble: LinearEnsemble,   # loaded with `load_ensemble`
                   n_jobs: int = 1,            # parallel featurization workers
                   progress: bool = False,     # show a featurization progress bar
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    "Predict `dataframe` with `ensemble`: (y, y_mean_hat, y_std_hat, selectors)."
-    member = open_root(root_dir).member()
-    _check_root(ensemble, member)
-    _check_options(ensemble, device, ensemble_kwargs_dict, batch_size)
-    prepared = prepare_infer(dataframe, featurizer, member.spec, n_jobs=n_jobs, progress=progress)
-    tensors = frame_tensors(prepared, with_y=False)
-    mean, std = predict_tensors(ensemble, tensors, device, batch_size, **(ensemble_kwargs_dict or {}))
+    "Predict `dataframe` with `ensemble` (or a root's blend): (y, y_mean_hat, y_std_hat, selectors)."
+    arrays = _blend_arrays if isinstance(ensemble, BlendEnsemble) else _ensemble_arrays
+    mean, std, selectors = arrays(ensemble, open_root(root_dir), dataframe, featurizer, device, ensemble_kwargs_dict,
+                                  batch_size, n_jobs, progress)
     finite = np.isfinite(mean.reshape(len(mean), -1)).all(axis=1) & np.isfinite(std.reshape(len(std), -1)).all(axis=1)
     if not finite.all(): raise InputValueError(_nonfinite_message(dataframe.index[~finite], len(dataframe)))
     if ensemble.task == "classification":
         cls = mean.argmax(1)
         mean, std = np.asarray(ensemble.class_labels, dtype=object)[cls], std[np.arange(len(cls)), cls]
     y = dataframe["value"].to_numpy() if "value" in dataframe.columns else np.array([])
-    return y, mean, std, tensors["selector"].numpy()
+    return y, mean, std, selectors
 
 # %% ../nbs/06_infer.ipynb #594682be
 REGRESSION_COLUMNS = ("mean", "std", "lower", "upper") # what `predict` adds for regression, before the domain columns
@@ -129,25 +156,25 @@ def predict(root_dir: str | Path | ModelRoot, # trained model root: a path, or a
             progress: bool = False,     # show a featurization progress bar
             # raise, naming the rows, when a prediction is NaN or infinite (False: leave them, see `nonfinite_rows`)
             finite: bool = True,
-            member: str | None = None,  # which ensemble of a root that holds several (None: its only one)
+            member: str | None = None,  # which ensemble of a root that holds several (None: the blend, or the only one)
            ) -> pd.DataFrame:
     "The frame with each row's prediction, calibrated uncertainty, interval and applicability domain added."
     level = check_level(interval)
-    model = open_root(root_dir, device).member(member)
-    predicted = _predicted(model, dataframe, level, calibrate, featurizer, device, batch_size, n_jobs, progress)
-    bad = nonfinite_rows(predicted, numeric_columns(model.ensemble))
+    root = open_root(root_dir, device)
+    args = (dataframe, level, calibrate, featurizer, device, batch_size, n_jobs, progress)
+    if root.blend is not None and member is None: first, predicted = root.blend.members[0], _blended(root.blend, *args)
+    else: first = root.member(member); predicted = _predicted(first, *args)
+    bad = nonfinite_rows(predicted, numeric_columns(first.ensemble))
     if finite and len(bad): raise InputValueError(_nonfinite_message(bad, len(predicted)))
     return predicted
 
+
+# %% ../nbs/06_infer.ipynb #4f79806f
 def _predicted(model: Member, dataframe, level, calibrate, featurizer, device, batch_size, n_jobs,
                progress) -> pd.DataFrame:
     "`predict`'s frame, non-finite predictions included."
     ensemble = model.ensemble
-    _check_options(ensemble, device, None, batch_size)
-    check_frame(dataframe, training=False)
-    taken = [c for c in _output_columns(ensemble) if c in dataframe.columns]
-    if taken:
-        raise InputValueError(f"The frame already has the column(s) {taken} that predict adds: rename or drop them")
+    _check_frame(ensemble, dataframe, device, batch_size)
     calibration = model.calibration if calibrate else None
     if calibration is not None and ensemble.task == "regression": calibration.check(dataframe["prop"], level)
     prepared = prepare_infer(dataframe, featurizer, model.spec, n_jobs=n_jobs, progress=progress)
@@ -159,12 +186,59 @@ def _predicted(model: Member, dataframe, level, calibrate, featurizer, device, b
         labels = np.asarray(ensemble.class_labels, dtype=object)[proba.argmax(1)]
         return dataframe.assign(prediction=labels, **dict(zip(proba_columns(ensemble.class_labels), proba.T)), **domain)
     mean, std = predict_tensors(ensemble, tensors, device, batch_size)
+    spread = (submodel_spread(ensemble, tensors, device, batch_size)
+              if calibration is not None and calibration.uses_spread(dataframe["prop"]) else np.zeros(len(mean)))
+    difficulty = pd.DataFrame({"spread": spread, "similarity": fold_similarity, "ensemble_std": std})
+    return _with_intervals(dataframe, mean, difficulty, calibration, level, len(ensemble.submodels), domain)
+
+def _check_frame(ensemble, dataframe: pd.DataFrame, device, batch_size):
+    "Raise a clear error for a frame, device or batch size that `predict` cannot use."
+    _check_options(ensemble, device, None, batch_size)
+    check_frame(dataframe, training=False)
+    taken = [c for c in _output_columns(ensemble) if c in dataframe.columns]
+    if taken:
+        raise InputValueError(f"The frame already has the column(s) {taken} that predict adds: rename or drop them")
+
+def _with_intervals(dataframe, mean, difficulty: pd.DataFrame, calibration, level, n_models, domain) -> pd.DataFrame:
+    "The frame with the regression columns: calibrated σ and intervals, or the raw spread's Gaussian ones."
+    std = difficulty["ensemble_std"].to_numpy(float)
     if calibration is None:
         half = norm.ppf(0.5 + level / 2) * std
         return dataframe.assign(mean=mean, std=std, lower=mean - half, upper=mean + half, **domain)
-    props = dataframe["prop"].to_numpy()
-    spread = (submodel_spread(ensemble, tensors, device, batch_size) if calibration.uses_spread(props)
-              else np.zeros(len(mean)))
-    difficulty = pd.DataFrame({"spread": spread, "similarity": fold_similarity, "ensemble_std": std})
-    sigma, lower, upper = calibration.intervals(props, mean, difficulty, level, len(ensemble.submodels))
+    sigma, lower, upper = calibration.intervals(dataframe["prop"].to_numpy(), mean, difficulty, level, n_models)
     return dataframe.assign(mean=mean, std=sigma, lower=lower, upper=upper, **domain)
+
+# %% ../nbs/06_infer.ipynb #aacc2624
+def _member_columns(ensembles: list, members: list, dataframe, device, batch_size, n_jobs, progress,
+                    spread: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, members) means, stds and MC-dropout spreads (zeros unless `spread`) of each member, featurized with its
+    own featurizers, and the rows' selectors."""
+    columns = []
+    for ensemble, member in zip(ensembles, members):
+        prepared = prepare_infer(dataframe, None, member.spec, n_jobs=n_jobs, progress=progress)
+        tensors = frame_tensors(prepared, with_y=False)
+        mean, std = predict_tensors(ensemble, tensors, device, batch_size)
+        columns.append((mean, std, submodel_spread(ensemble, tensors, device, batch_size) if spread
+                        else np.zeros(len(mean))))
+    means, stds, spreads = (np.column_stack(c) for c in zip(*columns))
+    return means, stds, spreads, tensors["selector"].numpy()
+
+def _blended(blend: Blend, dataframe, level, calibrate, featurizer, device, batch_size, n_jobs, progress):
+    "`predict`'s frame for a root that blends several members, with the blend's own calibration."
+    if featurizer is not None: raise InputValueError("A blended root featurizes each member with its recorded "
+                                                     "featurizers: pass featurizer=None")
+    ensembles = [m.ensemble for m in blend.members]
+    _check_frame(ensembles[0], dataframe, device, batch_size)
+    calibration = blend.calibration if calibrate else None
+    if calibration is not None: calibration.check(dataframe["prop"], level)
+    spread = calibration is not None and calibration.uses_spread(dataframe["prop"])
+    means, stds, spreads, _ = _member_columns(ensembles, blend.members, dataframe, device, batch_size, n_jobs,
+                                              progress, spread)
+    weights = blend.row_weights(dataframe["prop"])
+    columns = blend_columns(weights, means, spreads)
+    domain, fold_similarity = _domain_columns(blend.domain, dataframe)
+    difficulty = pd.DataFrame({"spread": columns["spread"], "similarity": fold_similarity,
+                               "disagreement": columns["disagreement"],
+                               "ensemble_std": blend_columns(weights, means, stds)["spread"]})
+    return _with_intervals(dataframe, columns["prediction"], difficulty, calibration, level,
+                           len(ensembles[0].submodels), domain)

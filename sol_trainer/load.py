@@ -8,19 +8,21 @@ import os
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from .ensemble import LinearEnsemble
 from .models import model_class, model_name
 from .prepare import recorded_featurizers
-from .root import (CALIBRATION_FILE, FEATURES_FILE, MANIFEST_FILE, MODEL_FILE, OOF_FILE, REQUIRED_FILES, SCALERS_FILE,
+from .root import (BLEND_DIR, BLEND_FILE, CALIBRATION_FILE, FEATURES_FILE, MANIFEST_FILE, MEMBERS_DIR, MODEL_FILE,
+                   OOF_FILE, REQUIRED_FILES, SCALERS_FILE,
                    InputSpec, built_from, load_classlabels, load_features_meta, load_hps, load_input_spec, load_scalers,
                    read_metadata, read_oof, submodel_paths, verify_root) # the readers are `st.load.*` too
 from .uncertainty import Calibration, domain_of
 from .utils import InputTypeError, InputValueError, accepts_argument, get_device, load_weights, read_json
 
 # %% auto #0
-__all__ = ['MEMBERS_DIR', 'Member', 'ModelRoot', 'open_root', 'load_ensemble']
+__all__ = ['Member', 'Blend', 'BlendEnsemble', 'ModelRoot', 'open_root', 'load_ensemble']
 
 # %% ../nbs/05_load.ipynb #c013
 def _submodel_class(recorded: str, given: type | None) -> type:
@@ -32,9 +34,6 @@ def _submodel_class(recorded: str, given: type | None) -> type:
     return given
 
 # %% ../nbs/05_load.ipynb #17b1f644
-# where the members of a root with several ensembles live: members/<name>/, each laid out as a root
-MEMBERS_DIR = "members"
-
 class Member:
     """One ensemble of a model root with what belongs to it: read once (spec, label scalers, hyperparameters, model),
     the rest on first use."""
@@ -46,8 +45,9 @@ class Member:
         self.root, self.name, self.device = root, name, device
         self.path = root / MEMBERS_DIR / name if name else root
         prefix = f"{MEMBERS_DIR}/{name}/" if name else ""
+        others = () if name else (f"{MEMBERS_DIR}/", f"{BLEND_DIR}/") # the other members' and the blend's
         self.files = {rel.removeprefix(prefix): d for rel, d in manifest["files"].items()
-                      if rel.startswith(prefix)} # its files, member-relative
+                      if rel.startswith(prefix) and not rel.startswith(others)} # its files, member-relative
         self.n_models = manifest.get("members", {}).get(name, {}).get("n_models") if name else manifest.get("n_models")
         unlisted = [prefix + rel for rel in REQUIRED_FILES if rel not in self.files]
         if unlisted: raise InputValueError(f"{root / MANIFEST_FILE} does not list {', '.join(unlisted)}: "
@@ -93,6 +93,66 @@ class Member:
     def featurizers(self) -> list: # the featurizers of `smiles_string` it was trained with, rebuilt
         return recorded_featurizers(self.spec)
 
+# %% ../nbs/05_load.ipynb #e8057fd1
+class Blend:
+    "The blend of a root's members: which, with which weights per property, and its own calibration."
+    def __init__(self, root: Path,        # the model root
+                 members: dict,           # the root's `Member`s by name
+                 manifest: dict,          # the root's manifest, verified
+                ):
+        self.path = root / BLEND_DIR
+        self.files = {rel.removeprefix(f"{BLEND_DIR}/"): d for rel, d in manifest["files"].items()
+                      if rel.startswith(f"{BLEND_DIR}/")}
+        spec = read_metadata(self.path, BLEND_FILE)
+        missing = [m for m in spec["members"] if m not in members]
+        if missing: raise InputValueError(f"{self.path / BLEND_FILE} blends the members {missing}, which {root} "
+                                          "does not hold: the root is damaged; retrain it")
+        self.members, self.recipes = [members[m] for m in spec["members"]], spec["recipes"]
+        self.weights = {p: [float(w) for w in ws] for p, ws in spec["weights"].items()}
+        properties = self.members[0].spec.properties
+        if sorted(self.weights) != properties or any(len(w) != len(self.members) for w in self.weights.values()):
+            raise InputValueError(f"{self.path / BLEND_FILE} does not give one weight per member for each of "
+                                  f"{properties}: the root is damaged; retrain it")
+
+    def row_weights(self, props) -> np.ndarray: # the property of each row
+        "(rows, members) weights of each row's property."
+        rows = [self.weights[p] for p in np.asarray(props, dtype=object)]
+        return np.array(rows, float).reshape(-1, len(self.members))
+
+    @cached_property
+    def calibration(self) -> Calibration: return Calibration.from_root(self.path, self.files)
+
+    @cached_property
+    def ensemble(self) -> BlendEnsemble: return BlendEnsemble(self, [m.ensemble for m in self.members])
+
+    @cached_property
+    def oof(self): return read_oof(self.path, "regression") # the blend's out-of-fold table
+
+    @property
+    def featurizers(self) -> list: return [f for m in self.members for f in m.featurizers] # every member's
+
+    @property
+    def spec(self) -> InputSpec: return self.members[0].spec # the task and properties all members share
+
+    @property
+    def scalers(self) -> dict: return self.members[0].scalers
+
+    @property
+    def domain(self): return self.members[0].domain
+
+# %% ../nbs/05_load.ipynb #d40b476a
+class BlendEnsemble:
+    "The ensembles of a blend's members, loaded, with the blend: what `load_ensemble` gives for a blended root."
+    def __init__(self, blend: Blend, # the root's blend
+                 ensembles: list,    # one `LinearEnsemble` per member, in the blend's order
+                ):
+        self.blend, self.ensembles = blend, ensembles
+        first = ensembles[0]
+        self.properties, self.task, self.class_labels, self.scalers = (first.properties, first.task,
+                                                                       first.class_labels, first.scalers)
+
+    def __repr__(self): return f"BlendEnsemble({' + '.join(self.blend.recipes)})"
+
 # %% ../nbs/05_load.ipynb #daa85b89
 class ModelRoot:
     """A trained model root, opened once: checksums verified, each member's metadata read;
@@ -110,6 +170,8 @@ class ModelRoot:
         if not names: raise InputValueError(f"{self.path / MANIFEST_FILE} lists no model ({FEATURES_FILE}): "
                                             "the root is damaged or incomplete; retrain it")
         self.members = {name: Member(self.path, name, self.manifest, self.device) for name in names}
+        blended = f"{BLEND_DIR}/{BLEND_FILE}" in self.manifest["files"]
+        self.blend = Blend(self.path, self.members, self.manifest) if blended else None # None: no blend
 
     def member(self, name: str | None = None) -> Member: # a member's name; None for the root's only one
         "One member of the root."
@@ -121,9 +183,10 @@ class ModelRoot:
     def __getattr__(self,
                     name: str, # spec, scalers, hps, ensemble, oof, calibration, domain, featurizers, load_ensemble
                    ):
-        "What the root's only member has."
-        if name.startswith("_") or name in ("members", "path", "device", "manifest"): raise AttributeError(name)
-        return getattr(self.member(), name)
+        "What the root's blend has, or its only member."
+        if name.startswith("_") or name in ("members", "path", "device", "manifest", "blend"):
+            raise AttributeError(name)
+        return getattr(self.blend if self.blend is not None else self.member(), name)
 
     def __repr__(self): return f"ModelRoot({str(self.path)!r}, members={sorted(self.members)})"
 
@@ -138,6 +201,9 @@ def load_ensemble(root_dir: str | Path | ModelRoot, # complete model root, or on
                   submodel_cls: type | None = None, # class of the submodels (None: the recorded one)
                   device: str | torch.device | None = None, # where to put the ensemble (None: CUDA if available)
                   submodel_kwargs_dict: dict | None = None, # constructor arguments overriding the saved ones
-                 ) -> LinearEnsemble:
-    "Rebuild the trained ensemble stored in `root_dir`."
-    return open_root(root_dir, device).member().load_ensemble(submodel_cls, submodel_kwargs_dict)
+                 ) -> LinearEnsemble | BlendEnsemble:
+    "Rebuild the trained ensemble stored in `root_dir` (for a root that blends several, the blend of them)."
+    root = open_root(root_dir, device)
+    if root.blend is not None and submodel_cls is None and submodel_kwargs_dict is None:
+        return BlendEnsemble(root.blend, [m.load_ensemble() for m in root.blend.members])
+    return root.member().load_ensemble(submodel_cls, submodel_kwargs_dict)

@@ -20,9 +20,10 @@ from .utils import (LOCK_FILE, InputError, InputFileExistsError, InputFileNotFou
 # %% auto #0
 __all__ = ['METADATA_DIR', 'MODELS_DIR', 'MANIFEST_FILE', 'FEATURES_FILE', 'HISTORY_FILE', 'SCALERS_FILE', 'SELECTORS_FILE',
            'HPS_FILE', 'MODEL_FILE', 'FEATURES_TEXT_FILE', 'OOF_FILE', 'OOF_METRICS_FILE', 'CALIBRATION_FILE',
-           'REQUIRED_FILES', 'log', 'read_metadata', 'built_from', 'InputSpec', 'load_input_spec', 'root_holds_model',
-           'check_root_free', 'load_features_meta', 'check_root_clean', 'RootWriter', 'write_metadata', 'read_manifest',
-           'verify_root', 'load_scalers', 'load_hps', 'load_classlabels', 'read_oof', 'submodel_paths']
+           'MEMBERS_DIR', 'BLEND_DIR', 'BLEND_FILE', 'REQUIRED_FILES', 'log', 'read_metadata', 'built_from',
+           'InputSpec', 'load_input_spec', 'root_holds_model', 'check_root_free', 'load_features_meta',
+           'check_root_clean', 'RootWriter', 'write_metadata', 'read_manifest', 'verify_root', 'extend_manifest',
+           'load_scalers', 'load_hps', 'load_classlabels', 'read_oof', 'submodel_paths']
 
 # %% ../nbs/02a_root.ipynb #x1b17b5
 FORMAT_VERSION = 1
@@ -35,6 +36,9 @@ HPS_FILE, MODEL_FILE = f"{METADATA_DIR}/hyperparams.json", f"{METADATA_DIR}/mode
 FEATURES_TEXT_FILE = f"{METADATA_DIR}/features.txt"
 OOF_FILE, OOF_METRICS_FILE = f"{METADATA_DIR}/oof_predictions.csv", f"{METADATA_DIR}/oof_metrics.json"
 CALIBRATION_FILE = f"{METADATA_DIR}/calibration.json" # fitted on the out-of-fold table (uncertainty chapter)
+# a root with several ensembles: each under members/<name>/ laid out as a root, and their blend under blend/
+MEMBERS_DIR, BLEND_DIR = "members", "blend"
+BLEND_FILE = f"{METADATA_DIR}/blend.json" # in BLEND_DIR: the blended members and their weights per property
 
 # %% ../nbs/02a_root.ipynb #53148f08
 PREPARED_FILES = (FEATURES_FILE, FEATURES_TEXT_FILE) # written by prepare_train, before training
@@ -66,6 +70,11 @@ METADATA_SCHEMAS = { # the shape of each metadata file that loading builds objec
     MODEL_FILE: {"type": "object", "required": ["class", "kwargs"],
                  "properties": {"class": {"type": "string"}, "kwargs": {"type": "object"}}},
     HPS_FILE: {"type": ["object", "null"]},
+    BLEND_FILE: {"type": "object", "required": ["members", "recipes", "weights"],
+                 "properties": {"members": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+                                "recipes": {"type": "array", "items": {"type": "string"}, "minItems": 2},
+                                "weights": {"type": "object", "additionalProperties": {
+                                    "type": "array", "items": {"type": "number", "minimum": 0}}}}},
     CALIBRATION_FILE: {"type": "object", "required": ["task"],
                        "properties": {"task": {"enum": ["regression", "classification"]},
                                       "temperature": {"type": "number", "exclusiveMinimum": 0},
@@ -336,6 +345,19 @@ def verify_root(root_dir: str | Path) -> dict:
                                   "the file was changed or damaged")
     return manifest
 
+# %% ../nbs/02a_root.ipynb #794dcfd7
+def extend_manifest(root_dir: str | Path, # a complete model root
+                    files: list[str],     # root-relative files, already in place, to list
+                    info: dict | None = None, # fields to add to the manifest
+                   ):
+    "List `files` (with their checksums) and `info` in the manifest of `root_dir`."
+    root, manifest = Path(root_dir), read_manifest(root_dir)
+    missing = [rel for rel in files if not (root / rel).is_file()]
+    if missing: raise InputFileNotFoundError(f"Cannot list {missing} in {root / MANIFEST_FILE}: not found")
+    listed = {**manifest["files"], **{rel: _sha256(root / rel) for rel in files}}
+    manifest = {**manifest, **(info or {}), "files": listed}
+    write_json(root / MANIFEST_FILE, manifest)
+
 # %% ../nbs/02a_root.ipynb #a1c5897e
 def load_scalers(root_dir) -> dict:
     "Label scaler of each property."
@@ -357,10 +379,12 @@ def load_classlabels(root_dir) -> list[str] | None:
 OOF_TEXT_COLUMNS = ("prop", "smiles_string") # out-of-fold columns that are names, never numbers
 
 # %% ../nbs/02a_root.ipynb #fbba6876
-def read_oof(root_dir) -> pd.DataFrame:
+def read_oof(root_dir,                # a model root, a member's folder, or a blend's
+             task: str | None = None, # "regression" or "classification" (None: the root's recorded task)
+            ) -> pd.DataFrame:
     "Out-of-fold predictions of the training rows: row, fold, prop, value, prediction and the uncertainty columns."
     path = Path(root_dir) / OOF_FILE
-    labels = ["value", "prediction"] if load_input_spec(root_dir).task == "classification" else []
+    labels = ["value", "prediction"] if (task or load_input_spec(root_dir).task) == "classification" else []
     text = [*OOF_TEXT_COLUMNS, *labels]
     numbers = [c for c in pd.read_csv(path, nrows=0).columns if c not in text]
     return pd.read_csv(path, dtype=dict.fromkeys(text, str), # names and labels stay text, "NA" included

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04a_uncertainty.ipynb #38411701
 from __future__ import annotations
-import math, numbers
+import itertools, math, numbers
 from pathlib import Path
 
 import numpy as np
@@ -98,14 +98,16 @@ def fold_similarity(smiles,        # SMILES of every row of the training frame
     return out
 
 # %% ../nbs/04a_uncertainty.ipynb #6640d116
-TERMS = ("spread", "dissimilarity") # the difficulty terms σ may use
+TERMS = ("spread", "dissimilarity", "disagreement") # the difficulty terms σ may use
 
 # %% ../nbs/04a_uncertainty.ipynb #7d276ed2
-def difficulty_terms(frame: pd.DataFrame) -> dict[str, np.ndarray]: # rows with `spread` and/or `similarity`
-    "The difficulty terms the frame has: the model's own spread, and 1 − nearest-neighbour similarity."
+def difficulty_terms(frame: pd.DataFrame) -> dict[str, np.ndarray]: # rows with `spread`, `similarity`, `disagreement`
+    """The difficulty terms the frame has: the model's own spread, 1 − nearest-neighbour similarity, and the
+    disagreement between the model families of a blend."""
     terms = {}
     if "spread" in frame: terms["spread"] = frame["spread"].to_numpy(float)
     if "similarity" in frame: terms["dissimilarity"] = 1 - np.nan_to_num(frame["similarity"].to_numpy(float), nan=0.0)
+    if "disagreement" in frame: terms["disagreement"] = frame["disagreement"].to_numpy(float)
     return terms
 
 # %% ../nbs/04a_uncertainty.ipynb #ff2b40d3
@@ -170,7 +172,8 @@ UNCALIBRATED = "calibrate=False, or --uncalibrated on the command line" # how th
 SELECTION_LEVEL = 0.9      # the interval level the difficulty terms are chosen at
 MIN_NLL_GAIN = 0.005       # nats per row by which a term must lower the out-of-fold NLL to be kept
 NEGLIGIBLE = 1e-3          # a term adding less than this share to the mean σ is dropped
-CANDIDATE_TERMS = ((), ("spread",), ("dissimilarity",), ("spread", "dissimilarity")) # fewest terms first
+# every combination of the terms, fewest first
+CANDIDATE_TERMS = tuple(c for n in range(len(TERMS) + 1) for c in itertools.combinations(TERMS, n))
 
 def usable_terms(frame: pd.DataFrame) -> set[str]: # out-of-fold rows of one property
     "The difficulty terms that are finite and vary over the rows."
@@ -294,7 +297,7 @@ class Calibration:
         if not all(map(math.isfinite, fitted)):
             raise InputValueError(f"{root / CALIBRATION_FILE} holds a weight or temperature that is not finite: "
                                   "the root is damaged; retrain it")
-        with built_from(root / OOF_FILE): return cls(spec, read_oof(root))
+        with built_from(root / OOF_FILE): return cls(spec, read_oof(root, spec["task"]))
 
     def check(self, props, level: float): # properties to predict, interval level
         "Raise a clear error unless every property in `props` can be given calibrated intervals at `level`."
