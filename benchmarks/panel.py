@@ -1,9 +1,9 @@
 """Does `auto`'s screening pick the recipe that the full protocol would? Panel of public sets, training rows only.
 
 For each set, the rows are split 80/20 by molecule (random, seed 0; the same split for every method). On the 80 %
-`screen_recipes` scores every candidate of `AUTO_CANDIDATES` as `auto` does (base hyperparameters, 3 folds, at most 15
-epochs); with `--full` every candidate is also trained by `train_recipe` with its whole protocol (search and 5-fold
-ensemble), whose out-of-fold RMSE is the score the choice should agree with. `--test` adds each full root's test RMSE,
+`screen_recipes` scores every candidate of `AUTO_CANDIDATES` as `auto` does (base hyperparameters, 3 folds, at most 60
+epochs, no time limit); with `--full` every candidate is also trained by `train_recipe` with its whole protocol (search
+and 5-fold ensemble), whose out-of-fold RMSE is the score the choice should agree with. `--test` adds each full root's test RMSE,
 for the final report only: nothing is chosen on it.
 
     .venv/bin/python benchmarks/panel.py [--sets freesolv pic50 lipophilicity radonpy] [--full] [--test]
@@ -12,7 +12,8 @@ for the final report only: nothing is chosen on it.
 Sets: `../shared/data/` (freesolv `expt`, lipophilicity `exp`, RadonPy PI1070 density, Cp and refractive index as one
 multi-task frame) and the bundled pIC50. One torch thread (2-core machine: run nothing else beside it).
 
-Measured 2026-12-07 (2 cores, nothing else running; `benchmarks/results/panel.json`), screening loss, best first:
+Measured 2026-12-07, before the screening halved its field after the first fold (2 cores, nothing else running;
+`benchmarks/results/panel.json`), screening loss over all 3 folds, best first:
     freesolv (513 training molecules)  descriptors 0.100 | graph 0.101 | graph_descriptors 0.104 | vector 0.132   41 s
     pic50 (813)                        vector 0.288 | descriptors 0.381 | graph 0.389 | graph_descriptors 0.395  152 s
     lipophilicity (3,360)              graph 0.256 | vector 0.327 | descriptors 0.330 | graph_descriptors 0.372  590 s
