@@ -58,14 +58,18 @@ def _check_options(ensemble, device, ensemble_kwargs_dict, batch_size):
 
 
 # %% ../nbs/06_infer.ipynb #67d8fe5f
+def _tensors(member: Member, dataframe, featurizer, n_jobs, progress) -> dict:
+    "Model inputs of the rows, featurized as `member` was trained (or with `featurizer`)."
+    return frame_tensors(prepare_infer(dataframe, featurizer, member.spec, n_jobs=n_jobs, progress=progress),
+                         with_y=False)
+
 def _ensemble_arrays(ensemble: LinearEnsemble, root: ModelRoot, dataframe, featurizer, device, kwargs, batch_size,
                      n_jobs, progress) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "Mean, std and selectors of each row, predicted by the ensemble of the root's only member."
     member = root.member()
     _check_root(ensemble, member)
     _check_options(ensemble, device, kwargs, batch_size)
-    prepared = prepare_infer(dataframe, featurizer, member.spec, n_jobs=n_jobs, progress=progress)
-    tensors = frame_tensors(prepared, with_y=False)
+    tensors = _tensors(member, dataframe, featurizer, n_jobs, progress)
     mean, std = predict_tensors(ensemble, tensors, device, batch_size, **(kwargs or {}))
     return mean, std, tensors["selector"].numpy()
 
@@ -177,8 +181,7 @@ def _predicted(model: Member, dataframe, level, calibrate, featurizer, device, b
     _check_frame(ensemble, dataframe, device, batch_size)
     calibration = model.calibration if calibrate else None
     if calibration is not None and ensemble.task == "regression": calibration.check(dataframe["prop"], level)
-    prepared = prepare_infer(dataframe, featurizer, model.spec, n_jobs=n_jobs, progress=progress)
-    tensors = frame_tensors(prepared, with_y=False)
+    tensors = _tensors(model, dataframe, featurizer, n_jobs, progress)
     domain, fold_similarity = _domain_columns(model.domain, dataframe)
     if ensemble.task == "classification":
         temperature = calibration.spec["temperature"] if calibration is not None else None
@@ -215,8 +218,7 @@ def _member_columns(ensembles: list, members: list, dataframe, device, batch_siz
     own featurizers, and the rows' selectors."""
     columns = []
     for ensemble, member in zip(ensembles, members):
-        prepared = prepare_infer(dataframe, None, member.spec, n_jobs=n_jobs, progress=progress)
-        tensors = frame_tensors(prepared, with_y=False)
+        tensors = _tensors(member, dataframe, None, n_jobs, progress)
         mean, std = predict_tensors(ensemble, tensors, device, batch_size)
         columns.append((mean, std, submodel_spread(ensemble, tensors, device, batch_size) if spread
                         else np.zeros(len(mean))))

@@ -323,15 +323,19 @@ def _partner(rs: list, r: Recipe, screening, task: str, budget: Budget) -> Recip
         return None
     return partner
 
+def _train_ensemble(r: Recipe, hps: HpConfig, df, scalers, root_dir, seed, progress, device, seconds: float, pool):
+    "Train the recipe's k-fold ensemble into `root_dir`, each fold within `seconds`."
+    tc = TrainConfig(hps=hps, epochs=r.epochs, patience=r.patience, progress=progress, lr_decay=r.lr_decay,
+                     device=device, time_limit=_limit(seconds))
+    train_kfold_ensemble(df, r.model, dict(r.model_kwargs), tc, scaler_dict=scalers, root_dir=root_dir,
+                         n_fold=r.n_fold, random_seed=seed, executor=pool)
+
 def _train_member(p: Recipe, data, root_dir, seed, n_jobs, progress, device, drop_invalid, budget, pool) -> Path:
     "Train the partner's ensemble, with its base hyperparameters, as a root under members/<name>/ of `root_dir`."
     folder = Path(root_dir) / MEMBERS_DIR / p.name
     df, scalers = prepare_train(data, p.make_featurizers(), root_dir=folder, n_jobs=n_jobs, progress=progress,
                                 clip=p.clip, drop_invalid=drop_invalid)
-    tc = TrainConfig(hps=p.base(), epochs=p.epochs, patience=p.patience, progress=progress, lr_decay=p.lr_decay,
-                     device=device, time_limit=_limit(_fold_seconds(budget, p.n_fold)))
-    train_kfold_ensemble(df, p.model, dict(p.model_kwargs), tc, scaler_dict=scalers, root_dir=folder, n_fold=p.n_fold,
-                         random_seed=seed, executor=pool)
+    _train_ensemble(p, p.base(), df, scalers, folder, seed, progress, device, _fold_seconds(budget, p.n_fold), pool)
     return folder
 
 # %% ../nbs/08_recipes.ipynb #1a828869
@@ -384,10 +388,8 @@ def train_recipe(data: pd.DataFrame,          # melted training frame
         hps = _searched_hps(r, df, scalers, seed, _search_seconds(budget, need), trials_path, search_folder, pool,
                             progress, device)
         marks["search"] = budget.spent()
-        tc = TrainConfig(hps=hps, epochs=r.epochs, patience=r.patience, progress=progress, lr_decay=r.lr_decay,
-                         device=device, time_limit=_limit(_fold_seconds(budget, r.n_fold * (2 if p else 1))))
-        train_kfold_ensemble(df, r.model, dict(r.model_kwargs), tc, scaler_dict=scalers, root_dir=root_dir,
-                             n_fold=r.n_fold, random_seed=seed, executor=pool)
+        _train_ensemble(r, hps, df, scalers, root_dir, seed, progress, device,
+                        _fold_seconds(budget, r.n_fold * (2 if p else 1)), pool)
         marks["ensemble"] = budget.spent()
         args = (data, root_dir, seed, n_jobs, progress, device, drop_invalid, budget, pool)
         blend = _blend(r, p, *args) if p else None
@@ -397,9 +399,10 @@ def train_recipe(data: pd.DataFrame,          # melted training frame
 # %% ../nbs/08_recipes.ipynb #d6768595
 def _log_budget(budget: Budget, n_rows: int, default: bool):
     "Say at the start what the run may cost."
-    get_logger("recipes").info("Time budget %.0f s for %d rows (%s): screening up to %.0f s, search up to %.0f s, "
-                               "the ensemble the rest", budget.seconds, n_rows, "default" if default else "given",
-                               SCREEN_SHARE * budget.seconds, SEARCH_SHARE * budget.seconds)
+    get_logger("recipes").info("Time budget %.0f s for %d rows (%s): screening up to %.0f s, screening and search "
+                               "up to %.0f s, the ensembles the rest", budget.seconds, n_rows,
+                               "default" if default else "given", SCREEN_SHARE * budget.seconds,
+                               (SCREEN_SHARE + SEARCH_SHARE) * budget.seconds)
 
 def _run_report(r: Recipe, hps: HpConfig, root_dir, budget: Budget, marks: dict, screening, blend) -> dict:
     """What `train_recipe` returns: the recipe and why, its hyperparameters, the root's out-of-fold metrics (the
