@@ -16,7 +16,7 @@ from .root import (BLEND_DIR, BLEND_FILE, CALIBRATION_FILE, MEMBERS_DIR, OOF_FIL
                               extend_manifest, read_manifest)
 from .train import oof_metrics
 from .uncertainty import fit_calibration
-from .utils import InputValueError, write_json, write_text
+from .utils import InputValueError, read_json, write_json, write_text
 
 # %% auto #0
 __all__ = ['fit_weights', 'cross_fitted', 'aligned', 'fit_blend', 'blend_gain', 'write_blend']
@@ -99,9 +99,19 @@ def write_blend(root_dir: str | Path, # a trained root: the first member
     member = read_manifest(root / MEMBERS_DIR / partner)
     write_text(blend / OOF_FILE, fitted["oof"].to_csv(index=False))
     write_json(blend / OOF_METRICS_FILE, oof_metrics(fitted["oof"], "regression"))
-    write_json(blend / CALIBRATION_FILE, fit_calibration(fitted["oof"], "regression"))
+    spread = _blend_spread([root, root / MEMBERS_DIR / partner], fitted["weights"])
+    write_json(blend / CALIBRATION_FILE, fit_calibration(fitted["oof"], "regression", spread=spread,
+                                                          n_models=member["n_models"]))
     write_json(blend / BLEND_FILE, {"members": ["", partner], "recipes": list(recipes), "weights": fitted["weights"],
                                     "scores": fitted["scores"]})
     files = [f"{MEMBERS_DIR}/{partner}/{rel}" for rel in member["files"]]
     files += [f"{BLEND_DIR}/{rel}" for rel in (BLEND_FILE, OOF_FILE, OOF_METRICS_FILE, CALIBRATION_FILE)]
     extend_manifest(root, files, {"members": {partner: {"n_models": member["n_models"]}}})
+
+# %% ../nbs/07a_blend.ipynb #fc061931
+def _blend_spread(folders: list, weights: dict) -> dict | None:
+    """Each property's mean squared spread between the blend's submodels over the training rows, from its members'
+    (Σ w² s², as `blend_columns` combines them), or None when a member has none recorded."""
+    recorded = [read_json(Path(f) / CALIBRATION_FILE)["properties"] for f in folders]
+    if not all("training_spread" in r.get(p, {}) for r in recorded for p in weights): return None
+    return {p: float(sum(wi ** 2 * r[p]["training_spread"] for wi, r in zip(w, recorded))) for p, w in weights.items()}

@@ -188,7 +188,7 @@ def train(data: str,                # CSV or Parquet table of measurements
           smiles_column: str = "smiles", # column of SMILES (wide tables)
           target_columns: list[str] | None = None, # property columns (default: every column but the SMILES)
           melted: bool = False,     # the table has the columns smiles_string, prop and value instead
-          recipe: str = "auto",     # auto (screen the candidates, train the best), vector, graph, descriptors, ...
+          recipe: str = "auto",     # auto (race the candidates, keep the best), vector, graph, descriptors, ...
           folds: int = 5,           # folds (submodels) of the ensemble
           epochs: int | None = None, # most epochs per submodel (default: the recipe's)
           time_budget: float | None = None, # seconds for the whole run (default: 3 min for 1,000 rows; inf: no limit)
@@ -203,8 +203,9 @@ def train(data: str,                # CSV or Parquet table of measurements
     report = train_table(data, out, smiles_column, target_columns, melted, recipe, time_budget, seed, jobs,
                          executor=executor, device=device, drop_invalid=drop_invalid, **changes)
     for s in report["screening"] or []:
-        print(f"screened {s['recipe']}: validation loss {s['loss']:.4g} on {s['folds']} folds ({s['seconds']} s)"
-              if s["folds"] else f"not screened {s['recipe']}: the time budget ran out")
+        print(f"candidate {s['recipe']}: validation loss {s['loss']:.4g} on {s['folds']} fold(s), {s['epochs']:g} "
+              f"epochs a fold ({s['seconds']} s)" if s["folds"] else
+              f"candidate {s['recipe']}: not reached, the time budget ran out")
     if report["screening"]: print(f"Chose {report['recipe']}: {report['why']}")
     if report["blend"]: print(_blend_line(report["blend"]))
     for p, m in report["oof"].items(): print(f"{p}: out-of-fold " + ", ".join(f"{k} {v:.4g}" for k, v in m.items()))

@@ -192,7 +192,7 @@ def _predicted(model: Member, dataframe, level, calibrate, featurizer, device, b
     spread = (submodel_spread(ensemble, tensors, device, batch_size)
               if calibration is not None and calibration.uses_spread(dataframe["prop"]) else np.zeros(len(mean)))
     difficulty = pd.DataFrame({"spread": spread, "similarity": fold_similarity, "ensemble_std": std})
-    return _with_intervals(dataframe, mean, difficulty, calibration, level, len(ensemble.submodels), domain)
+    return _with_intervals(dataframe, mean, difficulty, calibration, level, domain)
 
 def _check_frame(ensemble, dataframe: pd.DataFrame, device, batch_size):
     "Raise a clear error for a frame, device or batch size that `predict` cannot use."
@@ -202,13 +202,13 @@ def _check_frame(ensemble, dataframe: pd.DataFrame, device, batch_size):
     if taken:
         raise InputValueError(f"The frame already has the column(s) {taken} that predict adds: rename or drop them")
 
-def _with_intervals(dataframe, mean, difficulty: pd.DataFrame, calibration, level, n_models, domain) -> pd.DataFrame:
+def _with_intervals(dataframe, mean, difficulty: pd.DataFrame, calibration, level, domain) -> pd.DataFrame:
     "The frame with the regression columns: calibrated σ and intervals, or the raw spread's Gaussian ones."
     std = difficulty["ensemble_std"].to_numpy(float)
     if calibration is None:
         half = norm.ppf(0.5 + level / 2) * std
         return dataframe.assign(mean=mean, std=std, lower=mean - half, upper=mean + half, **domain)
-    sigma, lower, upper = calibration.intervals(dataframe["prop"].to_numpy(), mean, difficulty, level, n_models)
+    sigma, lower, upper = calibration.intervals(dataframe["prop"].to_numpy(), mean, difficulty, level)
     return dataframe.assign(mean=mean, std=sigma, lower=lower, upper=upper, **domain)
 
 # %% ../nbs/06_infer.ipynb #aacc2624
@@ -242,5 +242,4 @@ def _blended(blend: Blend, dataframe, level, calibrate, featurizer, device, batc
     difficulty = pd.DataFrame({"spread": columns["spread"], "similarity": fold_similarity,
                                "disagreement": columns["disagreement"],
                                "ensemble_std": blend_columns(weights, means, stds)["spread"]})
-    return _with_intervals(dataframe, columns["prediction"], difficulty, calibration, level,
-                           len(ensembles[0].submodels), domain)
+    return _with_intervals(dataframe, columns["prediction"], difficulty, calibration, level, domain)

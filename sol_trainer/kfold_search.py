@@ -55,13 +55,10 @@ def kfold_objective(dataframe: pd.DataFrame, # prepared frame (from `prepare_tra
     folds = fold_splits(df, n_fold, random_seed)
     n_classes = int(df["y"].max()) + 1 if df["y"].dtype.kind == "i" else None
 
-    def objective(params: dict, budget: int, trial_dir: Path,
-                  only: list | None = None, # the folds to train (None: all)
-                 ) -> dict:
+    def objective(params: dict, budget: int, trial_dir: Path) -> dict:
         use_worker_threads()  # on a Dask worker: the worker's share of the cores
         hps, losses = train_config.hps.copy().set_values(params), []
-        for k in range(len(folds)) if only is None else only:
-            tr, va = folds[k]
+        for k, (tr, va) in enumerate(folds):
             seed_everything(random_seed + k)
             model = submodel_cls(**submodel_kwargs(submodel_cls, df, hps, n_classes, submodel_kwargs_dict))
             fold_tc = dataclasses.replace(train_config, hps=hps, epochs=budget, random_seed=random_seed + k,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib, json, math, numbers, os, reprlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -21,8 +22,8 @@ from .utils import (InputKeyError, InputNotADirectoryError, InputTypeError, Inpu
 
 # %% auto #0
 __all__ = ['INPUT_KEYS', 'log', 'DUPLICATES', 'check_frame', 'task_of', 'prepared_task', 'ModelInputs', 'PreparedFrame',
-           'merge_duplicates', 'check_smiles', 'check_root_dir', 'scalers_fingerprint', 'prepare_train',
-           'check_prepared', 'recorded_featurizers', 'prepare_infer', 'frame_tensors', 'model_dims']
+           'FeatureCache', 'merge_duplicates', 'check_smiles', 'check_root_dir', 'scalers_fingerprint', 'prepare_train',
+           'write_features', 'check_prepared', 'recorded_featurizers', 'prepare_infer', 'frame_tensors', 'model_dims']
 
 # %% ../nbs/02b_prepare.ipynb #c005
 FEATURE_DICT_COLUMNS = ("graph_feats", "node_feats")
@@ -276,12 +277,34 @@ def _features_spec(df, graph_fz, vector_fz) -> dict:
         raise InputValueError("No inputs: pass a featurizer for 'smiles_string', or provide graph_feats/node_feats")
     return spec
 
+# %% ../nbs/02b_prepare.ipynb #5add554b
+class FeatureCache:
+    "Features already computed, by featurizer and list of SMILES, to hand out again instead of recomputing them."
+    def __init__(self): self.found = {}
+
+    def get(self, featurizer, # a featurizer (its `to_dict` is the key, with the SMILES)
+            smiles: pd.Series,  # the SMILES it featurizes
+            compute: Callable,  # function() computing the features when they are not known yet
+           ):
+        "The features of `smiles` by `featurizer`, computed once."
+        key = (json.dumps(featurizer.to_dict(), sort_keys=True, default=str),
+               hashlib.sha256("\n".join(smiles).encode()).hexdigest())
+        if key not in self.found: self.found[key] = compute()
+        return self.found[key]
+
+    def matrix(self, smiles: pd.Series, featurizer, n_jobs: int, progress: bool) -> np.ndarray:
+        "`featurize(smiles, featurizer)`, a `ConcatFeaturizer` part by part."
+        parts = featurizer.featurizers if isinstance(featurizer, ConcatFeaturizer) else [featurizer]
+        blocks = [self.get(f, smiles, lambda f=f: featurize(smiles, f, n_jobs=n_jobs, progress=progress))
+                  for f in parts]
+        return np.hstack(blocks) if len(blocks) > 1 else blocks[0]
+
 # %% ../nbs/02b_prepare.ipynb #91129f7d
-def _featurized(df, graph_fz, vector_fz, spec, n_jobs, progress
+def _featurized(df, graph_fz, vector_fz, spec, n_jobs, progress, cache: FeatureCache | None = None,
                ) -> tuple[dict[str, np.ndarray], object, np.ndarray | None]:
     """Raw (unscaled) feature matrices per input block, the graphs of the distinct SMILES and each row's graph index
-    (dict features first, so their errors come before any featurization)."""
-    blocks, graphs, codes = {}, None, None
+    (dict features first, so their errors come before any featurization); through `cache` when one is given."""
+    blocks, graphs, codes, cache = {}, None, None, cache or FeatureCache()
     for col in FEATURE_DICT_COLUMNS:
         if spec.get(col) is not None:
             if col not in df.columns:
@@ -293,13 +316,14 @@ def _featurized(df, graph_fz, vector_fz, spec, n_jobs, progress
                                 "'smiles_string' column")
         smiles, codes = _distinct_smiles(df)
     if vector_fz is not None:
-        X = featurize(smiles, vector_fz, n_jobs=n_jobs, progress=progress)
+        X = cache.matrix(smiles, vector_fz, n_jobs, progress)
         if X.shape[1] != spec["n_x"]:
             raise InputValueError(f"The featurizer gives {X.shape[1]} features; the model was trained on {spec['n_x']}")
         blocks["x"] = X[codes]
     if graph_fz is not None:
         from sol_trainer.graphs import featurize_graphs # torch_geometric is imported only for graph models
-        graphs = featurize_graphs(smiles, graph_fz, n_jobs=n_jobs, progress=progress)
+        graphs = cache.get(graph_fz, smiles,
+                           lambda: featurize_graphs(smiles, graph_fz, n_jobs=n_jobs, progress=progress))
     return blocks, graphs, (codes if graphs is not None else None)
 
 # %% ../nbs/02b_prepare.ipynb #45caee63
@@ -464,6 +488,7 @@ def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) fram
                   clip: float | None = None, # limit standardised features to ±clip (see `choose_feature_scaler`)
                   duplicates: str = "keep", # repeated (molecule, property) rows: "keep", "mean", "median" or "error"
                   drop_invalid: bool = False, # drop rows without a usable molecule (logged) instead of refusing them
+                  cache: FeatureCache | None = None, # features computed before, to reuse (None: compute them all)
                  ) -> tuple[PreparedFrame, dict[str, SequentialScaler]]:
     "Featurize and scale a training frame; return it with one label scaler per property."
     check_frame(dataframe, training=True)
@@ -476,7 +501,7 @@ def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) fram
     properties = sorted(dataframe["prop"].unique())
     y, scaler_dict, class_labels = _targets(dataframe, task, properties)
     spec = _features_spec(dataframe, graph_fz, vector_fz)
-    blocks, graphs, graph_rows = _featurized(dataframe, graph_fz, vector_fz, spec, n_jobs, progress)
+    blocks, graphs, graph_rows = _featurized(dataframe, graph_fz, vector_fz, spec, n_jobs, progress, cache)
     if graphs is not None: spec.update(atom_dim=graphs.atom_dim, bond_dim=graphs.bond_dim)
     feature_scalers = {name: choose_feature_scaler(mat, clip, name) for name, mat in blocks.items()}
     selectors = selector_matrix(dataframe["prop"], properties)
@@ -488,11 +513,7 @@ def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) fram
                                 feature_scalers={k: s.to_dict() for k, s in feature_scalers.items()},
                                 fingerprint={"inputs": out.inputs.fingerprint,
                                              "scalers": scalers_fingerprint(scaler_dict)})
-    if root_dir is not None:
-        with folder_lock(root_dir, "model root"): # not while another process trains into it
-            check_root_free(root_dir)
-            write_json(Path(root_dir) / FEATURES_FILE, out.inputs.spec.to_dict())
-            write_text(Path(root_dir) / FEATURES_TEXT_FILE, describe_features(out.inputs.spec))
+    if root_dir is not None: write_features(root_dir, out.inputs.spec)
     return out, scaler_dict
 
 # %% ../nbs/02b_prepare.ipynb #0c0b9c61
@@ -507,6 +528,16 @@ def describe_features(spec: InputSpec) -> str:
             lines.append(f"The {col} used during training are: {', '.join(getattr(spec, col))}")
     if spec.class_labels: lines.append(f"Classes: {', '.join(spec.class_labels)}")
     return "\n".join(lines) + "\n"
+
+# %% ../nbs/02b_prepare.ipynb #c334a04c
+def write_features(root_dir: str | Path, # the model root
+                   spec: InputSpec,      # the spec of its prepared frame (`frame.inputs.spec`)
+                  ):
+    "Record `spec` in the root (`features.json` and the readable `features.txt`), holding the root's lock."
+    with folder_lock(root_dir, "model root"): # not while another process trains into it
+        check_root_free(root_dir)
+        write_json(Path(root_dir) / FEATURES_FILE, spec.to_dict())
+        write_text(Path(root_dir) / FEATURES_TEXT_FILE, describe_features(spec))
 
 # %% ../nbs/02b_prepare.ipynb #07a33838
 def _widths(inputs: ModelInputs) -> dict[str, int]:

@@ -38,7 +38,8 @@ from .utils import (InputValueError, accepts_argument, get_device, get_logger, s
 # %% auto #0
 __all__ = ['TrainConfig', 'submodel_optimizer', 'property_metrics', 'PropertyMetrics', 'fit_submodel', 'train_submodel',
            'fold_splits', 'submodel_kwargs', 'FoldJob', 'train_fold', 'fold_predictions', 'oof_metrics', 'write_oof',
-           'with_domain', 'AugmentFeatures', 'train_kfold_ensemble']
+           'with_domain', 'AugmentFeatures', 'fold_jobs', 'write_ensemble', 'training_spread', 'run_folds',
+           'train_kfold_ensemble']
 
 # %% ../nbs/04c_train.ipynb #c008
 @dataclass
@@ -295,6 +296,76 @@ def _augmenter(train_rows: pd.DataFrame, featurizer, spec: InputSpec) -> list:
     return [AugmentFeatures(train_rows["smiles_string"], featurizer, scaler_from_dict(spec.feature_scalers["x"]))]
 
 # %% ../nbs/04c_train.ipynb #61be33fe
+def fold_jobs(df: pd.DataFrame,         # prepared frame with a fresh RangeIndex
+              submodel_cls: type,       # model class, e.g. `Mlp`
+              submodel_kwargs_dict: dict | None, # constructor arguments (dimensions and hps are filled in)
+              train_config: TrainConfig, # settings shared by the folds
+              scaler_dict: dict,        # label scalers from `prepare_train`
+              spec: InputSpec,          # the frame's input spec
+              n_fold: int = 5,          # number of folds and submodels
+              random_seed: int = 0,     # seed of the fold split and of each submodel
+              submodel_trainer=None,    # function with `train_submodel`'s signature (None: `train_submodel`)
+              augmented_featurizer=None, # featurizer re-applied to training SMILES every epoch
+             ) -> list[FoldJob]:
+    "One `FoldJob` per fold of `df`, each seeded `random_seed + fold`."
+    n_classes = len(spec.class_labels) if spec.class_labels else None
+    kwargs = submodel_kwargs(submodel_cls, df, train_config.hps, n_classes, submodel_kwargs_dict)
+    return [FoldJob(k, tr, va, submodel_cls, kwargs, submodel_trainer or train_submodel, scaler_dict, spec,
+                    random_seed + k, dataclasses.replace(train_config, callbacks=list(train_config.callbacks)
+                                                         + _augmenter(df.iloc[tr], augmented_featurizer, spec)))
+            for k, (tr, va) in enumerate(fold_splits(df, n_fold, random_seed))]
+
+# %% ../nbs/04c_train.ipynb #b09adac3
+def write_ensemble(writer: RootWriter, # staging writer of the root (its lock held)
+                   df: pd.DataFrame,   # the prepared frame the jobs index (fresh RangeIndex)
+                   jobs: list,         # the `FoldJob`s, in fold order
+                   results: list,      # what `train_fold` returned for each job
+                   random_seed: int,   # seed of the fold split
+                  ):
+    """Stage every fold's weights and history, the out-of-fold table, its metrics and calibration (with the spread
+    between the submodels over the training rows), and the metadata."""
+    spec, first, models = jobs[0].spec, jobs[0], []
+    for job, result in zip(jobs, results):
+        models.append(job.submodel_cls(**job.kwargs))
+        models[-1].load_state_dict(result["state"])
+        save_weights(models[-1], writer.path(f"{MODELS_DIR}/model_{job.fold}.safetensors"))
+        with open(writer.path(HISTORY_FILE), "a", encoding="utf-8") as history: history.write(result["history"])
+    splits = [(job.train_rows, job.valid_rows) for job in jobs]
+    oof = with_domain(pd.concat([r["oof"] for r in results]).sort_values("row", kind="stable"), df, splits)
+    write_oof(writer, oof, spec.task)
+    spread = training_spread(models, first.scaler_dict, spec, df) if spec.task == "regression" else None
+    write_calibration(writer, oof, spec, spread, len(models))
+    write_metadata(writer, spec, first.scaler_dict, first.train_config.hps, model_name(first.submodel_cls),
+                   {k: v for k, v in first.kwargs.items() if k != "hps"})
+    writer.commit({"n_models": len(jobs), "n_fold": len(jobs), "random_seed": random_seed,
+                   "val_losses": [r["loss"] for r in results]})
+
+# %% ../nbs/04c_train.ipynb #cd01a493
+def training_spread(models: list,       # the trained submodels
+                    scaler_dict: dict,  # label scalers
+                    spec: InputSpec,    # the root's input spec (regression)
+                    df: pd.DataFrame,   # the prepared training frame
+                   ) -> dict[str, float]:
+    "Each property's mean squared spread between the submodels' predictions over the training rows (original units)."
+    _, std = predict_tensors(LinearEnsemble(models, scaler_dict, spec.properties, spec.task), frame_tensors(df, False))
+    props = df["prop"].to_numpy()
+    return {p: float(np.mean(std[props == p] ** 2)) for p in spec.properties}
+
+# %% ../nbs/04c_train.ipynb #1062ffcf
+def run_folds(pool,              # an executor from `resolve_executor`
+              jobs: list,        # `FoldJob`s
+              df: pd.DataFrame,  # the prepared frame they index
+              progress: bool = False, # show a bar that advances as each fold finishes, wherever it runs
+             ) -> list[dict]:
+    "Run the jobs where `pool` sends them; what `train_fold` returned for each, in their order."
+    with tqdm(total=len(jobs), desc="folds", disable=not progress) as bar:
+        futures, data = [], share(pool, df) # a Dask executor sends the frame to each worker once
+        for job in jobs: # in process, each fold runs inside `submit`, so the bar's callback goes on at once
+            futures.append(pool.submit(train_fold, job, data))
+            futures[-1].add_done_callback(lambda _: bar.update())
+        return [f.result() for f in futures]
+
+# %% ../nbs/04c_train.ipynb #2793f7e3
 def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + validation rows)
                          submodel_cls: type,      # model class, e.g. `Mlp`
                          submodel_kwargs_dict: dict | None, # constructor arguments (dimensions and hps are filled in)
@@ -309,7 +380,6 @@ def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + vali
                         ) -> list[float]:
     """Train one submodel per fold into `root_dir` (the folds where `executor` sends them); return each fold's best
     validation loss."""
-    submodel_trainer = submodel_trainer or train_submodel
     if root_dir is None: raise InputValueError("root_dir is required: pass the root given to prepare_train")
     if scaler_dict is None: raise InputValueError("scaler_dict is required: pass the scalers returned by prepare_train")
     spec = load_input_spec(root_dir)
@@ -319,35 +389,13 @@ def train_kfold_ensemble(dataframe: pd.DataFrame, # prepared frame (train + vali
         raise InputValueError(f"random_seed must be an integer in [0, 2**32 - n_fold), got {random_seed!r}")
     check_prepared(dataframe, scaler_dict, spec, root_dir)
     df = dataframe.reset_index(drop=True)
-    splits = fold_splits(df, n_fold, random_seed)
-    n_classes = len(spec.class_labels) if spec.class_labels else None
-    kwargs = submodel_kwargs(submodel_cls, df, train_config.hps, n_classes, submodel_kwargs_dict)
-    jobs = [FoldJob(k, tr, va, submodel_cls, kwargs, submodel_trainer, scaler_dict, spec, random_seed + k,
-                    dataclasses.replace(train_config, callbacks=list(train_config.callbacks)
-                                        + _augmenter(df.iloc[tr], augmented_featurizer, spec)))
-            for k, (tr, va) in enumerate(splits)]
+    jobs = fold_jobs(df, submodel_cls, submodel_kwargs_dict, train_config, scaler_dict, spec, n_fold, random_seed,
+                     submodel_trainer, augmented_featurizer)
     # the root's lock is held from the first fold to the commit
     with RootWriter(root_dir) as writer, resolve_executor(executor) as pool:
         if load_input_spec(root_dir) != spec:
             raise InputValueError(f"{Path(root_dir) / FEATURES_FILE} changed after this training read it: another "
                                   f"prepare_train wrote into {root_dir}; prepare and train in one root at a time")
-        # the bar advances as each fold finishes, wherever it runs
-        with tqdm(total=len(jobs), desc="folds", disable=not train_config.progress) as bar:
-            futures, data = [], share(pool, df) # a Dask executor sends the frame to each worker once
-            for job in jobs: # in process, each fold runs inside `submit`, so the bar's callback goes on at once
-                futures.append(pool.submit(train_fold, job, data))
-                futures[-1].add_done_callback(lambda _: bar.update())
-            results = [f.result() for f in futures]
-        for k, result in enumerate(results):
-            model = submodel_cls(**kwargs)
-            model.load_state_dict(result["state"])
-            save_weights(model, writer.path(f"{MODELS_DIR}/model_{k}.safetensors"))
-            with open(writer.path(HISTORY_FILE), "a", encoding="utf-8") as history: history.write(result["history"])
-        losses = [r["loss"] for r in results]
-        oof = with_domain(pd.concat([r["oof"] for r in results]).sort_values("row", kind="stable"), df, splits)
-        write_oof(writer, oof, spec.task)
-        write_calibration(writer, oof, spec)
-        write_metadata(writer, spec, scaler_dict, train_config.hps, model_name(submodel_cls),
-                       {k: v for k, v in kwargs.items() if k != "hps"})
-        writer.commit({"n_models": n_fold, "n_fold": n_fold, "random_seed": random_seed, "val_losses": losses})
-    return losses
+        results = run_folds(pool, jobs, df, train_config.progress)
+        write_ensemble(writer, df, jobs, results, random_seed)
+    return [r["loss"] for r in results]

@@ -22,7 +22,7 @@ from .utils import InputFileNotFoundError, InputValueError, get_logger, read_jso
 
 # %% auto #0
 __all__ = ['TERMS', 'UNCALIBRATED', 'Domain', 'fold_similarity', 'sigma_of', 'check_level', 'conformal_intervals',
-           'proba_columns', 'fit_calibration', 'write_calibration', 'domain_of', 'Calibration']
+           'ensemble_factor', 'proba_columns', 'fit_calibration', 'write_calibration', 'domain_of', 'Calibration']
 
 # %% ../nbs/04a_uncertainty.ipynb #d55bf76d
 MORGAN_RADIUS, MORGAN_BITS = 2, 2048
@@ -205,14 +205,13 @@ def fit_property(rows: pd.DataFrame, # out-of-fold rows of one property (`value`
             "after": {"ence": ence(y, pred, sigma), "nll": gaussian_nll(y, pred, sigma),
                       "spearman_abs_err_std": spearman_abs_err_std(y, pred, sigma)}}
 
-# %% ../nbs/04a_uncertainty.ipynb #907242df
-def ensemble_sigma(single_sigma: np.ndarray, # σ of one submodel's error (fitted on the out-of-fold table)
-                   between_std: np.ndarray,  # spread between the submodels' predictions (population std)
-                   n_models: int,            # number of submodels
-                  ) -> np.ndarray:
-    "σ of the ensemble mean's error: √(σ_single² − spread²), and at least spread/√(K − 1)."
-    single_sigma, between_std = np.asarray(single_sigma, float), np.asarray(between_std, float)
-    return np.sqrt(np.maximum(single_sigma ** 2 - between_std ** 2, between_std ** 2 / max(n_models - 1, 1)))
+# %% ../nbs/04a_uncertainty.ipynb #2a2d6c79
+def ensemble_factor(spread_var: float,   # mean squared spread between the submodels over the training rows
+                    single_var: float,   # mean σ² of one submodel's error over the out-of-fold rows
+                    n_models: int,       # submodels in the ensemble
+                   ) -> float:
+    "How much smaller the σ of the ensemble's mean is than one submodel's: √(1 − spread²/σ²), at least 1/√K."
+    return float(np.sqrt(max(1 - spread_var / single_var, 1 / n_models)))
 
 # %% ../nbs/04a_uncertainty.ipynb #e903f736
 def apply_temperature(proba: np.ndarray, temperature: float) -> np.ndarray: # (rows, classes) probabilities, temperature
@@ -238,23 +237,36 @@ def proba_columns(class_labels: list) -> list[str]: # class names in index order
 def fit_calibration(oof: pd.DataFrame,  # out-of-fold table of `train_kfold_ensemble`
                     task: str,          # "regression" or "classification"
                     class_labels: list | None = None, # class names, for classification
+                    spread: dict | None = None, # each property's mean squared spread between the submodels
+                    n_models: int = 1,  # submodels in the ensemble
                    ) -> dict:
-    "Calibration of each property (σ weights and scores) or of the classifier (temperature and ECE before and after)."
+    """Calibration of each property (σ weights, scores and, with `spread`, the ensemble factor) or of the classifier
+    (temperature and ECE before and after)."""
     if task == "classification":
         labels, proba = _class_index(oof["value"], class_labels), oof[proba_columns(class_labels)].to_numpy(float)
         t = fit_temperature(labels, proba) if len(oof) >= MIN_CALIBRATION_ROWS else 1.0
         return {"task": task, "n": len(oof), "temperature": t, "ece_before": expected_calibration_error(labels, proba),
                 "ece_after": expected_calibration_error(labels, apply_temperature(proba, t))}
-    properties = {p: fit_property(rows) if len(rows) >= MIN_CALIBRATION_ROWS else {"n": len(rows)}
+    properties = {p: _with_factor(fit_property(rows), rows, (spread or {}).get(p), n_models)
+                  if len(rows) >= MIN_CALIBRATION_ROWS else {"n": len(rows)}
                   for p, rows in oof.groupby("prop", sort=True)}
     return {"task": task, "properties": properties}
+
+def _with_factor(fitted: dict, rows: pd.DataFrame, spread_var: float | None, n_models: int) -> dict:
+    "A property's calibration with its ensemble factor (1 without a measured spread)."
+    if spread_var is None: return {**fitted, "ensemble_factor": 1.0}
+    single_var = float(np.mean(sigma_of(fitted["weights"], rows) ** 2))
+    factor = ensemble_factor(spread_var, single_var, n_models)
+    return {**fitted, "training_spread": spread_var, "ensemble_factor": factor}
 
 def write_calibration(writer: RootWriter, # staging writer
                       oof: pd.DataFrame,  # out-of-fold table
                       spec: InputSpec,    # the root's input spec
+                      spread: dict | None = None, # each property's mean squared spread between the submodels
+                      n_models: int = 1,  # submodels in the ensemble
                      ):
     "Fit the calibration on the out-of-fold table and stage it in the root."
-    calibration = fit_calibration(oof, spec.task, spec.class_labels)
+    calibration = fit_calibration(oof, spec.task, spec.class_labels, spread, n_models)
     write_json(writer.path(CALIBRATION_FILE), calibration)
     log = get_logger("train")
     if spec.task == "classification":
@@ -321,20 +333,19 @@ class Calibration:
     def intervals(self,
                   props,                  # property of each row
                   mean: np.ndarray,       # predicted means
-                  difficulty: pd.DataFrame, # `spread`, `similarity`, `ensemble_std` (submodel spread) of each row
+                  difficulty: pd.DataFrame, # the difficulty columns of each row (`spread`, `similarity`, ...)
                   level: float,           # interval level
-                  n_models: int,          # number of submodels in the ensemble
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        "σ of the ensemble mean, lower and upper bound of each row."
+        "σ of the ensemble's error (a submodel's calibrated σ times the ensemble factor), and each row's bounds."
         props, mean = np.asarray(props, dtype=object), np.asarray(mean, float)
         self.check(props, level)
         sigma, bounds = np.full(len(mean), np.nan), np.full((len(mean), 2), np.nan)
         for p, oof_rows in self.oof.groupby("prop", sort=True):
             rows = np.flatnonzero(props == p)
             if not len(rows): continue
-            weights = self.spec["properties"][p]["weights"]
-            sigma[rows] = ensemble_sigma(sigma_of(weights, difficulty.iloc[rows]),
-                                         difficulty["ensemble_std"].to_numpy(float)[rows], n_models)
+            fitted = self.spec["properties"][p]
+            weights, factor = fitted["weights"], fitted.get("ensemble_factor", 1.0)
+            sigma[rows] = factor * sigma_of(weights, difficulty.iloc[rows])
             residuals = oof_rows["value"].to_numpy(float) - oof_rows["prediction"].to_numpy(float)
             bounds[rows] = conformal_intervals(residuals, sigma_of(weights, oof_rows), mean[rows], sigma[rows], level)
         return sigma, bounds[:, 0], bounds[:, 1]

@@ -217,7 +217,8 @@ def test_killed_runs_leave_no_scratch_folder_behind(tmp_path, pic50_small):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
     left = [Path(tempfile.gettempdir()) / f"sol_trainer_{kind}_{socket.gethostname()}_{dead}-x" for kind in ("fold", "search")]
     for folder in left: folder.mkdir(); (folder / "history.jsonl").write_text("{}")
-    st.recipes.train_recipe(pic50_small, tmp_path / "r", progress=False, search_calls=2, search_epochs=1, n_fold=2, epochs=1)
+    st.recipes.train_recipe(pic50_small, tmp_path / "r", "vector", progress=False, search_calls=2, search_epochs=1, n_fold=2,
+                            epochs=1)  # a named recipe searches, so both kinds of scratch folder are made
     assert not any(folder.exists() for folder in left)
 
 

@@ -1,4 +1,6 @@
-"Model roots written by an earlier sol_trainer (tests/data/roots, made by tests/data/make_roots.py at 053d2a3) still load and predict the same numbers."
+"""Model roots written by an earlier sol_trainer (tests/data/roots, made by tests/data/make_roots.py at 053d2a3) still load
+and predict the same numbers. The calibrated σ and intervals are those of the ensemble factor (issue 24): a root written
+before it has no factor and gets 1, the calibrated σ of one submodel, where the per-row subtraction used to narrow it."""
 from pathlib import Path
 
 import numpy as np
