@@ -269,20 +269,15 @@ def write(self: Entrant, root_dir: str | Path, # the model root to write (a new 
     with RootWriter(root_dir) as writer:
         write_ensemble(writer, self.df, self.jobs, [self.results[job.fold] for job in self.jobs], seed)
 
-# %% ../nbs/08_recipes.ipynb #a66db22f
-BLEND_CONSIDER = 0.25 # an entrant within this share of the leader's first-fold loss is trained on every fold to blend
-BLEND_MARGIN = 0.01   # a blend is kept when its cross-fitted RMSE is lower than the better member's by this share
-
 # %% ../nbs/08_recipes.ipynb #28c62a03
-def _partner(ranked: list, # the entrants that trained their first fold, lowest loss first
-             budget: Budget) -> Entrant | None:
-    "The entrant to blend with the leader, if one came close enough and fits in the time left (regression only)."
-    best = ranked[0]
-    if best.df.inputs.spec.task != "regression": return None
+def _finalists(ranked: list, # the entrants that trained their first fold, lowest loss first
+               budget: Budget, n_fold: int) -> list[Entrant]:
+    "The leader, then each other entrant whose remaining folds fit in the time left at the pace of its first fold."
+    left, out = budget.left() - ranked[0].fold_seconds() * (n_fold - 1), ranked[:1]
     for e in ranked[1:]:
-        need = (best.fold_seconds() + e.fold_seconds()) * (len(best.jobs) - 1)
-        if e.loss <= (1 + BLEND_CONSIDER) * best.loss and need <= budget.left(): return e
-    return None
+        if e.fold_seconds() * (n_fold - 1) <= left:
+            out.append(e); left -= e.fold_seconds() * (n_fold - 1)
+    return out
 
 # %% ../nbs/08_recipes.ipynb #cf3fc3d7
 def race_recipes(data: pd.DataFrame,        # melted training frame (rows every candidate can featurize)
@@ -296,8 +291,8 @@ def race_recipes(data: pd.DataFrame,        # melted training frame (rows every 
                  clock: Callable[[], float] = time.monotonic, # returns the time in seconds
                  executor=None,             # where the folds run (None: here, in turn)
                 ) -> list[Entrant]:
-    """Every candidate's first fold, then the other folds of the best and of its blend partner (if any), each within
-    an equal share of the time left; the entrants, those with every fold first, lowest mean loss first."""
+    """Every candidate's first fold, then the other folds of the best and of the others that fit in the time left,
+    each within an equal share of it; the entrants, those with every fold first, lowest mean loss first."""
     budget, cache, n_fold = Budget(seconds, clock), FeatureCache(), _folds(recipes)
     entrants = [Entrant(r) for r in recipes]
     with resolve_executor(executor) as pool:
@@ -308,11 +303,10 @@ def race_recipes(data: pd.DataFrame,        # melted training frame (rows every 
             e.seconds["prepare"] = budget.spent() - start
             e.train([0], budget, len(entrants) - i + n_fold - 1, pool)
             get_logger("recipes").info("auto: %s, first fold: validation loss %.4g", e.recipe.name, e.loss)
-        ranked = sorted((e for e in entrants if e.results), key=lambda e: e.loss)
-        leader, partner, rest = ranked[0], _partner(ranked, budget), list(range(1, n_fold))
-        # the leader's folds keep their pace; the partner's were counted in when it was chosen
-        leader.train(rest, budget, n_fold - 1, pool, reserve=partner.fold_seconds() * (n_fold - 1) if partner else 0)
-        if partner: partner.train(rest, budget, n_fold - 1, pool)
+        finalists = _finalists(sorted((e for e in entrants if e.results), key=lambda e: e.loss), budget, n_fold)
+        needs = [e.fold_seconds() * (n_fold - 1) for e in finalists]
+        for j, e in enumerate(finalists): # the time of those after it is set aside, so that each keeps its pace
+            e.train(list(range(1, n_fold)), budget, n_fold - 1, pool, reserve=sum(needs[j + 1:]))
     return sorted(entrants, key=lambda e: (-len(e.results), e.loss if e.results else math.inf))
 
 # %% ../nbs/08_recipes.ipynb #410b7e25
@@ -360,7 +354,7 @@ def _train_auto(rs: list, data, root_dir, seed, n_jobs, progress, device, drop_i
                                winner.loss, len(winner.results),
                                ", ".join(f"{r.recipe} {r.loss:.4g} on {r.folds}" for r in table.itertuples()))
     winner.write(root_dir, seed)
-    blend = _blend(winner, second, root_dir, seed) if len(second.results) == len(winner.jobs) else None
+    blend = _blend(winner, second, root_dir, seed) if _blends(winner, second) else None
     marks["root"] = budget.spent()
     return winner.recipe, table, blend, marks
 
@@ -374,7 +368,16 @@ def _why(table: pd.DataFrame | None) -> str:
               f"lowest validation loss on the first fold, then trained on all {best.folds}")
     return chosen + "; the others stopped after their first fold, or were not reached within the budget"
 
+# %% ../nbs/08_recipes.ipynb #a66db22f
+BLEND_CONSIDER = 0.25 # the runner-up is blended with the winner when its mean loss is within this share of the winner's
+BLEND_MARGIN = 0.01   # a blend is kept when its cross-fitted RMSE is lower than the better member's by this share
+
 # %% ../nbs/08_recipes.ipynb #20b2ea2d
+def _blends(winner: Entrant, second: Entrant) -> bool:
+    "Whether the runner-up is blended with the winner: trained on every fold, within `BLEND_CONSIDER`, regression."
+    return (len(second.results) == len(winner.jobs) and winner.df.inputs.spec.task == "regression"
+            and second.loss <= (1 + BLEND_CONSIDER) * winner.loss)
+
 def _blend(winner: Entrant, partner: Entrant, root_dir, seed: int) -> dict:
     "Write the partner as a member of the root, fit the blend, keep it only if it earns `BLEND_MARGIN`; what happened."
     names, folder = [winner.recipe.name, partner.recipe.name], Path(root_dir) / MEMBERS_DIR / partner.recipe.name
@@ -426,8 +429,8 @@ def train_recipe(data: pd.DataFrame,          # melted training frame
 # %% ../nbs/08_recipes.ipynb #d6768595
 def _log_budget(budget: Budget, n_rows: int, default: bool, auto: bool):
     "Say at the start what the run may cost, and how it is shared out."
-    how = ("every candidate's first fold, then the best one's other folds (and its blend partner's), each fold an "
-           "equal share of what is left" if auto else
+    how = ("every candidate's first fold, then the best one's other folds (and those of the others that fit), each "
+           "fold an equal share of what is left" if auto else
            f"the search up to {SEARCH_SHARE * budget.seconds:.0f} s, the ensemble the rest")
     get_logger("recipes").info("Time budget %.0f s for %d rows (%s): %s", budget.seconds, n_rows,
                                "default" if default else "given", how)
