@@ -12,11 +12,12 @@ Reported per set and property: test RMSE, MAE and R²; for the uncertainty, the 
 the wall times and their ratio. The test rows are looked at here only, for the final report: nothing was chosen on them.
 
     .venv/bin/python benchmarks/panel_auto.py [--sets freesolv pic50 lipophilicity radonpy] [--no-chemprop]
-        [--chemprop-sets freesolv pic50 lipophilicity] [--out benchmarks/results/panel_auto.json]
+        [--chemprop-sets freesolv pic50 lipophilicity] [--chemprop-from earlier.json] [--out benchmarks/results/panel_auto.json]
 
-Measured 2026-12-07 (2 cores, nothing else running; `benchmarks/results/panel_auto.json`, the README's table), test
-RMSE ours / chemprop: FreeSolv 1.016 / 1.366, pIC50 0.495 / 0.617, lipophilicity 0.609 / 0.574, RadonPy Cp 116.5 /
-155.7, density 0.043 / 0.050, refractive index 0.018 / 0.025; training in 0.23 to 0.56 of chemprop's time.
+Measured 2026-12-07 (2 cores, nothing else running; `benchmarks/results/panel_auto.json`, the README's table; chemprop's
+figures from an earlier run the same day on the same splits, `--chemprop-from`), test RMSE ours / chemprop: FreeSolv
+1.032 / 1.366, pIC50 0.518 / 0.617, lipophilicity 0.560 / 0.574, RadonPy Cp 108.8 / 155.7, density 0.039 / 0.050,
+refractive index 0.017 / 0.025; training in 0.27 to 0.85 of chemprop's time.
 """
 import argparse, json, sys, tempfile, time
 from pathlib import Path
@@ -108,14 +109,20 @@ def main():
     ap.add_argument("--sets", nargs="+", default=["freesolv", "pic50", "lipophilicity", "radonpy"])
     ap.add_argument("--chemprop-sets", nargs="*", default=None, help="sets chemprop runs on (default: --sets)")
     ap.add_argument("--no-chemprop", action="store_true")
+    ap.add_argument("--chemprop-from", default=None,
+                    help="take chemprop's results from this earlier output (same sets and split) instead of rerunning it")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     results = []
     for name in args.sets:
         train, test = split(load_set(name))
         result = {"set": name, "train_rows": len(train), "test_rows": len(test), "ours": ours(train, test)}
-        if not args.no_chemprop and (args.chemprop_sets is None or name in args.chemprop_sets):
+        if args.chemprop_from:
+            earlier = {r["set"]: r for r in json.loads(Path(args.chemprop_from).read_text())}
+            if "chemprop" in earlier.get(name, {}): result["chemprop"] = earlier[name]["chemprop"]
+        elif not args.no_chemprop and (args.chemprop_sets is None or name in args.chemprop_sets):
             result["chemprop"] = chemprop(train, test)
+        if "chemprop" in result:
             result["time_ratio"] = round(result["ours"]["train_seconds"] / result["chemprop"]["seconds"], 3)
         results.append(result)
         print(json.dumps(result), flush=True)

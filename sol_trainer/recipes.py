@@ -362,11 +362,13 @@ def _train_auto(rs: list, data, root_dir, seed, n_jobs, progress, device, drop_i
 def _why(table: pd.DataFrame | None) -> str:
     "Why the trained recipe was trained, for the report."
     if table is None: return "named by the caller"
-    best, rivals = table.iloc[0], (table.folds == table.folds.iloc[0]).sum() - 1
+    best = table.iloc[0]
+    rivals, stopped = (table.folds == best.folds).sum() - 1, (table.folds < best.folds).sum()
     chosen = (f"lowest mean validation loss ({best.loss:.4g}) over its {best.folds} folds, against {rivals} other "
               f"candidate(s) trained on every fold too" if rivals else
               f"lowest validation loss on the first fold, then trained on all {best.folds}")
-    return chosen + "; the others stopped after their first fold, or were not reached within the budget"
+    return chosen + (f"; {stopped} stopped after their first fold, or were not reached within the budget"
+                     if stopped else "")
 
 # %% ../nbs/08_recipes.ipynb #a66db22f
 BLEND_CONSIDER = 0.25 # the runner-up is blended with the winner when its mean loss is within this share of the winner's

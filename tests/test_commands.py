@@ -40,7 +40,7 @@ def test_train_races_the_candidates_by_default(work):
     report = json.loads((work / "model_report.json").read_text())
     raced = [s["recipe"] for s in report["screening"]]
     assert sorted(raced) == sorted(AUTO_CANDIDATES) and report["recipe"] == raced[0]
-    folds = [s["folds"] for s in report["screening"]]  # the best (and a blend partner) train both folds, the rest one
+    folds = [s["folds"] for s in report["screening"]]  # the best (and the others that fit) train both folds
     assert folds == sorted(folds, reverse=True) and folds[0] == 2
     assert all(s["epochs"] == 1 for s in report["screening"] if s["folds"])
     assert report["why"].startswith("lowest") and report["hyperparameters"]["r_learn"] == 1e-3  # base, no search
