@@ -31,7 +31,7 @@ from .utils import InputTypeError, InputValueError, folder_lock, get_device, get
 __all__ = ['RECIPES', 'AUTO', 'AUTO_CANDIDATES', 'BUDGET_BASE', 'BUDGET_PER_ROW', 'LEAST_BASE', 'LEAST_PER_ROW', 'SEARCH_SHARE',
            'BLEND_CONSIDER', 'BLEND_MARGIN', 'Recipe', 'descriptors', 'vector_recipe', 'graph_recipe',
            'descriptors_recipe', 'graph_descriptors_recipe', 'recipe_with', 'check_options', 'recipes_of', 'Budget',
-           'default_budget', 'least_budget', 'Entrant', 'race_recipes', 'train_recipe']
+           'default_budget', 'least_budget', 'Entrant', 'race_recipes', 'race_table', 'train_recipe']
 
 # %% ../nbs/08_recipes.ipynb #c005
 def _is_count(v, least: int) -> bool: return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= least
@@ -316,6 +316,7 @@ def _folds(recipes: list) -> int:
         raise InputValueError(f"The candidates must have the same n_fold, got {[(r.name, r.n_fold) for r in recipes]}")
     return recipes[0].n_fold
 
+# %% ../nbs/08_recipes.ipynb #2c0b2e84
 def race_table(entrants: list) -> pd.DataFrame:
     """One row per candidate: mean best validation loss, folds trained, mean epochs a fold, seconds preparing and
     training (a candidate the race did not reach: NaN loss, 0 folds)."""
