@@ -15,7 +15,7 @@ from .metrics import regression_metrics
 from .root import (BLEND_DIR, BLEND_FILE, CALIBRATION_FILE, MEMBERS_DIR, OOF_FILE, OOF_METRICS_FILE,
                               extend_manifest, read_manifest)
 from .train import oof_metrics
-from .uncertainty import fit_calibration
+from .uncertainty import fit_calibration, with_neighbour_error
 from .utils import InputValueError, read_json, write_json, write_text
 
 # %% auto #0
@@ -80,7 +80,8 @@ def fit_blend(oofs: list[pd.DataFrame], # each member's out-of-fold table, on th
     combined = blend_columns(np.array([weights[p] for p in table["prop"]]), predictions,
                              table[[f"spread:{n}" for n in names]].to_numpy(float))
     kept = [c for c in ("row", "fold", "prop", "value", "smiles_string", "similarity") if c in table]
-    oof = table[kept].assign(prediction=blended, spread=combined["spread"], disagreement=combined["disagreement"])
+    oof = with_neighbour_error(table[kept].assign(prediction=blended, spread=combined["spread"],
+                                                  disagreement=combined["disagreement"]))
     return {"weights": weights, "scores": scores, "oof": oof}
 
 # %% ../nbs/07a_blend.ipynb #b017

@@ -120,17 +120,18 @@ def _output_columns(ensemble: LinearEnsemble) -> list[str]:
     if ensemble.task == "classification": return ["prediction", *proba_columns(ensemble.class_labels), *DOMAIN_COLUMNS]
     return [*REGRESSION_COLUMNS, *DOMAIN_COLUMNS]
 
-def _domain_columns(domain, dataframe: pd.DataFrame) -> tuple[dict, np.ndarray]:
+def _domain_columns(domain, dataframe: pd.DataFrame) -> tuple[dict, dict]:
     """Similarity and in-domain flag of each row (NaN and NA where the root or the frame has no SMILES),
-    and the fold similarity σ uses."""
+    and the difficulty columns σ uses: the fold similarity (as `similarity`) and the neighbour error."""
     if domain is None or "smiles_string" not in dataframe.columns:
         missing = np.full(len(dataframe), np.nan)
-        return {"similarity": missing, "in_domain": pd.array([pd.NA] * len(dataframe), dtype="boolean")}, missing
+        return ({"similarity": missing, "in_domain": pd.array([pd.NA] * len(dataframe), dtype="boolean")},
+                {"similarity": missing, "neighbour_error": missing})
     found = domain.similarities(dataframe["smiles_string"], dataframe["prop"])
     fold_similarity = found["fold_similarity"].to_numpy()
     columns = {"similarity": found["similarity"].to_numpy(),
                "in_domain": domain.in_domain(fold_similarity, dataframe["prop"])}
-    return columns, fold_similarity
+    return columns, {"similarity": fold_similarity, "neighbour_error": found["neighbour_error"].to_numpy()}
 
 def nonfinite_rows(predictions: pd.DataFrame, # rows with prediction columns
                    columns: list[str],        # the numeric prediction columns
@@ -182,7 +183,7 @@ def _predicted(model: Member, dataframe, level, calibrate, featurizer, device, b
     calibration = model.calibration if calibrate else None
     if calibration is not None and ensemble.task == "regression": calibration.check(dataframe["prop"], level)
     tensors = _tensors(model, dataframe, featurizer, n_jobs, progress)
-    domain, fold_similarity = _domain_columns(model.domain, dataframe)
+    domain, nearby = _domain_columns(model.domain, dataframe)
     if ensemble.task == "classification":
         temperature = calibration.spec["temperature"] if calibration is not None else None
         proba, _ = predict_tensors(ensemble, tensors, device, batch_size, temperature=temperature)
@@ -191,7 +192,7 @@ def _predicted(model: Member, dataframe, level, calibrate, featurizer, device, b
     mean, std = predict_tensors(ensemble, tensors, device, batch_size)
     spread = (submodel_spread(ensemble, tensors, device, batch_size)
               if calibration is not None and calibration.uses_spread(dataframe["prop"]) else np.zeros(len(mean)))
-    difficulty = pd.DataFrame({"spread": spread, "similarity": fold_similarity, "ensemble_std": std})
+    difficulty = pd.DataFrame({"spread": spread, **nearby, "ensemble_std": std})
     return _with_intervals(dataframe, mean, difficulty, calibration, level, domain)
 
 def _check_frame(ensemble, dataframe: pd.DataFrame, device, batch_size):
@@ -238,8 +239,7 @@ def _blended(blend: Blend, dataframe, level, calibrate, featurizer, device, batc
                                               progress, spread)
     weights = blend.row_weights(dataframe["prop"])
     columns = blend_columns(weights, means, spreads)
-    domain, fold_similarity = _domain_columns(blend.domain, dataframe)
-    difficulty = pd.DataFrame({"spread": columns["spread"], "similarity": fold_similarity,
-                               "disagreement": columns["disagreement"],
+    domain, nearby = _domain_columns(blend.domain, dataframe)
+    difficulty = pd.DataFrame({"spread": columns["spread"], **nearby, "disagreement": columns["disagreement"],
                                "ensemble_std": blend_columns(weights, means, stds)["spread"]})
     return _with_intervals(dataframe, columns["prediction"], difficulty, calibration, level, domain)

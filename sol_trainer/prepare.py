@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 
 from .featurize import ConcatFeaturizer, check_n_jobs, featurize, featurizer_from_dict, rows_message, smiles_problems
+from .polymers import REPEAT_UNITS, canonical_column
 from .root import (FEATURES_FILE, FEATURES_TEXT_FILE, InputSpec, built_from, check_root_clean,
                               check_root_free, load_features_meta, load_input_spec)
 from .scale import Scaler, SequentialScaler, choose_feature_scaler, choose_label_scaler, scaler_from_dict
@@ -22,8 +23,9 @@ from .utils import (InputKeyError, InputNotADirectoryError, InputTypeError, Inpu
 
 # %% auto #0
 __all__ = ['INPUT_KEYS', 'log', 'DUPLICATES', 'check_frame', 'task_of', 'prepared_task', 'ModelInputs', 'PreparedFrame',
-           'FeatureCache', 'merge_duplicates', 'check_smiles', 'check_root_dir', 'scalers_fingerprint', 'prepare_train',
-           'write_features', 'check_prepared', 'recorded_featurizers', 'prepare_infer', 'frame_tensors', 'model_dims']
+           'FeatureCache', 'duplicate_keys', 'merge_duplicates', 'check_smiles', 'check_root_dir',
+           'scalers_fingerprint', 'prepare_train', 'write_features', 'check_prepared', 'recorded_featurizers',
+           'prepare_infer', 'frame_tensors', 'model_dims']
 
 # %% ../nbs/02b_prepare.ipynb #c005
 FEATURE_DICT_COLUMNS = ("graph_feats", "node_feats")
@@ -367,14 +369,20 @@ def _targets(df: pd.DataFrame, task: str, properties: list[str]) -> tuple[np.nda
 # what `prepare_train` can do with a molecule measured several times for one property
 DUPLICATES = ("keep", "mean", "median", "error")
 
-def _conflicts(rows: pd.DataFrame) -> str:
+def duplicate_keys(df: pd.DataFrame) -> pd.DataFrame: # melted frame with `smiles_string`
+    "What makes rows repeats of one measurement: the molecule, the property, and the conditions in `graph_feats`."
+    keys = df[["smiles_string", "prop"]]
+    if "graph_feats" not in df.columns: return keys
+    return keys.assign(conditions=df["graph_feats"].map(lambda d: json.dumps(d, sort_keys=True, default=float)))
+
+def _conflicts(rows: pd.DataFrame, keys: pd.DataFrame) -> str:
     "Describe rows of molecules measured with different values for one property: counts per property and one example."
     counts = rows.groupby("prop", sort=True)["smiles_string"].agg(["nunique", "size"])
     per_prop = "; ".join(f"{p!r}: {n} molecules on {size} rows" for p, (n, size) in counts.iterrows())
-    smiles, prop = rows["smiles_string"].iloc[0], rows["prop"].iloc[0]
-    first = rows.index[((rows["smiles_string"] == smiles) & (rows["prop"] == prop)).to_numpy()]
-    return (f"Molecules measured several times with different values ({per_prop}), e.g. {smiles!r} for {prop!r} "
-            f"in rows {_rows(first)}")
+    first = rows.index[(keys.loc[rows.index] == keys.loc[rows.index[0]]).all(axis=1).to_numpy()]
+    example = rows["smiles_string"].iloc[0]
+    return (f"Molecules measured several times with different values ({per_prop}), e.g. {example!r} "
+            f"for {rows['prop'].iloc[0]!r} in rows {_rows(first)}")
 
 def merge_duplicates(df: pd.DataFrame, # checked melted frame
                      task: str,        # "regression" or "classification" (see `task_of`)
@@ -386,20 +394,20 @@ def merge_duplicates(df: pd.DataFrame, # checked melted frame
         raise InputValueError(f"duplicates={how!r} needs numeric values, but 'value' holds class names; "
                               "use 'keep' or 'error'")
     if "smiles_string" not in df.columns: return df
-    key = ["smiles_string", "prop"]
-    repeated = df.duplicated(key, keep=False).to_numpy()
+    keys = duplicate_keys(df)
+    repeated = keys.duplicated(keep=False).to_numpy()
     if not repeated.any(): return df
     values = pd.Series(real_values(df["value"]), df.index) if task == "regression" else df["value"]
-    groups = values[repeated].groupby([df["smiles_string"][repeated], df["prop"][repeated]], sort=False)
+    groups = values[repeated].groupby([keys[c][repeated] for c in keys.columns], sort=False)
     if how in ("mean", "median"):
         out = df.assign(value=values)
         out.loc[repeated, "value"] = groups.transform(how)
         log.info("Merged %d rows of repeated molecules into %d with their %s value",
                  repeated.sum(), groups.ngroups, how)
-        return out[~out.duplicated(key).to_numpy()]
+        return out[~keys.duplicated().to_numpy()]
     conflicting = groups.transform("nunique").to_numpy() > 1
     if conflicting.any():
-        message = _conflicts(df[repeated][conflicting])
+        message = _conflicts(df[repeated][conflicting], keys)
         if how == "error":
             raise InputValueError(f"{message}; pass duplicates='keep', 'mean' or 'median' to accept them")
         log.warning("%s. Every row is kept (duplicates='keep'); "
@@ -413,8 +421,9 @@ def check_smiles(smiles: pd.Series,   # SMILES of some rows, labelled as the use
                  where=lambda label: f"row {label}", # how the messages name a row
                  source: str = "",    # what the rows are, to start the message (e.g. "data.csv, column 'smiles': ")
                 ) -> list[dict]:
-    "The rows whose SMILES give no usable molecule (row, where, smiles, problem); without `drop`, an error naming them."
-    problems = smiles_problems(smiles, featurizers)
+    """The rows whose SMILES give no usable molecule or break the repeat-unit rule (row, where, smiles, problem);
+    without `drop`, an error naming them."""
+    problems = smiles_problems(smiles, [*featurizers, REPEAT_UNITS])
     found = [{"row": r, "where": where(r), "smiles": s if isinstance(s := smiles[r], str) else None, "problem": p}
              for r, p in problems[problems != ""].items()]
     if not found: return []
@@ -435,6 +444,21 @@ def usable_rows(df: pd.DataFrame,  # checked melted frame
     "`df` after `check_smiles`: the rows whose SMILES can be featurized, or an error naming the others."
     if not featurizers or "smiles_string" not in df.columns: return df
     return df.drop(index=[f["row"] for f in check_smiles(df["smiles_string"], featurizers, drop)])
+
+# %% ../nbs/02b_prepare.ipynb #32101c91
+def canonical_rows(df: pd.DataFrame,  # checked melted frame, its unusable rows gone
+                   featurizers: list, # the featurizers of `smiles_string` that will run on it
+                   announce: bool = False, # log how many repeat units were written otherwise (when training)
+                  ) -> pd.DataFrame:
+    "`df` with each SMILES in its canonical form, where SMILES are featurized."
+    if not featurizers or "smiles_string" not in df.columns: return df
+    keys = canonical_column(df["smiles_string"])
+    rewritten = (keys != df["smiles_string"]) & df["smiles_string"].str.contains("*", regex=False)
+    if announce and rewritten.any():
+        first = rewritten.idxmax()
+        log.info("%d rows hold a repeat unit written otherwise than its canonical unit, e.g. %r as %r",
+                 rewritten.sum(), df["smiles_string"][first], keys[first])
+    return df.assign(smiles_string=keys)
 
 # %% ../nbs/02b_prepare.ipynb #b0123b39
 def check_root_dir(root_dir: str | os.PathLike # model root to prepare
@@ -495,7 +519,8 @@ def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) fram
     check_n_jobs(n_jobs)
     if root_dir is not None: check_root_dir(root_dir)
     graph_fz, vector_fz = split_featurizers(featurizer)
-    dataframe = usable_rows(dataframe, [f for f in (graph_fz, vector_fz) if f is not None], drop_invalid)
+    featurizers = [f for f in (graph_fz, vector_fz) if f is not None]
+    dataframe = canonical_rows(usable_rows(dataframe, featurizers, drop_invalid), featurizers, announce=True)
     task = task_of(dataframe["value"])
     dataframe = merge_duplicates(dataframe, task, duplicates)
     properties = sorted(dataframe["prop"].unique())
@@ -510,6 +535,7 @@ def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) fram
     out.inputs.fingerprint = inputs_fingerprint(out.inputs, properties, y)
     for p in properties: log.info("Property %s: %d rows", p, (out.prop == p).sum())
     out.inputs.spec = InputSpec(**spec, task=task, properties=properties, class_labels=class_labels,
+                                identity="canonical" if featurizers else None,
                                 feature_scalers={k: s.to_dict() for k, s in feature_scalers.items()},
                                 fingerprint={"inputs": out.inputs.fingerprint,
                                              "scalers": scalers_fingerprint(scaler_dict)})
@@ -623,6 +649,8 @@ def prepare_infer(dataframe: pd.DataFrame, # melted frame to predict (`value` op
     given_graph, given_vector = split_featurizers(featurizer)
     graph_fz = _recorded_featurizer(given_graph, spec.graph_featurizer, "graph")
     vector_fz = _recorded_featurizer(given_vector, spec.featurizer, "vector")
+    if spec.identity == "canonical": # roots trained before keyed SMILES as written
+        dataframe = canonical_rows(dataframe, [f for f in (graph_fz, vector_fz) if f is not None])
     blocks, graphs, graph_rows = _featurized(dataframe, graph_fz, vector_fz, spec.to_dict(), n_jobs, progress)
     with built_from(FEATURES_FILE): scalers = {k: scaler_from_dict(d) for k, d in spec.feature_scalers.items()}
     out = _prepared_frame(dataframe, blocks, scalers, selectors, graphs, graph_rows)

@@ -65,6 +65,7 @@ METADATA_SCHEMAS = { # the shape of each metadata file that loading builds objec
                                    "n_x": _COUNT, "atom_dim": {**_COUNT, "type": ["integer", "null"]},
                                    "bond_dim": {**_COUNT, "type": ["integer", "null"]},
                                    "graph_feats": _NAMES, "node_feats": _NAMES,
+                                   "identity": {"enum": [None, "canonical"]},
                                    "feature_scalers": {"type": "object", "additionalProperties": _DESCRIBED}}},
     SCALERS_FILE: {"type": "object", "additionalProperties": _DESCRIBED},
     MODEL_FILE: {"type": "object", "required": ["class", "kwargs"],
@@ -122,6 +123,7 @@ class InputSpec:
     atom_dim: int | None = None           # atom feature width of the graphs
     bond_dim: int | None = None           # bond feature width of the graphs
     fingerprint: dict | None = None       # sha256 of the prepared inputs ("inputs") and the label scalers ("scalers")
+    identity: str | None = None           # "canonical": SMILES keyed and featurized in canonical form, else as written
 
     @classmethod
     def from_dict(cls, d: dict) -> InputSpec: # the contents of `features.json`

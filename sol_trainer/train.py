@@ -31,7 +31,7 @@ from .prepare import check_prepared, frame_tensors, model_dims, prepare_infer, p
 from .root import (FEATURES_FILE, MODELS_DIR, OOF_FILE, OOF_METRICS_FILE, InputSpec, RootWriter,
                               check_root_free, load_input_spec, write_metadata)
 from .scale import scaler_from_dict
-from .uncertainty import fold_similarity, proba_columns, write_calibration
+from .uncertainty import fold_similarity, proba_columns, with_neighbour_error, write_calibration
 from .utils import (InputValueError, accepts_argument, get_device, get_logger, save_weights, scratch_folder,
                                seed_everything, write_json, write_text)
 
@@ -332,6 +332,7 @@ def write_ensemble(writer: RootWriter, # staging writer of the root (its lock he
         with open(writer.path(HISTORY_FILE), "a", encoding="utf-8") as history: history.write(result["history"])
     splits = [(job.train_rows, job.valid_rows) for job in jobs]
     oof = with_domain(pd.concat([r["oof"] for r in results]).sort_values("row", kind="stable"), df, splits)
+    if spec.task == "regression": oof = with_neighbour_error(oof)
     write_oof(writer, oof, spec.task)
     spread = training_spread(models, first.scaler_dict, spec, df) if spec.task == "regression" else None
     write_calibration(writer, oof, spec, spread, len(models))

@@ -16,13 +16,15 @@ from rdkit.rdBase import BlockLogs
 from scipy.optimize import minimize, minimize_scalar
 from scipy.special import log_softmax, softmax
 
+from .polymers import canonical_column
 from .metrics import ence, expected_calibration_error, gaussian_nll, spearman_abs_err_std
 from .root import CALIBRATION_FILE, OOF_FILE, InputSpec, RootWriter, built_from, read_metadata, read_oof, verify_root
 from .utils import InputFileNotFoundError, InputValueError, get_logger, read_json, write_json
 
 # %% auto #0
-__all__ = ['TERMS', 'UNCALIBRATED', 'Domain', 'fold_similarity', 'sigma_of', 'check_level', 'conformal_intervals',
-           'ensemble_factor', 'proba_columns', 'fit_calibration', 'write_calibration', 'domain_of', 'Calibration']
+__all__ = ['TERMS', 'UNCALIBRATED', 'Domain', 'fold_similarity', 'oof_neighbour_error', 'with_neighbour_error', 'sigma_of',
+           'check_level', 'conformal_intervals', 'ensemble_factor', 'proba_columns', 'fit_calibration',
+           'write_calibration', 'domain_of', 'Calibration']
 
 # %% ../nbs/04a_uncertainty.ipynb #d55bf76d
 MORGAN_RADIUS, MORGAN_BITS = 2, 2048
@@ -34,20 +36,29 @@ def morgan_bits(smiles) -> list: # SMILES strings
         mols = [Chem.MolFromSmiles(s) if isinstance(s, str) else None for s in smiles]
     return [generator.GetFingerprint(m) if m is not None else None for m in mols]
 
+NEIGHBOURS = 10 # training molecules whose out-of-fold errors make a molecule's neighbour error
+
+def _rms_nearest(sims: np.ndarray, residuals: np.ndarray) -> float:
+    "RMS of the residuals of the `NEIGHBOURS` references most similar to a query."
+    k = min(NEIGHBOURS, len(sims))
+    return float(np.sqrt(np.mean(residuals[np.argpartition(-sims, k - 1)[:k]] ** 2)))
+
 def nearest_similarity(query: list,      # fingerprints to score (None allowed)
                        reference: list,  # fingerprints of the training molecules
                        folds: np.ndarray | None = None, # the fold each reference molecule was validated in
+                       residuals: np.ndarray | None = None, # each reference molecule's out-of-fold residual
                       ) -> np.ndarray:
-    """(rows, 2): Tanimoto similarity to the nearest reference, and its mean over the folds,
-    leaving out each fold's own molecules (NaN for a missing fingerprint or an empty reference)."""
+    """(rows, 3): Tanimoto similarity to the nearest reference, its mean over the folds leaving out each fold's own
+    molecules, and the neighbour error (NaN without `residuals`, a fingerprint or a reference)."""
     folds = np.zeros(len(reference), int) if folds is None else np.asarray(folds)
     fold_ids = np.unique(folds)
-    out = np.full((len(query), 2), np.nan)
+    out = np.full((len(query), 3), np.nan)
     for row, fp in enumerate(query):
         if fp is None or not reference: continue
         sims = np.asarray(DataStructs.BulkTanimotoSimilarity(fp, reference))
         out[row, 0] = sims.max()
         out[row, 1] = np.mean([sims[folds != k].max() for k in fold_ids]) if len(fold_ids) > 1 else out[row, 0]
+        if residuals is not None: out[row, 2] = _rms_nearest(sims, residuals)
     return out
 
 # %% ../nbs/04a_uncertainty.ipynb #a6d58a0d
@@ -57,27 +68,29 @@ DOMAIN_QUANTILE = 0.05 # share of cross-validation molecules below the in-domain
 class Domain:
     "The training molecules of each property, with their folds, to say how like them a query molecule is."
     def __init__(self,
-                 reference: pd.DataFrame,        # training rows: `smiles_string`, `prop` and optionally `fold`
+                 # training rows: `smiles_string`, `prop`, optionally `fold` and `residual` (out-of-fold)
+                 reference: pd.DataFrame,
                  thresholds: dict | None = None, # property -> lowest in-domain fold similarity
                 ):
         self.reference = {}
         for p, rows in reference.groupby("prop", sort=True):
             fps = morgan_bits(rows["smiles_string"])
             keep = [i for i, fp in enumerate(fps) if fp is not None]
-            folds = rows["fold"].to_numpy()[keep] if "fold" in rows else None
-            self.reference[p] = ([fps[i] for i in keep], folds)
+            folds, residuals = (rows[c].to_numpy()[keep] if c in rows else None for c in ("fold", "residual"))
+            self.reference[p] = ([fps[i] for i in keep], folds, residuals)
         self.thresholds = dict(thresholds or {})
 
     def similarities(self, smiles, props) -> pd.DataFrame: # SMILES and property of each row
-        """`similarity` to the nearest training molecule of the row's property,
-        and `fold_similarity`, its mean over the folds' submodels."""
-        smiles, props = np.asarray(smiles, dtype=object), np.asarray(props, dtype=object)
-        out = np.full((len(smiles), 2), np.nan)
+        """`similarity` to the nearest training molecule of the row's property, `fold_similarity`, its mean over the
+        folds' submodels, and `neighbour_error`; each SMILES is compared in its canonical form."""
+        smiles = canonical_column(pd.Series(smiles, dtype=object), refuse=False).to_numpy()
+        props = np.asarray(props, dtype=object)
+        out = np.full((len(smiles), 3), np.nan)
         for p in pd.unique(props):
             rows = np.flatnonzero(props == p)
             unique, inverse = np.unique(smiles[rows].astype(str), return_inverse=True)
-            out[rows] = nearest_similarity(morgan_bits(unique), *self.reference.get(p, ([], None)))[inverse]
-        return pd.DataFrame(out, columns=["similarity", "fold_similarity"])
+            out[rows] = nearest_similarity(morgan_bits(unique), *self.reference.get(p, ([], None, None)))[inverse]
+        return pd.DataFrame(out, columns=["similarity", "fold_similarity", "neighbour_error"])
 
     def in_domain(self, fold_similarity, props) -> np.ndarray: # fold similarities from `similarities`, row properties
         "True where a row's fold similarity reaches its property's threshold (False for a missing similarity)."
@@ -97,17 +110,41 @@ def fold_similarity(smiles,        # SMILES of every row of the training frame
         out[valid] = Domain(reference).similarities(smiles[valid], props[valid])["similarity"].to_numpy()
     return out
 
+# %% ../nbs/04a_uncertainty.ipynb #796b4d67
+def oof_neighbour_error(oof: pd.DataFrame, # out-of-fold table of a regression (`smiles_string`, `prop`, `fold`, ...)
+                       ) -> np.ndarray:
+    "Each row's RMS residual of its `NEIGHBOURS` most similar rows of the same property in other folds."
+    out = np.full(len(oof), np.nan)
+    residuals = oof["value"].to_numpy(float) - oof["prediction"].to_numpy(float)
+    for rows in oof.groupby("prop", sort=True).indices.values():
+        fps = morgan_bits(oof["smiles_string"].to_numpy()[rows])
+        kept = np.flatnonzero([fp is not None for fp in fps])
+        reference, folds, known = [fps[i] for i in kept], oof["fold"].to_numpy()[rows][kept], residuals[rows][kept]
+        for fp, fold, row in zip(reference, folds, rows[kept]):
+            other = folds != fold
+            if other.any():
+                sims = np.asarray(DataStructs.BulkTanimotoSimilarity(fp, reference))
+                out[row] = _rms_nearest(sims[other], known[other])
+    return out
+
+def with_neighbour_error(oof: pd.DataFrame) -> pd.DataFrame: # out-of-fold table of a regression
+    "The table with its `neighbour_error` column (unchanged without SMILES)."
+    return oof.assign(neighbour_error=oof_neighbour_error(oof)) if "smiles_string" in oof.columns else oof
+
 # %% ../nbs/04a_uncertainty.ipynb #6640d116
-TERMS = ("spread", "dissimilarity", "disagreement") # the difficulty terms σ may use
+TERMS = ("spread", "dissimilarity", "disagreement", "neighbour_error") # the difficulty terms σ may use
 
 # %% ../nbs/04a_uncertainty.ipynb #7d276ed2
-def difficulty_terms(frame: pd.DataFrame) -> dict[str, np.ndarray]: # rows with `spread`, `similarity`, `disagreement`
-    """The difficulty terms the frame has: the model's own spread, 1 − nearest-neighbour similarity, and the
-    disagreement between the model families of a blend."""
+def difficulty_terms(frame: pd.DataFrame, # rows with `spread`, `similarity`, `disagreement`, `neighbour_error`
+                    ) -> dict[str, np.ndarray]:
+    """The difficulty terms the frame has: the model's own spread, 1 − nearest-neighbour similarity, the
+    disagreement between the model families of a blend, and the neighbour error (0 where there is none)."""
     terms = {}
     if "spread" in frame: terms["spread"] = frame["spread"].to_numpy(float)
     if "similarity" in frame: terms["dissimilarity"] = 1 - np.nan_to_num(frame["similarity"].to_numpy(float), nan=0.0)
     if "disagreement" in frame: terms["disagreement"] = frame["disagreement"].to_numpy(float)
+    if "neighbour_error" in frame:
+        terms["neighbour_error"] = np.nan_to_num(frame["neighbour_error"].to_numpy(float), nan=0.0)
     return terms
 
 # %% ../nbs/04a_uncertainty.ipynb #ff2b40d3
@@ -279,11 +316,14 @@ def write_calibration(writer: RootWriter, # staging writer
 
 # %% ../nbs/04a_uncertainty.ipynb #03b509de
 def domain_of(oof: pd.DataFrame) -> Domain | None: # out-of-fold table
-    "The applicability domain of an out-of-fold table (None for one without SMILES)."
+    "The applicability domain of an out-of-fold table, with a regression's residuals (None for one without SMILES)."
     if not {"smiles_string", "similarity"} <= set(oof.columns): return None
     groups = oof.groupby("prop", sort=True)
     thresholds = {p: float(g["similarity"].quantile(DOMAIN_QUANTILE)) for p, g in groups}
-    return Domain(oof[["smiles_string", "prop", "fold"]], thresholds)
+    reference = oof[["smiles_string", "prop", "fold"]]
+    if "prediction" in oof and pd.api.types.is_numeric_dtype(oof["value"]):
+        reference = reference.assign(residual=oof["value"].to_numpy(float) - oof["prediction"].to_numpy(float))
+    return Domain(reference, thresholds)
 
 # %% ../nbs/04a_uncertainty.ipynb #8cedf97b
 class Calibration:

@@ -96,8 +96,12 @@ def test_periodic_polymer():
     assert g.edge_index[:, 4:].tolist() == [[0, 2], [2, 0]]
     assert on(g.edge_attr[4], B) == {"type=single", "stereo=none"}
     assert on(g.x[0], A) == {"element=C", "degree=2", "charge=0", "chirality=unspecified", "num_hs=2", "hybridization=SP3"}
-    assert f("[*]C[*]").edge_index.tolist() == [[0, 0], [0, 0]]
-    assert f("[*]CC[*]").edge_index.tolist() == [[0, 1, 0, 1], [1, 0, 1, 0]]
+    for short in ("[*]C[*]", "[*]CC[*]", "[*]CC(C)[*]"):  # repeated until the ring has 3+ backbone atoms
+        pairs = [tuple(e) for e in f(short).edge_index.T.tolist()]
+        assert len(pairs) == len(set(pairs)) and all(u != v for u, v in pairs), short
+    one_copy = GraphFeaturizer(min_ring=1)  # roots recorded before min_ring
+    assert one_copy("[*]C[*]").edge_index.tolist() == [[0, 0], [0, 0]]
+    assert one_copy("[*]CC[*]").edge_index.tolist() == [[0, 1, 0, 1], [1, 0, 1, 0]]
     torch.testing.assert_close(f("CCO").x, GraphFeaturizer(polymer="dummy")("CCO").x)
 
 
