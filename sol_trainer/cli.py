@@ -197,11 +197,13 @@ def train(data: str,                # CSV or Parquet table of measurements
           executor: str | None = None, # run trials and folds on local:N (N processes here) or a Dask scheduler address
           device: str | None = None, # torch device, e.g. cpu or cuda:0 (default: CUDA if available)
           drop_invalid: bool = False, # drop rows without a usable molecule (listed in the report) instead of stopping
+          condition_columns: list[str] | None = None, # numeric columns of measurement conditions (T, P, ...): inputs
          ):
     "Train a calibrated k-fold ensemble on a table."
     changes = {"n_fold": folds, **({"epochs": epochs} if epochs is not None else {})}
     report = train_table(data, out, smiles_column, target_columns, melted, recipe, time_budget, seed, jobs,
-                         executor=executor, device=device, drop_invalid=drop_invalid, **changes)
+                         executor=executor, device=device, drop_invalid=drop_invalid,
+                         condition_columns=condition_columns, **changes)
     for s in report["screening"] or []:
         print(f"candidate {s['recipe']}: validation loss {s['loss']:.4g} on {s['folds']} fold(s), {s['epochs']:g} "
               f"epochs a fold ({s['seconds']} s)" if s["folds"] else

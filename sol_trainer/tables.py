@@ -24,8 +24,8 @@ from .utils import (InputFileExistsError, InputFileNotFoundError, InputImportErr
                                remove_leftovers, write_json)
 
 # %% auto #0
-__all__ = ['CHUNK_ROWS', 'NONFINITE', 'check_table', 'read_chunks', 'read_table', 'TableWriter', 'melt_targets', 'train_table',
-           'report_path', 'check_output', 'predict_table']
+__all__ = ['CHUNK_ROWS', 'NONFINITE', 'check_table', 'read_chunks', 'read_table', 'TableWriter', 'condition_feats',
+           'melt_targets', 'train_table', 'report_path', 'check_output', 'predict_table']
 
 # %% ../nbs/08a_tables.ipynb #40cf2ac1
 TABLE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"} # file suffix -> format
@@ -177,13 +177,31 @@ def check_numbers(values: pd.Series, # a property column (or a melted table's `v
     if len(infinite): raise InputValueError(f"{where} holds infinite values: {_cells(path, infinite.items())}; "
                                             "a measurement is a finite number")
 
+# %% ../nbs/08a_tables.ipynb #6a7cb38a
+def condition_feats(table: pd.DataFrame,        # a table with the condition columns
+                    condition_columns: list[str], # numeric columns of measurement conditions
+                    path: str | Path | None = None, # the table file, to name rows as the user finds them
+                   ) -> pd.Series:
+    "Each row's conditions as a `graph_feats` dict, {column: value}; an error naming a missing column or a bad cell."
+    missing = [c for c in condition_columns if c not in table.columns]
+    if missing: raise InputKeyError(f"The table has no condition column(s) {missing}; it has {list(table.columns)}")
+    for c in condition_columns:
+        check_numbers(table[c], c, path) # text among numbers, infinities
+        if len(bad := table[c][pd.to_numeric(table[c], errors="coerce").isna()]):
+            raise InputValueError(f"{path or 'The table'}, condition column {c!r} needs a number on every row: "
+                                  f"{_cells(path, bad.items())}")
+    values = table[condition_columns].apply(pd.to_numeric)
+    return pd.Series([dict(zip(condition_columns, v)) for v in values.itertuples(index=False)], index=table.index,
+                     dtype=object)
+
 # %% ../nbs/08a_tables.ipynb #0cbe261b
 def melt_targets(table: pd.DataFrame,       # wide table
                  smiles_column: str,        # column of SMILES
                  target_columns: list[str], # property columns
                  path: str | Path | None = None, # the table file, to name rows as the user finds them
+                 condition_columns: list[str] = (), # numeric condition columns, kept as each row's `graph_feats`
                 ) -> pd.DataFrame:
-    "One row per measured (molecule, property): `smiles_string`, `prop`, `value`."
+    "One row per measured (molecule, property): `smiles_string`, `prop`, `value` (and `graph_feats`, with conditions)."
     missing = [c for c in [smiles_column, *target_columns] if c not in table.columns]
     if missing: raise InputKeyError(f"The table has no column(s) {missing}; it has {list(table.columns)}")
     if not target_columns:
@@ -192,7 +210,9 @@ def melt_targets(table: pd.DataFrame,       # wide table
     if empty: raise InputValueError(f"{path or 'The table'}: the column(s) {empty} hold no values; "
                                     "leave them out of the target columns")
     for c in target_columns: check_numbers(table[c], c, path)
-    melted = table[[smiles_column, *target_columns]].melt(id_vars=smiles_column, var_name="prop", value_name="value")
+    ids = [smiles_column, *(["graph_feats"] if condition_columns else [])]
+    if condition_columns: table = table.assign(graph_feats=condition_feats(table, condition_columns, path))
+    melted = table[[*ids, *target_columns]].melt(id_vars=ids, var_name="prop", value_name="value")
     return melted.dropna(subset=["value"]).rename(columns={smiles_column: "smiles_string"}).reset_index(drop=True)
 
 # %% ../nbs/08a_tables.ipynb #0e1423b0
@@ -216,7 +236,8 @@ def usable_table_rows(table: pd.DataFrame, # a table read from `path`
 def train_table(data: str | Path,          # CSV or Parquet table
                 root_dir: str | Path,       # model root to create
                 smiles_column: str = "smiles", # column of SMILES (wide tables)
-                target_columns: list[str] | None = None, # property columns (wide tables); None: all but the SMILES
+                # property columns (wide tables); None: all but the SMILES and the conditions
+                target_columns: list[str] | None = None,
                 melted: bool = False,       # the table is already melted (`smiles_string`, `prop`, `value`)
                 recipe: str = AUTO,         # "auto" (the best candidate on the data) or a recipe name
                 time_budget: float | None = None, # seconds for the whole run (None: `default_budget` of the rows)
@@ -226,20 +247,24 @@ def train_table(data: str | Path,          # CSV or Parquet table
                 executor=None, # where trials and folds run: None, an executor, a Dask client, "local:N" or an address
                 device: str | None = None,  # torch device of the trials and submodels (None: CUDA when available)
                 drop_invalid: bool = False, # drop, not refuse, rows without a usable molecule (listed in the report)
+                condition_columns: list[str] | None = None, # numeric columns of measurement conditions: model inputs
                 **changes,                  # recipe fields to change, e.g. `n_fold=10`, `epochs=30`
                ) -> dict:
     "Train a recipe's ensemble on a table into `root_dir`; return and save its report."
     rs = recipes_of(recipe, changes)
     for r in rs: check_options(r, seed, time_budget, device, n_jobs)
-    check_table(data, MELTED_COLUMNS if melted else [smiles_column, *(target_columns or [])])
+    conditions = list(condition_columns or [])
+    check_table(data, [*(MELTED_COLUMNS if melted else [smiles_column, *(target_columns or [])]), *conditions])
     check_folder(root_dir); check_root_dir(root_dir)
     table = read_table(data)
     smiles = "smiles_string" if melted else smiles_column
-    targets = ["value"] if melted else target_columns or [c for c in table.columns if c != smiles_column]
+    rest = [c for c in table.columns if c not in [smiles_column, *conditions]]
+    targets = ["value"] if melted else target_columns or rest
     featurizers = [f for r in rs for f in r.make_featurizers()] # every candidate's, with `auto`
     table, dropped = usable_table_rows(table, data, smiles, targets, featurizers, drop_invalid)
     if melted: check_numbers(table["value"], "value", data)
-    frame = table if melted else melt_targets(table, smiles_column, targets, data)
+    if not melted: frame = melt_targets(table, smiles_column, targets, data, conditions)
+    else: frame = table.assign(graph_feats=condition_feats(table, conditions, data)) if conditions else table
     report = train_recipe(frame, root_dir, recipe, time_budget=time_budget, seed=seed, n_jobs=n_jobs, progress=progress,
                           executor=executor, device=device, **changes)
     report = {"data": str(data), "rows": len(frame), "dropped": dropped, **report}
@@ -260,13 +285,24 @@ def _wide(predictions: pd.DataFrame, rows: pd.Index, properties: list[str]) -> p
 
 NONFINITE = "the model gave a NaN or infinite prediction (is the model root damaged?)" # the `error` of such a row
 
+def _condition_errors(chunk: pd.DataFrame, conditions: list[str]) -> pd.Series:
+    "Why a row's conditions cannot be used ('' where they can): the first condition cell that is not a finite number."
+    error = pd.Series("", index=chunk.index, dtype=object)
+    for c in reversed(conditions):
+        bad = ~np.isfinite(pd.to_numeric(chunk[c], errors="coerce").to_numpy(float))
+        error[bad] = f"condition {c!r} is not a number"
+    return error
+
 def _predicted_chunk(chunk: pd.DataFrame, smiles_column: str, model: ModelRoot, **kwargs) -> pd.DataFrame:
     "The prediction columns of a chunk's rows and its `error` column: why a row got none ('' where it did)."
     error, ensemble = smiles_problems(chunk[smiles_column], model.featurizers), model.ensemble
+    conditions = model.spec.graph_feats or []
+    error = error.where(error != "", _condition_errors(chunk, conditions))
     ok = chunk.index[(error == "").to_numpy()]
     props = ensemble.properties
     queries = pd.DataFrame({"row": np.repeat(ok, len(props)), "prop": np.tile(props, len(ok)),
                             "smiles_string": np.repeat(chunk.loc[ok, smiles_column].to_numpy(), len(props))})
+    if conditions: queries["graph_feats"] = np.repeat(condition_feats(chunk.loc[ok], conditions).to_numpy(), len(props))
     if not len(ok): return pd.DataFrame(index=chunk.index, columns=_columns(ensemble)).assign(error=error)
     predicted = predict(model, queries, finite=False, **kwargs)
     broken = predicted.loc[nonfinite_rows(predicted, numeric_columns(ensemble)), "row"].unique()
@@ -309,6 +345,9 @@ def predict_table(root_dir: str | Path,     # trained model root
         raise InputValueError(f"chunk_rows (--chunk-rows) must be an integer >= 1, got {chunk_rows!r}")
     check_n_jobs(n_jobs); check_level(interval)
     model = ModelRoot(root_dir, device) # opened once for the whole file
+    missing = [c for c in model.spec.graph_feats or [] if c not in names]
+    if missing: raise InputKeyError(f"{data} lacks the condition column(s) {missing} the model was trained with; "
+                                    "every row needs its conditions")
     taken = [c for c in [*_columns(model.ensemble), "error"] if c in names]
     if taken: raise InputValueError(f"{data} already has the column(s) {taken} that the predictions add: "
                                     "rename or drop them")

@@ -64,6 +64,27 @@ def test_predict_matches_eval_ensemble(work, pic50_small):
     np.testing.assert_allclose(out["pIC50_mean"].to_numpy(), mean, rtol=1e-5, atol=1e-6)
 
 
+def test_conditions_through_the_command_line(tmp_path, pic50_small):
+    "A temperature series trains with --condition-columns, and predict then needs the temperature on every row."
+    rows = pic50_small.head(30)
+    series = pd.concat([pd.DataFrame({"smiles": rows["smiles_string"], "T": t, "y": rows["value"] + 0.01 * (t - 300)})
+                        for t in (280, 320, 360)])
+    series.to_csv(tmp_path / "series.csv", index=False)
+    done = sol_trainer("train", "series.csv", "model", "--condition-columns", "T", "--recipe", "vector", "--folds", "2",
+                       "--epochs", "1", "--time-budget", "inf", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "model_report.json").read_text())
+    assert report["rows"] == 90 and list(report["oof"]) == ["y"]  # T is an input, not a property
+    pd.DataFrame({"smiles": ["CCO", "CCO"], "T": [300, 350]}).to_csv(tmp_path / "new.csv", index=False)
+    done = sol_trainer("predict", "model", "new.csv", "out.csv", "--device", "cpu", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert out["y_mean"].notna().all() and out["y_mean"][0] != out["y_mean"][1]  # the temperature changes the prediction
+    pd.DataFrame({"smiles": ["CCO"]}).to_csv(tmp_path / "bare.csv", index=False)
+    done = sol_trainer("predict", "model", "bare.csv", "o.csv", cwd=tmp_path)
+    assert done.returncode != 0 and "lacks the condition column(s) ['T'] the model was trained with" in done.stderr
+
+
 def test_wrong_path_is_one_line(work):
     done = sol_trainer("predict", "runs/x", "new.csv", "out.csv", cwd=work)
     assert (done.returncode, done.stdout, done.stderr) == (2, "", "sol_trainer predict: error: runs/x does not exist\n")
