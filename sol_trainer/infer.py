@@ -114,23 +114,39 @@ def eval_ensemble(ensemble: LinearEnsemble | BlendEnsemble, # loaded with `load_
 
 # %% ../nbs/06_infer.ipynb #594682be
 REGRESSION_COLUMNS = ("mean", "std", "lower", "upper") # what `predict` adds for regression, before the domain columns
-DOMAIN_COLUMNS = ("similarity", "in_domain")
+DOMAIN_COLUMNS = ("similarity", "in_domain", "domain_note")
 
 def _output_columns(ensemble: LinearEnsemble) -> list[str]:
     if ensemble.task == "classification": return ["prediction", *proba_columns(ensemble.class_labels), *DOMAIN_COLUMNS]
     return [*REGRESSION_COLUMNS, *DOMAIN_COLUMNS]
 
-def _domain_columns(domain, dataframe: pd.DataFrame) -> tuple[dict, dict]:
-    """Similarity and in-domain flag of each row (NaN and NA where the root or the frame has no SMILES),
-    and the difficulty columns σ uses: the fold similarity (as `similarity`) and the neighbour error."""
+def _range_notes(dataframe: pd.DataFrame, ranges: dict | None) -> np.ndarray:
+    "Why each row's `graph_feats` lie outside its property's training range ('' where they do not)."
+    notes = np.full(len(dataframe), "", dtype=object)
+    if not ranges or "graph_feats" not in dataframe.columns: return notes
+    for i, (p, feats) in enumerate(zip(dataframe["prop"], dataframe["graph_feats"])):
+        notes[i] = "; ".join(f"{k} {feats[k]:g} outside the training range {lo:g} to {hi:g}"
+                             for k, (lo, hi) in ranges.get(p, {}).items() if not lo <= feats[k] <= hi)
+    return notes
+
+def _domain_columns(domain, dataframe: pd.DataFrame, ranges: dict | None = None) -> tuple[dict, dict]:
+    """Similarity, in-domain flag and the reason a row is outside (NaN and NA where the root or the frame has no SMILES
+    and the row's conditions are in range), and the difficulty columns σ uses: the fold similarity (as `similarity`)
+    and the neighbour error."""
+    notes = _range_notes(dataframe, ranges)
     if domain is None or "smiles_string" not in dataframe.columns:
-        missing = np.full(len(dataframe), np.nan)
-        return ({"similarity": missing, "in_domain": pd.array([pd.NA] * len(dataframe), dtype="boolean")},
+        missing, unknown = np.full(len(dataframe), np.nan), pd.array([pd.NA] * len(dataframe), dtype="boolean")
+        unknown[notes != ""] = False
+        return ({"similarity": missing, "in_domain": unknown, "domain_note": notes},
                 {"similarity": missing, "neighbour_error": missing})
     found = domain.similarities(dataframe["smiles_string"], dataframe["prop"])
     fold_similarity = found["fold_similarity"].to_numpy()
-    columns = {"similarity": found["similarity"].to_numpy(),
-               "in_domain": domain.in_domain(fold_similarity, dataframe["prop"])}
+    alike = domain.in_domain(fold_similarity, dataframe["prop"])
+    lowest = dataframe["prop"].map(domain.thresholds).to_numpy(float)
+    unlike = [f"similarity {s:.2f} below the domain's {t:.2f}" if not a else ""
+              for s, t, a in zip(fold_similarity, lowest, alike)]
+    notes = np.array(["; ".join(n for n in pair if n) for pair in zip(unlike, notes)], dtype=object)
+    columns = {"similarity": found["similarity"].to_numpy(), "in_domain": alike & (notes == ""), "domain_note": notes}
     return columns, {"similarity": fold_similarity, "neighbour_error": found["neighbour_error"].to_numpy()}
 
 def nonfinite_rows(predictions: pd.DataFrame, # rows with prediction columns
@@ -183,7 +199,7 @@ def _predicted(model: Member, dataframe, level, calibrate, featurizer, device, b
     calibration = model.calibration if calibrate else None
     if calibration is not None and ensemble.task == "regression": calibration.check(dataframe["prop"], level)
     tensors = _tensors(model, dataframe, featurizer, n_jobs, progress)
-    domain, nearby = _domain_columns(model.domain, dataframe)
+    domain, nearby = _domain_columns(model.domain, dataframe, model.spec.feature_ranges)
     if ensemble.task == "classification":
         temperature = calibration.spec["temperature"] if calibration is not None else None
         proba, _ = predict_tensors(ensemble, tensors, device, batch_size, temperature=temperature)
@@ -239,7 +255,7 @@ def _blended(blend: Blend, dataframe, level, calibrate, featurizer, device, batc
                                               progress, spread)
     weights = blend.row_weights(dataframe["prop"])
     columns = blend_columns(weights, means, spreads)
-    domain, nearby = _domain_columns(blend.domain, dataframe)
+    domain, nearby = _domain_columns(blend.domain, dataframe, blend.members[0].spec.feature_ranges)
     difficulty = pd.DataFrame({"spread": columns["spread"], **nearby, "disagreement": columns["disagreement"],
                                "ensemble_std": blend_columns(weights, means, stds)["spread"]})
     return _with_intervals(dataframe, columns["prediction"], difficulty, calibration, level, domain)

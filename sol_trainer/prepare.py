@@ -279,6 +279,14 @@ def _features_spec(df, graph_fz, vector_fz) -> dict:
         raise InputValueError("No inputs: pass a featurizer for 'smiles_string', or provide graph_feats/node_feats")
     return spec
 
+# %% ../nbs/02b_prepare.ipynb #dc2abfe6
+def feature_ranges(df: pd.DataFrame) -> dict | None: # training frame
+    "Property -> `graph_feats` key -> [lowest, highest] value in training (None without `graph_feats`)."
+    if "graph_feats" not in df.columns: return None
+    feats = pd.DataFrame(df["graph_feats"].tolist(), index=df.index).astype(float)
+    return {p: {k: [float(v.min()), float(v.max())] for k, v in rows.items()}
+            for p, rows in feats.groupby(df["prop"], sort=True)}
+
 # %% ../nbs/02b_prepare.ipynb #5add554b
 class FeatureCache:
     "Features already computed, by featurizer and list of SMILES, to hand out again instead of recomputing them."
@@ -535,7 +543,7 @@ def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) fram
     out.inputs.fingerprint = inputs_fingerprint(out.inputs, properties, y)
     for p in properties: log.info("Property %s: %d rows", p, (out.prop == p).sum())
     out.inputs.spec = InputSpec(**spec, task=task, properties=properties, class_labels=class_labels,
-                                identity="canonical" if featurizers else None,
+                                identity="canonical" if featurizers else None, feature_ranges=feature_ranges(dataframe),
                                 feature_scalers={k: s.to_dict() for k, s in feature_scalers.items()},
                                 fingerprint={"inputs": out.inputs.fingerprint,
                                              "scalers": scalers_fingerprint(scaler_dict)})

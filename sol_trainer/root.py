@@ -66,6 +66,7 @@ METADATA_SCHEMAS = { # the shape of each metadata file that loading builds objec
                                    "bond_dim": {**_COUNT, "type": ["integer", "null"]},
                                    "graph_feats": _NAMES, "node_feats": _NAMES,
                                    "identity": {"enum": [None, "canonical"]},
+                                   "feature_ranges": {"type": ["object", "null"]},
                                    "feature_scalers": {"type": "object", "additionalProperties": _DESCRIBED}}},
     SCALERS_FILE: {"type": "object", "additionalProperties": _DESCRIBED},
     MODEL_FILE: {"type": "object", "required": ["class", "kwargs"],
@@ -124,6 +125,7 @@ class InputSpec:
     bond_dim: int | None = None           # bond feature width of the graphs
     fingerprint: dict | None = None       # sha256 of the prepared inputs ("inputs") and the label scalers ("scalers")
     identity: str | None = None           # "canonical": SMILES keyed and featurized in canonical form, else as written
+    feature_ranges: dict | None = None    # property -> `graph_feats` key -> [lowest, highest] seen in training
 
     @classmethod
     def from_dict(cls, d: dict) -> InputSpec: # the contents of `features.json`

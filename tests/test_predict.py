@@ -47,7 +47,7 @@ def test_classifier_oof_and_temperature(classifier, labelled):
     assert spec["task"] == "classification" and 0.05 <= spec["temperature"] <= 20
     assert spec["ece_after"] <= spec["ece_before"] + 1e-9  # the fitted temperature never worsens the out-of-fold ECE much
     pred = predict(classifier, labelled.drop(columns="value").head(30))
-    assert list(pred.columns[-5:]) == ["prediction", "p_active", "p_inactive", "similarity", "in_domain"]
+    assert list(pred.columns[-6:]) == ["prediction", "p_active", "p_inactive", "similarity", "in_domain", "domain_note"]
     np.testing.assert_allclose(pred[["p_active", "p_inactive"]].sum(axis=1), 1, atol=1e-5)
     raw = predict(classifier, labelled.drop(columns="value").head(30), calibrate=False)
     assert (pred["prediction"] == raw["prediction"]).all()  # a temperature never changes the predicted class
