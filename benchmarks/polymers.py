@@ -1,0 +1,82 @@
+"""Polymers as polymers: `sol_trainer train`'s defaults on the RadonPy repeat units, and how much a prediction moves when
+the same polymers are written otherwise.
+
+The RadonPy set of `../shared/data/` (1,077 repeat units, molecular-dynamics properties) is split 80/20 by repeat unit
+(random, seed 0: the split of `benchmarks/panel.py`). `train_recipe(train, root)` runs with every default (`auto`, the
+default time budget) on the panel's three RadonPy properties. The test units are then predicted three times: as
+written, written as dimers (two copies of the unit chained head to tail) and started at another backbone bond (a random
+start bond, seed 0). Reported per property: test RMSE, the race's candidates (mean validation loss and folds), the mean
+and largest |change| of the prediction between the writings, against the standard deviation of the predictions, and
+chemprop 2.3.1's test RMSE and time on the same split, read from `benchmarks/results/panel_auto.json` (chemprop reads `*`
+as an atom and keys nothing, so a dimer is another molecule to it; its invariance was not measured).
+
+    .venv/bin/python benchmarks/polymers.py [--out benchmarks/results/polymers.json]
+"""
+import argparse, json, random, sys, tempfile, time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from rdkit import Chem
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from panel import load_set, split  # the panel's sets and split
+
+from sol_trainer.infer import predict
+from sol_trainer.load import ModelRoot
+from sol_trainer.metrics import regression_metrics
+from sol_trainer.polymers import backbone, repeated, restarted, start_bonds, aromatic
+from sol_trainer.recipes import train_recipe
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def dimer(smiles: str) -> str:
+    "The repeat unit written as two copies of itself."
+    return Chem.MolToSmiles(aromatic(repeated(Chem.MolFromSmiles(smiles), 2)))
+
+
+def rotated(smiles: str, rng: random.Random) -> str:
+    "The repeat unit started at a random start bond of its backbone (as written where it has none)."
+    mol = Chem.MolFromSmiles(smiles)
+    path = backbone(mol)
+    starts = start_bonds(mol, path)
+    return Chem.MolToSmiles(aromatic(restarted(mol, path, rng.choice(starts)))) if starts else smiles
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=RESULTS / "polymers.json")
+    args = ap.parse_args()
+    train, test = split(load_set("radonpy"))
+    rng = random.Random(0)
+    writings = {"dimer": test.assign(smiles_string=test.smiles_string.map(dimer)),
+                "rotated": test.assign(smiles_string=[rotated(s, rng) for s in test.smiles_string])}
+    with tempfile.TemporaryDirectory() as folder:
+        root, start = Path(folder) / "model", time.monotonic()
+        report = train_recipe(train, root, progress=False)
+        seconds = time.monotonic() - start
+        model = ModelRoot(root, device="cpu")
+        written = predict(model, test)["mean"].to_numpy()
+        moved = {k: np.abs(predict(model, frame)["mean"].to_numpy() - written) for k, frame in writings.items()}
+    chemprop = next(r["chemprop"] for r in json.loads((RESULTS / "panel_auto.json").read_text()) if r["set"] == "radonpy")
+    out = {"train_rows": len(train), "test_rows": len(test), "recipe": report["recipe"], "race": report["screening"],
+           "train_seconds": round(seconds, 1), "chemprop_seconds": chemprop["seconds"], "properties": {}}
+    for p in sorted(test.prop.unique()):
+        rows = (test.prop == p).to_numpy()
+        out["properties"][p] = {
+            "rmse": round(regression_metrics(test.value[rows].to_numpy(float), written[rows])["rmse"], 4),
+            "chemprop_rmse": chemprop["properties"][p]["rmse"], "prediction_std": round(float(written[rows].std()), 4),
+            **{f"{k}_mean_change": float(v[rows].mean()) for k, v in moved.items()},
+            **{f"{k}_max_change": float(v[rows].max()) for k, v in moved.items()},
+            **{f"{k}_units_changed": int((v[rows] > 1e-6 * (1 + np.abs(written[rows]))).sum()) for k, v in moved.items()}}
+    args.out.write_text(json.dumps(out, indent=1))
+    print(f"auto chose {out['recipe']} in {out['train_seconds']} s (chemprop {out['chemprop_seconds']} s)")
+    for p, m in out["properties"].items():
+        print(f"{p:18s} RMSE {m['rmse']:.4g} (chemprop {m['chemprop_rmse']:.4g}); prediction std {m['prediction_std']:.4g}; "
+              f"|change| as dimers mean {m['dimer_mean_change']:.3g} max {m['dimer_max_change']:.3g}, "
+              f"rotated mean {m['rotated_mean_change']:.3g} max {m['rotated_max_change']:.3g}; units changed "
+              f"{m['dimer_units_changed']} / {m['rotated_units_changed']} of {int((test.prop == p).sum())}")
+
+
+if __name__ == "__main__": main()
