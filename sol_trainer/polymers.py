@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from .featurize import parse_molecule, rows_message
+from .featurize import SmilesParseError, parse_molecule, rows_message
 from .utils import InputValueError
 
 # %% auto #0
@@ -163,7 +163,6 @@ def canonical_smiles(smiles: str) -> str: # a SMILES of a molecule or of a polym
     return key
 
 def _canonical(smiles: str) -> str:
-    from sol_trainer.featurize import SmilesParseError
     mol, why = parse_molecule(smiles, keep_h=True)
     if mol is None: raise SmilesParseError(f"{why}: {smiles!r}")
     if problem := repeat_unit_problem(mol): raise RepeatUnitError(f"{problem}: {smiles!r}")
