@@ -180,10 +180,11 @@ def canonical_column(smiles: pd.Series,  # SMILES of some rows, labelled as the 
     labels = list(getattr(smiles, "index", range(len(codes))))
     keys, failed = np.empty(len(uniques), dtype=object), []
     for i, s in enumerate(uniques):
-        mol, _ = parse_molecule(s, keep_h=True)
-        problem = "" if mol is None else repeat_unit_problem(mol)
-        keys[i] = s if mol is None or problem else canonical_smiles(s)
-        if problem: failed += [(labels[row], f"{problem}: {s!r}") for row in np.flatnonzero(codes == i)]
+        try: keys[i] = canonical_smiles(s) # a look-up for a SMILES keyed before in this process
+        except SmilesParseError: keys[i] = s
+        except RepeatUnitError as e:
+            keys[i] = s
+            failed += [(labels[row], str(e)) for row in np.flatnonzero(codes == i)]
     if failed and refuse: raise RepeatUnitError(rows_message(failed, len(codes), "are not polymer repeat units"))
     return pd.Series(keys[codes], index=getattr(smiles, "index", None), dtype=object)
 
