@@ -5,6 +5,7 @@
 # %% ../nbs/01a_featurize.ipynb #c002
 from __future__ import annotations
 import warnings
+import inspect
 from functools import partial
 
 import numpy as np
@@ -12,7 +13,7 @@ import pandas as pd
 import rdkit
 from joblib import Parallel, delayed
 from rdkit import Chem
-from rdkit.Chem import Descriptors, rdFingerprintGenerator
+from rdkit.Chem import Descriptors, rdFingerprintGenerator, rdMolDescriptors
 from tqdm.auto import tqdm
 
 from .datasets import parse_smiles, rdkit_quiet
@@ -20,8 +21,9 @@ from .utils import InputTypeError, InputValueError, Registry, get_logger
 
 # %% auto #0
 __all__ = ['MAX_ATOMS', 'FEATURIZERS', 'SmilesParseError', 'parse_molecule', 'mol_from_smiles', 'register_featurizer',
-           'Featurizer', 'featurizer_from_dict', 'MorganFeaturizer', 'clean_features', 'RDKit2DFeaturizer',
-           'ConcatFeaturizer', 'rows_message', 'check_n_jobs', 'chunk_results', 'featurize', 'smiles_problems']
+           'Featurizer', 'featurizer_from_dict', 'MorganFeaturizer', 'clean_features', 'descriptor_values',
+           'RDKit2DFeaturizer', 'ConcatFeaturizer', 'rows_message', 'check_n_jobs', 'chunk_results', 'featurize',
+           'smiles_problems']
 
 # %% ../nbs/01a_featurize.ipynb #c005
 MAX_ATOMS = 300 # most heavy atoms of a molecule to featurize: some RDKit descriptors take minutes beyond a few hundred
@@ -160,10 +162,33 @@ def _descriptor_functions() -> dict:
     "RDKit's 2D descriptor functions by name, looked up at call time so featurizers pickle by name only."
     return dict(Descriptors._descList)
 
-def _descriptor(fn, mol: Chem.Mol) -> float:
+def _descriptor(fn, mol: Chem.Mol, **kwargs) -> float:
     "Value of one descriptor, NaN when RDKit raises."
-    try: return float(fn(mol))
+    try: return float(fn(mol, **kwargs))
     except Exception: return float("nan")
+
+# %% ../nbs/01a_featurize.ipynb #ecb8ce0b
+_BCUT2D = [f"BCUT2D_{s}" for s in ("MWHI", "MWLOW", "CHGHI", "CHGLO", "LOGPHI", "LOGPLOW", "MRHI", "MRLOW")]
+_ONE_CALL = {**{n: ("BCUT2D", i) for i, n in enumerate(_BCUT2D)}, # name -> (rdMolDescriptors function, position)
+             "MolLogP": ("CalcCrippenDescriptors", 0), "MolMR": ("CalcCrippenDescriptors", 1)}
+_KEEPS_SHARED = {n for n, fn in Descriptors._descList if "force" in inspect.signature(fn).parameters}
+
+def _shared(fn: str, mol: Chem.Mol) -> list[float]:
+    "The values of one RDKit call that gives several descriptors (NaN where RDKit raises, as BCUT2D does for `*`)."
+    try: return [float(v) for v in getattr(rdMolDescriptors, fn)(mol)]
+    except Exception: return [float("nan")] * sum(f is fn for f, _ in _ONE_CALL.values())
+
+def descriptor_values(mol: Chem.Mol,  # a parsed molecule
+                      names: list[str], # RDKit descriptor names
+                     ) -> list[float]:
+    "The named RDKit descriptors of `mol`, equal to RDKit's one-by-one values, each shared part computed once."
+    fns, calls, values = _descriptor_functions(), {}, []
+    for name in names:
+        if name in _ONE_CALL:
+            fn, position = _ONE_CALL[name]
+            values.append((calls.get(fn) or calls.setdefault(fn, _shared(fn, mol)))[position])
+        else: values.append(_descriptor(fns[name], mol, **({"force": False} if name in _KEEPS_SHARED else {})))
+    return values
 
 # %% ../nbs/01a_featurize.ipynb #c020
 @register_featurizer
@@ -185,8 +210,7 @@ class RDKit2DFeaturizer(Featurizer):
     def featurize_mol(self, mol: Chem.Mol) -> np.ndarray:
         with rdkit_quiet(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fns = _descriptor_functions()
-            return clean_features([_descriptor(fns[n], mol) for n in self.names])
+            return clean_features(descriptor_values(mol, self.names))
 
 # %% ../nbs/01a_featurize.ipynb #c026
 @register_featurizer

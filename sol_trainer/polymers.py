@@ -4,30 +4,36 @@
 
 # %% ../nbs/01b_polymers.ipynb #2a07be1a
 from __future__ import annotations
-import math
+import math, time
 from collections import Counter
 
 import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from .featurize import SmilesParseError, parse_molecule, rows_message
+from .featurize import SmilesParseError, chunk_results, parse_molecule, rows_message
 from .utils import InputValueError
 
 # %% auto #0
-__all__ = ['REPEAT_UNITS', 'REMEMBERED', 'MIN_RING', 'RepeatUnitError', 'repeat_unit_problem', 'RepeatUnitRule', 'unit_ends',
-           'backbone', 'start_bonds', 'aromatic', 'restarted', 'repeated', 'leading_part', 'smallest_unit',
-           'canonical_unit', 'canonical_smiles', 'canonical_column', 'ring_copies']
+__all__ = ['REPEAT_UNITS', 'REMEMBERED', 'WORKERS_START_S', 'MIN_RING', 'RepeatUnitError', 'star_atoms', 'repeat_unit_problem',
+           'RepeatUnitRule', 'unit_ends', 'backbone', 'start_bonds', 'aromatic', 'restarted', 'repeated',
+           'leading_part', 'smallest_unit', 'canonical_unit', 'canonical_smiles', 'canonical_column', 'ring_copies']
 
 # %% ../nbs/01b_polymers.ipynb #4d355bd7
 class RepeatUnitError(InputValueError):
     "A SMILES whose `*` atoms do not make a polymer repeat unit."
 
+_STAR = Chem.MolFromSmarts("[#0]")
+
+def star_atoms(mol: Chem.Mol) -> list[int]: # a molecule
+    "Indices of the `*` atoms (one substructure search: far faster than a Python loop over the atoms)."
+    return [i for i, in mol.GetSubstructMatches(_STAR, maxMatches=mol.GetNumAtoms())]
+
 def repeat_unit_problem(mol: Chem.Mol,            # a parsed molecule
                         polymer: str = "periodic", # "dummy" checks only the number of `*` (see `GraphFeaturizer`)
                        ) -> str:
     "Why the `*` atoms of `mol` make no polymer repeat unit, or ''."
-    stars = [a for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
+    stars = [mol.GetAtomWithIdx(i) for i in star_atoms(mol)]
     if len(stars) not in (0, 2):
         return f"not a polymer repeat unit: {len(stars)} '*' atom{'s' * (len(stars) > 1)} (a repeat unit has 0 or 2)"
     if not stars or polymer == "dummy": return ""
@@ -50,8 +56,7 @@ REPEAT_UNITS = RepeatUnitRule() # checked with the featurizers of every SMILES t
 # %% ../nbs/01b_polymers.ipynb #1bf8c3f8
 def unit_ends(mol: Chem.Mol) -> list[tuple[int, int]]: # a repeat unit (checked by `repeat_unit_problem`)
     "(`*` atom, the atom bonded to it) for the head, then for the tail."
-    stars = [a.GetIdx() for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
-    return [(s, mol.GetAtomWithIdx(s).GetNeighbors()[0].GetIdx()) for s in stars]
+    return [(s, mol.GetAtomWithIdx(s).GetNeighbors()[0].GetIdx()) for s in star_atoms(mol)]
 
 def backbone(mol: Chem.Mol) -> list[int]: # a repeat unit
     "Atom indices of the unit's main chain, head to tail."
@@ -84,11 +89,12 @@ def aromatic(mol: Chem.Mol) -> Chem.Mol: # a molecule in Kekulé form
 
 def _smiles(mol: Chem.Mol) -> str: return Chem.MolToSmiles(aromatic(mol))
 
-def restarted(mol: Chem.Mol,      # a repeat unit
+def restarted(mol: Chem.Mol,   # a repeat unit, its aromaticity perceived (as RDKit parses it, or `aromatic` gives)
               path: list[int], # its `backbone`
               i: int,          # a `start_bonds` entry
              ) -> Chem.Mol:
-    "The same chain written with its unit starting after backbone bond `i`."
+    """The same chain written with its unit starting after backbone bond `i`; no ring changes, so the aromaticity
+    stays as perceived and only the ring information is found again."""
     (head_star, head), (tail_star, tail) = unit_ends(mol)
     rw = Chem.RWMol(mol)
     closing = rw.GetBondBetweenAtoms(head_star, head).GetBondType()
@@ -97,7 +103,10 @@ def restarted(mol: Chem.Mol,      # a repeat unit
     rw.AddBond(tail, head, closing)
     rw.AddBond(head_star, path[i + 1], cut)
     rw.AddBond(tail_star, path[i], cut)
-    return _sanitized(rw)
+    out = rw.GetMol()
+    out.UpdatePropertyCache(strict=False)
+    Chem.FastFindRings(out)
+    return out
 
 # %% ../nbs/01b_polymers.ipynb #b368007c
 def repeated(mol: Chem.Mol, n: int) -> Chem.Mol: # a repeat unit, copies
@@ -123,7 +132,7 @@ def leading_part(mol: Chem.Mol, path: list[int], d: int) -> Chem.Mol: # a repeat
     rw.RemoveBond(tail_star, tail)
     rw.AddBond(tail_star, path[d - 1], cut)
     parts = Chem.GetMolFrags(_sanitized(rw), asMols=True)
-    return next(p for p in parts if sum(a.GetAtomicNum() == 0 for a in p.GetAtoms()) == 2)
+    return next(p for p in parts if len(star_atoms(p)) == 2)
 
 def _atoms(mol: Chem.Mol) -> Counter: # a repeat unit
     "How many of each (element, hydrogens) the unit holds, `*` left out."
@@ -134,8 +143,9 @@ def smallest_unit(mol: Chem.Mol) -> Chem.Mol: # a repeat unit
     path = backbone(mol)
     starts, atoms, whole = set(start_bonds(mol, path)), _atoms(mol), None
     for d in range(1, len(path)):
-        if len(path) % d or d - 1 not in starts: continue
-        part, copies = leading_part(mol, path, d), len(path) // d
+        copies = len(path) // d
+        if len(path) % d or d - 1 not in starts or any(n % copies for n in atoms.values()): continue
+        part = leading_part(mol, path, d)
         if {k: n * copies for k, n in _atoms(part).items()} != atoms: continue  # cheap: the atoms must add up
         whole = whole or _smiles(mol)
         if _smiles(repeated(part, copies)) == whole: return part
@@ -144,11 +154,11 @@ def smallest_unit(mol: Chem.Mol) -> Chem.Mol: # a repeat unit
 # %% ../nbs/01b_polymers.ipynb #a15d7824
 def canonical_unit(mol: Chem.Mol) -> str: # a repeat unit (checked by `repeat_unit_problem`)
     "Canonical SMILES of the smallest unit of the chain, started where its SMILES sorts first."
-    unit = smallest_unit(_sanitized(Chem.RWMol(mol)))
+    unit = aromatic(smallest_unit(_sanitized(Chem.RWMol(mol))))
     path, ends = backbone(unit), [a for _, a in unit_ends(unit)]
-    writings = [restarted(unit, path, i) for i in start_bonds(unit, path)]
-    if not _beside_stereo(unit, *ends) or not writings: writings.append(unit)  # as written, where it may start
-    return min(map(_smiles, writings))
+    writings = [Chem.MolToSmiles(restarted(unit, path, i)) for i in start_bonds(unit, path)]
+    if not _beside_stereo(unit, *ends) or not writings: writings.append(Chem.MolToSmiles(unit))  # where it may start
+    return min(writings)
 
 REMEMBERED = 2 ** 17 # most canonical forms a process keeps, to give each again without parsing
 _known: dict[str, str] = {}
@@ -156,36 +166,57 @@ _known: dict[str, str] = {}
 def canonical_smiles(smiles: str) -> str: # a SMILES of a molecule or of a polymer repeat unit
     """The canonical SMILES of a molecule, or `canonical_unit` of a repeat unit;
     a clear error for a SMILES that is neither."""
-    if (key := _known.get(smiles)) is None:
-        key = _canonical(smiles)
-        if len(_known) > REMEMBERED: _known.clear()
-        _known[smiles] = _known[key] = key  # a canonical form is its own
+    if (key := _known.get(smiles)) is None: _remember(smiles, key := _canonical(smiles))
     return key
+
+def _remember(smiles: str, key: str):
+    if len(_known) > REMEMBERED: _known.clear()
+    _known[smiles] = _known[key] = key  # a canonical form is its own
 
 def _canonical(smiles: str) -> str:
     mol, why = parse_molecule(smiles, keep_h=True)
     if mol is None: raise SmilesParseError(f"{why}: {smiles!r}")
     if problem := repeat_unit_problem(mol): raise RepeatUnitError(f"{problem}: {smiles!r}")
-    for atom in mol.GetAtoms():
-        if atom.GetAtomicNum() == 0: atom.SetIsotope(0); atom.SetAtomMapNum(0)  # [1*], [*:1]: the same end
-    is_unit = any(a.GetAtomicNum() == 0 for a in mol.GetAtoms())
-    return canonical_unit(mol) if is_unit else Chem.MolToSmiles(mol)
+    for atom in map(mol.GetAtomWithIdx, stars := star_atoms(mol)):
+        atom.SetIsotope(0); atom.SetAtomMapNum(0)  # [1*], [*:1]: the same end
+    return canonical_unit(mol) if stars else Chem.MolToSmiles(mol)
 
 # %% ../nbs/01b_polymers.ipynb #dae40e4f
+def _canonical_chunk(_, smiles: list) -> list[tuple[str, str | None]]:
+    """(canonical key, '') for each SMILES of a chunk; (the SMILES, None) for one that does not parse,
+    (the SMILES, why) for one that is not a repeat unit."""
+    def key(s):
+        try: return canonical_smiles(s), ""
+        except SmilesParseError: return s, None
+        except RepeatUnitError as e: return s, str(e)
+    return [key(s) for s in smiles]
+
+WORKERS_START_S = 1.0 # about what starting joblib's worker processes costs
+
+def _keys(uniques: list, n_jobs: int, chunk_size: int = 256, clock=time.perf_counter) -> list[tuple[str, str | None]]:
+    """`_canonical_chunk` of distinct SMILES; after a first chunk here, the other new ones go to `n_jobs` workers
+    when keying them here would take more than twice what starting the workers costs."""
+    new = [s for s in uniques if s not in _known]
+    if n_jobs != 1 and len(new) > chunk_size:
+        start = clock(); _canonical_chunk(None, new[:chunk_size])
+        rest = new[chunk_size:]
+        if (clock() - start) * len(rest) / chunk_size > 2 * WORKERS_START_S:
+            for first, found in chunk_results(_canonical_chunk, None, rest, n_jobs, chunk_size):
+                for s, (key, why) in zip(rest[first:], found):
+                    if why == "": _remember(s, key)
+    return _canonical_chunk(None, uniques)
+
 def canonical_column(smiles: pd.Series,  # SMILES of some rows, labelled as the user knows them
                      refuse: bool = True, # raise for SMILES that are not repeat units (False: leave them unchanged)
+                     n_jobs: int = 1,     # worker processes for many new SMILES; -1 uses every core
                     ) -> pd.Series:
     "`canonical_smiles` of each row (unparsable SMILES unchanged); one `RepeatUnitError` naming every bad unit."
     codes, uniques = pd.factorize(pd.Series(smiles, dtype=object), use_na_sentinel=False)
     labels = list(getattr(smiles, "index", range(len(codes))))
-    keys, failed = np.empty(len(uniques), dtype=object), []
-    for i, s in enumerate(uniques):
-        try: keys[i] = canonical_smiles(s) # a look-up for a SMILES keyed before in this process
-        except SmilesParseError: keys[i] = s
-        except RepeatUnitError as e:
-            keys[i] = s
-            failed += [(labels[row], str(e)) for row in np.flatnonzero(codes == i)]
+    found = _keys(list(uniques), n_jobs)
+    failed = [(labels[row], why) for i, (_, why) in enumerate(found) if why for row in np.flatnonzero(codes == i)]
     if failed and refuse: raise RepeatUnitError(rows_message(failed, len(codes), "are not polymer repeat units"))
+    keys = np.array([key for key, _ in found] or [""], dtype=object)
     return pd.Series(keys[codes], index=getattr(smiles, "index", None), dtype=object)
 
 # %% ../nbs/01b_polymers.ipynb #f104f734

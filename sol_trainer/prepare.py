@@ -457,10 +457,11 @@ def usable_rows(df: pd.DataFrame,  # checked melted frame
 def canonical_rows(df: pd.DataFrame,  # checked melted frame, its unusable rows gone
                    featurizers: list, # the featurizers of `smiles_string` that will run on it
                    announce: bool = False, # log how many repeat units were written otherwise (when training)
+                   n_jobs: int = 1,        # worker processes for many new SMILES
                   ) -> pd.DataFrame:
     "`df` with each SMILES in its canonical form, where SMILES are featurized."
     if not featurizers or "smiles_string" not in df.columns: return df
-    keys = canonical_column(df["smiles_string"])
+    keys = canonical_column(df["smiles_string"], n_jobs=n_jobs)
     rewritten = (keys != df["smiles_string"]) & df["smiles_string"].str.contains("*", regex=False)
     if announce and rewritten.any():
         first = rewritten.idxmax()
@@ -528,7 +529,7 @@ def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) fram
     if root_dir is not None: check_root_dir(root_dir)
     graph_fz, vector_fz = split_featurizers(featurizer)
     featurizers = [f for f in (graph_fz, vector_fz) if f is not None]
-    dataframe = canonical_rows(usable_rows(dataframe, featurizers, drop_invalid), featurizers, announce=True)
+    dataframe = canonical_rows(usable_rows(dataframe, featurizers, drop_invalid), featurizers, True, n_jobs)
     task = task_of(dataframe["value"])
     dataframe = merge_duplicates(dataframe, task, duplicates)
     properties = sorted(dataframe["prop"].unique())
@@ -658,7 +659,7 @@ def prepare_infer(dataframe: pd.DataFrame, # melted frame to predict (`value` op
     graph_fz = _recorded_featurizer(given_graph, spec.graph_featurizer, "graph")
     vector_fz = _recorded_featurizer(given_vector, spec.featurizer, "vector")
     if spec.identity == "canonical": # roots trained before keyed SMILES as written
-        dataframe = canonical_rows(dataframe, [f for f in (graph_fz, vector_fz) if f is not None])
+        dataframe = canonical_rows(dataframe, [f for f in (graph_fz, vector_fz) if f is not None], n_jobs=n_jobs)
     blocks, graphs, graph_rows = _featurized(dataframe, graph_fz, vector_fz, spec.to_dict(), n_jobs, progress)
     with built_from(FEATURES_FILE): scalers = {k: scaler_from_dict(d) for k, d in spec.feature_scalers.items()}
     out = _prepared_frame(dataframe, blocks, scalers, selectors, graphs, graph_rows)
