@@ -31,6 +31,7 @@ class LinearEnsemble(nn.Module):
                  properties: list[str],               # sorted property names (selector order)
                  task: str = "regression",            # "regression" or "classification"
                  class_labels: list[str] | None = None, # class names, for classification
+                 property_classes: dict | None = None, # property -> its own class names (None: every class)
                 ):
         super().__init__()
         if not submodels: raise InputValueError("An ensemble needs at least one submodel")
@@ -38,6 +39,15 @@ class LinearEnsemble(nn.Module):
             raise InputValueError(f"task must be 'regression' or 'classification', got {task!r}")
         self.submodels = nn.ModuleList(submodels)
         self.scalers, self.properties, self.task, self.class_labels = scalers, list(properties), task, class_labels
+        self.property_classes = property_classes
+        own = ([[c in property_classes[p] for c in class_labels] for p in self.properties]
+               if task == "classification" and property_classes else None)
+        self.register_buffer("class_mask", None if own is None else torch.tensor(own), persistent=False)
+
+    @classmethod
+    def from_spec(cls, submodels: list[nn.Module], scalers: dict, spec) -> LinearEnsemble: # `spec`: an `InputSpec`
+        "The ensemble of `submodels` for the properties, task and classes a root's input spec records."
+        return cls(submodels, scalers, spec.properties, spec.task, spec.class_labels, spec.property_classes)
 
     def _property_index(self, batch) -> torch.Tensor:
         sel = batch.get("selector")
@@ -78,6 +88,8 @@ class LinearEnsemble(nn.Module):
                 m.train(was_training)
         stacked = torch.stack(preds)  # (S, B, out)
         if self.task == "classification":
+            if self.class_mask is not None: # each row's property can only be one of its own classes
+                stacked = stacked.masked_fill(~self.class_mask[self._property_index(batch)], float("-inf"))
             probs = stacked.softmax(-1)
             if temperature is None: return probs.mean(0), probs.std(0, unbiased=False)
             return (stacked.log_softmax(-1).mean(0) / temperature).softmax(-1), probs.std(0, unbiased=False)

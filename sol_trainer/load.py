@@ -70,8 +70,7 @@ class Member:
         with built_from(self.path / MODEL_FILE): submodel_cls(**kwargs)
         paths = submodel_paths(self.path, {"files": self.files, "n_models": self.n_models})
         submodels = [load_weights(submodel_cls(**kwargs), p, self.device) for p in paths]
-        return LinearEnsemble(submodels, self.scalers, self.spec.properties, self.spec.task,
-                              self.spec.class_labels).to(self.device).eval()
+        return LinearEnsemble.from_spec(submodels, self.scalers, self.spec).to(self.device).eval()
 
     @cached_property
     def ensemble(self) -> LinearEnsemble: # loaded on first use; assign another to predict with it

@@ -23,7 +23,7 @@ from .utils import (InputKeyError, InputNotADirectoryError, InputTypeError, Inpu
 
 # %% auto #0
 __all__ = ['INPUT_KEYS', 'log', 'DUPLICATES', 'check_frame', 'task_of', 'prepared_task', 'ModelInputs', 'PreparedFrame',
-           'FeatureCache', 'duplicate_keys', 'merge_duplicates', 'check_smiles', 'check_root_dir',
+           'FeatureCache', 'property_classes', 'duplicate_keys', 'merge_duplicates', 'check_smiles', 'check_root_dir',
            'scalers_fingerprint', 'prepare_train', 'write_features', 'check_prepared', 'recorded_featurizers',
            'prepare_infer', 'frame_tensors', 'model_dims']
 
@@ -373,6 +373,14 @@ def _targets(df: pd.DataFrame, task: str, properties: list[str]) -> tuple[np.nda
         y[rows] = scaler_dict[p].transform(labels[rows])
     return y, scaler_dict, None
 
+# %% ../nbs/02b_prepare.ipynb #6e47ca5b
+def property_classes(df: pd.DataFrame, # checked melted frame
+                     task: str,        # its `task_of`
+                    ) -> dict[str, list[str]] | None:
+    "The sorted class names of each property of a classification frame (None for regression)."
+    if task != "classification": return None
+    return {p: sorted(values.unique()) for p, values in df.groupby("prop", sort=True)["value"]}
+
 # %% ../nbs/02b_prepare.ipynb #86252103
 # what `prepare_train` can do with a molecule measured several times for one property
 DUPLICATES = ("keep", "mean", "median", "error")
@@ -544,6 +552,7 @@ def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) fram
     out.inputs.fingerprint = inputs_fingerprint(out.inputs, properties, y)
     for p in properties: log.info("Property %s: %d rows", p, (out.prop == p).sum())
     out.inputs.spec = InputSpec(**spec, task=task, properties=properties, class_labels=class_labels,
+                                property_classes=property_classes(dataframe, task),
                                 identity="canonical" if featurizers else None, feature_ranges=feature_ranges(dataframe),
                                 feature_scalers={k: s.to_dict() for k, s in feature_scalers.items()},
                                 fingerprint={"inputs": out.inputs.fingerprint,
@@ -562,6 +571,8 @@ def describe_features(spec: InputSpec) -> str:
         if getattr(spec, col) is not None:
             lines.append(f"The {col} used during training are: {', '.join(getattr(spec, col))}")
     if spec.class_labels: lines.append(f"Classes: {', '.join(spec.class_labels)}")
+    if spec.property_classes and len(spec.properties) > 1:
+        lines += [f"Classes of {p}: {', '.join(names)}" for p, names in spec.property_classes.items()]
     return "\n".join(lines) + "\n"
 
 # %% ../nbs/02b_prepare.ipynb #c334a04c

@@ -67,6 +67,7 @@ METADATA_SCHEMAS = { # the shape of each metadata file that loading builds objec
                                    "graph_feats": _NAMES, "node_feats": _NAMES,
                                    "identity": {"enum": [None, "canonical"]},
                                    "feature_ranges": {"type": ["object", "null"]},
+                                   "property_classes": {"type": ["object", "null"], "additionalProperties": _NAMES},
                                    "feature_scalers": {"type": "object", "additionalProperties": _DESCRIBED}}},
     SCALERS_FILE: {"type": "object", "additionalProperties": _DESCRIBED},
     MODEL_FILE: {"type": "object", "required": ["class", "kwargs"],
@@ -126,6 +127,7 @@ class InputSpec:
     fingerprint: dict | None = None       # sha256 of the prepared inputs ("inputs") and the label scalers ("scalers")
     identity: str | None = None           # "canonical": SMILES keyed and featurized in canonical form, else as written
     feature_ranges: dict | None = None    # property -> `graph_feats` key -> [lowest, highest] seen in training
+    property_classes: dict | None = None  # property -> its own class names (classification; None: all of them)
 
     @classmethod
     def from_dict(cls, d: dict) -> InputSpec: # the contents of `features.json`

@@ -238,7 +238,7 @@ def fold_predictions(model: nn.Module,     # the trained submodel of one fold
                     ) -> pd.DataFrame:
     """Out-of-fold predictions of `model` for its validation rows: original units and MC-dropout spread, or class names
     and probabilities."""
-    single = LinearEnsemble([model], scaler_dict, spec.properties, spec.task, spec.class_labels)
+    single = LinearEnsemble.from_spec([model], scaler_dict, spec)
     tensors = frame_tensors(val_df, with_y=False)
     mean, _ = predict_tensors(single, tensors)
     table = pd.DataFrame({"row": val_df.index.to_numpy(), "fold": fold, "prop": val_df["prop"].to_numpy(),
@@ -348,7 +348,7 @@ def training_spread(models: list,       # the trained submodels
                     df: pd.DataFrame,   # the prepared training frame
                    ) -> dict[str, float]:
     "Each property's mean squared spread between the submodels' predictions over the training rows (original units)."
-    _, std = predict_tensors(LinearEnsemble(models, scaler_dict, spec.properties, spec.task), frame_tensors(df, False))
+    _, std = predict_tensors(LinearEnsemble.from_spec(models, scaler_dict, spec), frame_tensors(df, False))
     props = df["prop"].to_numpy()
     return {p: float(np.mean(std[props == p] ** 2)) for p in spec.properties}
 

@@ -103,6 +103,24 @@ def test_multitask_classification_with_strings(tmp_path, pic50_small):
     assert set(labels) <= {"active", "inactive"} and sel.shape == (len(two), 2)
 
 
+def test_each_property_predicts_its_own_classes(tmp_path, pic50_small):
+    "Two assays with different class names: each row's prediction and probabilities stay within its assay's classes."
+    data = pic50_small.head(60)
+    herg = data.assign(prop="herg", value=np.where(data.value >= 6.5, "blocker", "clean"))
+    ames = data.assign(prop="ames", value=np.where(data.value >= 6.0, "mutagen", "negative"))
+    two = pd.concat([herg, ames], ignore_index=True)
+    root, _, _ = _train(tmp_path, two, GraphFeaturizer())
+    assert st.root.load_input_spec(root).property_classes == {"ames": ["mutagen", "negative"],
+                                                              "herg": ["blocker", "clean"]}
+    out = st.infer.predict(root, two, device="cpu")
+    for prop, own, other in (("herg", {"blocker", "clean"}, ["p_mutagen", "p_negative"]),
+                             ("ames", {"mutagen", "negative"}, ["p_blocker", "p_clean"])):
+        rows = out[out.prop == prop]
+        assert set(rows["prediction"]) <= own and (rows[other].to_numpy() == 0).all()
+    oof = st.load.read_oof(root)
+    assert set(oof.prediction[oof.prop == "herg"]) <= {"blocker", "clean"}
+
+
 def test_polymers_train_and_predict(tmp_path):
     units = ["[*]CC[*]", "[*]CC(C)[*]", "[*]CC(c1ccccc1)[*]", "[*]CCO[*]", "[*]C(F)(F)C(F)(F)[*]", "[*]CC(Cl)[*]",
              "[*]CC(C#N)[*]", "[*]CC(=O)O[*]", "[*]c1ccc(cc1)O[*]", "[*]CCCCCC[*]", "[*]CC(O)[*]", "[*]C[*]"]
