@@ -29,7 +29,7 @@ INITIALIZERS = {"xavier_uniform_": nn.init.xavier_uniform_, "xavier_normal_": nn
 NORMS = {"identity": nn.Identity, "batch": nn.BatchNorm1d, "layer": nn.LayerNorm}
 
 # %% ../nbs/02_hyperparameters.ipynb #67bd2af4
-OPTIMIZERS = ("adam", "adamw", "swa")
+OPTIMIZERS = ("adam", "adamw", "radam", "lookahead_radam", "swa")
 
 # %% ../nbs/02_hyperparameters.ipynb #e27b0776
 LEAKY_RELU_SLOPE = 0.01 # negative slope of F.leaky_relu's default, used for its gain

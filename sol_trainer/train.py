@@ -103,8 +103,8 @@ def _is_device(d) -> bool:
 
 # %% ../nbs/04c_train.ipynb #c010
 def submodel_optimizer(model: nn.Module, hps: HpConfig) -> torch.optim.Optimizer: # the submodel and its hyperparameters
-    "The optimizer of `hps` (Adam, or AdamW) over `model`, from `build_optimizer`."
-    return build_optimizer("adamw" if hps.optimizer == "adamw" else "adam", model, lr=hps.r_learn,
+    "The optimizer `hps` names (Adam for SWA) over `model`, from `build_optimizer`."
+    return build_optimizer("adam" if hps.optimizer == "swa" else hps.optimizer, model, lr=hps.r_learn,
                            weight_decay=hps.weight_decay)
 
 # %% ../nbs/04c_train.ipynb #c014

@@ -65,6 +65,18 @@ def test_loaded_equals_in_memory(tmp_path, pic50_small):
         assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
 
 
+def test_kfold_ensemble_with_radam_in_lookahead(tmp_path, pic50_small):
+    "The drugform trainer's optimizer trains a k-fold ensemble through HpConfig, and the root predicts."
+    root = tmp_path / "model"
+    df, scalers = st.train.prepare_train(pic50_small, MorganFeaturizer(n_bits=64), root_dir=root, progress=False)
+    hps = st.hyperparameters.HpConfig(optimizer="lookahead_radam", r_learn=3e-3, capacity=1)
+    losses = st.train.train_kfold_ensemble(df, Mlp, {}, TrainConfig(hps=hps, epochs=8, progress=False),
+                                           scaler_dict=scalers, root_dir=root, n_fold=2)
+    assert len(losses) == 2 and all(np.isfinite(losses))
+    out = st.infer.predict(root, pic50_small.head(5), device="cpu")
+    assert out["mean"].between(3, 11).all()
+
+
 class SumModel(torch.nn.Module):
     "Predicts feat0 - feat1 (sorted feature order), like the original package's MathModel2."
     def __init__(self, **kwargs):
