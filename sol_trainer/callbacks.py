@@ -232,19 +232,20 @@ class NanGuard(Callback):
             trainer.stop, trainer.record["status"] = True, "non-finite loss"
 
 class StopFile(Callback):
-    "Finish the epoch and stop when the file `path` exists; the file is consumed."
+    "Finish the epoch and stop when any of the files `paths` exists; the file found is consumed."
     order = ORDER["control"]
-    def __init__(self, path: str | Path): self.path = Path(path) # file whose appearance stops training
+    def __init__(self, *paths: str | Path): self.paths = [Path(p).absolute() for p in paths] # files that stop training
 
     def before_fit(self, trainer):
-        if self.path.exists():
-            get_logger("callbacks").warning("Removing the stale stop file %s left by an earlier run", self.path)
-            self.path.unlink()
+        for path in filter(Path.exists, self.paths):
+            get_logger("callbacks").warning("Removing the stale stop file %s left by an earlier run", path)
+            path.unlink()
 
     def after_epoch(self, trainer):
-        if not self.path.exists(): return
-        self.path.unlink()
-        get_logger("callbacks").info("Stop file %s found: stopping after epoch %d", self.path, trainer.epoch)
+        found = next(filter(Path.exists, self.paths), None)
+        if found is None: return
+        found.unlink()
+        get_logger("callbacks").info("Stop file %s found: stopping after epoch %d", found, trainer.epoch)
         trainer.stop, trainer.record["status"] = True, "stop file"
 
 class GradientClip(Callback):

@@ -468,7 +468,7 @@ def _callbacks(cfg: dict, run_dir: Path, validator, resume: bool) -> list:
     """`standard_callbacks` with the validator and saved best weights, then the run folder's own:
     stop file, checkpoints, and what the configuration asks for."""
     training, name = cfg["training"], cfg.get("name", "run")
-    own = [StopFile(run_dir / f"stop_{name}"),
+    own = [StopFile(run_dir / f"stop_{name}", Path(f"stop_{name}")),  # the run folder's, or the working directory's
            Checkpoints(run_dir / "checkpoints", training.get("checkpoint_at"), resume=resume),
            _early_stopping(cfg.get("early_stopping"))]
     if training.get("n_best", 1) > 1:

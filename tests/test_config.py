@@ -9,6 +9,7 @@ import torch
 from sol_trainer.cli import main
 from sol_trainer.config import ConfigTrainer, apply_graph_model, collate_graphs, load_config, load_run, read_run_config
 from sol_trainer.callbacks import EarlyStopping, GradientClip, GradientHealth
+from sol_trainer.engine import Callback
 
 EXAMPLE = Path(str(files("sol_trainer") / "examples" / "activity_classifier.yaml"))  # package data
 
@@ -25,6 +26,23 @@ def test_example_runs_from_the_command_line(tmp_path, monkeypatch, capsys):
     assert [p.name for p in sorted((run / "checkpoints").iterdir())] == ["epoch_0004.pt"]
     main(["fit", str(run / "config.yaml"), "--resume"])  # nothing left to do: 4 of 4 epochs done
     assert "Trained 4 epochs" in capsys.readouterr().out
+
+
+def test_a_stop_file_in_the_working_directory_ends_the_run(tmp_path, monkeypatch):
+    "As with the drugform trainer: `stop_<name>` created in the working directory stops after the current epoch."
+    monkeypatch.chdir(tmp_path)
+    cfg = load_config(EXAMPLE)
+    cfg["training"].update(num_epochs=6, progress=False, tensorboard=False, path=str(tmp_path / "runs"))
+    cfg.pop("early_stopping", None)
+    trainer = ConfigTrainer.from_config(cfg)
+
+    class CreateStopFile(Callback):
+        def after_epoch(self, trainer):
+            if trainer.epoch == 1: (tmp_path / f"stop_{cfg['name']}").touch()
+    trainer.trainer.callbacks.append(CreateStopFile())
+    history, _ = trainer.run_training()
+    assert len(history) == 2 and history["status"].iloc[-1] == "stop file"
+    assert not (tmp_path / f"stop_{cfg['name']}").exists()  # consumed
 
 
 def test_schema_violation_names_the_key_path(tmp_path):
