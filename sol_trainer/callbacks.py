@@ -33,7 +33,7 @@ class BestCheckpoint(Callback):
         trainer.best_loss, trainer.best_epoch, self.state = math.inf, None, None
 
     def after_epoch(self, trainer):
-        loss = trainer.val_loss if trainer.valid_dl is not None else trainer.train_loss
+        loss = float(trainer.record[trainer.selection_key])
         trainer.record["best"] = bool(loss < trainer.best_loss)
         if trainer.record["best"]:
             trainer.best_loss, trainer.best_epoch = loss, trainer.epoch
@@ -68,7 +68,7 @@ class EarlyStopping(Callback):
     def __init__(self,
                  patience: int | float = 0.15, # countdown in epochs (int), or as a fraction of `n_epochs` (float < 1)
                  rel_delta: float = 0.005,     # progress: an improvement of at least this fraction of |best|
-                 monitor: str | None = None,   # record key to minimise (None: val_loss; train_loss without validation)
+                 monitor: str | None = None,   # record key to minimise (None: the trainer's `selection_key`)
                  with_restarts: bool = False,  # restart the optimizer on plateaus
                  restart_after: float = 0.2,   # fraction of the countdown without progress before a restart
                 ):
@@ -99,7 +99,7 @@ class EarlyStopping(Callback):
                                      self.wait, trainer.epoch)
 
     def after_epoch(self, trainer):
-        monitor = self.monitor or ("val_loss" if trainer.valid_dl is not None else "train_loss")
+        monitor = self.monitor or trainer.selection_key
         if monitor not in trainer.record:
             raise InputKeyError(f"EarlyStopping monitors {monitor!r}, which is not in the epoch record "
                                 f"(keys: {list(trainer.record)})")
@@ -279,7 +279,7 @@ class BestAveraging(Callback):
         self.snapshots = []  # (loss, epoch, state), best first
 
     def after_epoch(self, trainer):
-        loss = trainer.val_loss if trainer.valid_dl is not None else trainer.train_loss
+        loss = float(trainer.record[trainer.selection_key])
         if not math.isfinite(loss): return
         if len(self.snapshots) == self.n_best and loss >= self.snapshots[-1][0]: return
         state = {k: v.detach().clone() for k, v in trainer.model.state_dict().items()}

@@ -123,6 +123,7 @@ class _Criterion:
     "Shared call: shape checks, NaN masks, weight rules and the weighted masked mean."
     name = ""
     column_weights = None
+    scales_targets = False # True where the loss compares standardised targets, so `unscaled=True` differs
 
     def __call__(self, output: torch.Tensor,  # network output, (B, C) or (B,)
                  target,                      # targets, NaN where missing
@@ -198,6 +199,11 @@ class MixedCriterion(_Criterion):
         flags = get_regression_flags(y, None) if flags is None else flags
         mean, std = get_target_scale(y, flags) if scale is None else scale
         return cls(flags, mean, std, column_weights=column_weights)
+
+    @property
+    def scales_targets(self) -> bool:
+        "Whether a regression column is standardised, so that the trainer also records the unscaled loss."
+        return any(r and (m != 0 or s != 1) for r, m, s in zip(self.regression_flags, self.mean, self.std))
 
     def _tensors(self, ref: torch.Tensor):
         "Flags, mean and std as tensors on `ref`'s device (cached per device and dtype)."

@@ -307,6 +307,7 @@ class Trainer:
         if self.valid_dl is not None:
             self._fire("before_validate")
             self.val_loss = self.record["val_loss"] = self.validate()
+            if self.val_loss_unscaled is not None: self.record["val_loss_unscaled"] = self.val_loss_unscaled
             self._fire("after_validate")
         self._step_scheduler()
         self.record.update(lr=self.optimizer.param_groups[0]["lr"], time=time.monotonic() - self.start_time)
@@ -347,14 +348,24 @@ class Trainer:
         return loss.detach()
 
     def validate(self, model: nn.Module | None = None) -> float:
-        """Validation loss of `model` (averaged over `repeat_valid` passes).
-        Keeps `val_preds` (averaged), `val_targets`, `val_weights`, `val_batch_sizes`."""
+        """Validation loss of `model` (averaged over `repeat_valid` passes). Keeps `val_preds` (averaged),
+        `val_targets`, `val_weights`, `val_batch_sizes`, and `val_loss_unscaled` (the loss in the targets' own units,
+        for a loss that scales them: `scales_targets`; else None)."""
         passes = [self._collect(self.valid_dl, model) for _ in range(self.repeat_valid)]
         losses = [float(self.compute_loss(p["pred"], (None, p["w"], p["y"]))) for p in passes]
+        self.val_loss_unscaled = (sum(float(self.loss_fn(p["pred"], p["y"], p["w"], unscaled=True)) for p in passes)
+                                  / len(passes) if getattr(self.loss_fn, "scales_targets", False) else None)
         out = passes[0]
         self.val_preds = torch.stack([p["pred"] for p in passes]).mean(0) if len(passes) > 1 else out["pred"]
         self.val_targets, self.val_weights, self.val_batch_sizes = out["y"], out["w"], out["sizes"]
         return sum(losses) / len(losses)
+
+    @property
+    def selection_key(self) -> str:
+        """The record key that early stopping, the best epoch and averaging compare: the validation loss in the
+        targets' own units where the loss scales them, else the validation loss (the training loss without one)."""
+        if self.valid_dl is None: return "train_loss"
+        return "val_loss_unscaled" if getattr(self.loss_fn, "scales_targets", False) else "val_loss"
 
     def forward(self, model: nn.Module, batch):
         "Prediction of `model` for the inputs of `batch`."
