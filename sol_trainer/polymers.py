@@ -170,8 +170,10 @@ def canonical_smiles(smiles: str) -> str: # a SMILES of a molecule or of a polym
     return key
 
 def _remember(smiles: str, key: str):
+    "Remember `key` for `smiles`, and as its own key unless stereo marks could have been lost on the way."
     if len(_known) > REMEMBERED: _known.clear()
-    _known[smiles] = _known[key] = key  # a canonical form is its own
+    _known[smiles] = key
+    if not set("/\\@") & set(smiles): _known[key] = key  # a canonical form is its own
 
 def _canonical(smiles: str) -> str:
     mol, why = parse_molecule(smiles, keep_h=True)

@@ -359,7 +359,18 @@ def _check_learnable(df: pd.DataFrame, task: str):
                               + ": there is nothing to learn; measure more varied molecules or leave the property out")
 
 # %% ../nbs/02b_prepare.ipynb #c926d5b7
-def _targets(df: pd.DataFrame, task: str, properties: list[str]) -> tuple[np.ndarray, dict, list[str] | None]:
+def _scalings(label_scaling, properties: list[str], task: str) -> dict[str, str]:
+    "Each property's label scaling (see `choose_label_scaler`), after checking the properties `label_scaling` names."
+    given = label_scaling if isinstance(label_scaling, dict) else dict.fromkeys(properties, label_scaling)
+    unknown = sorted(set(given) - set(properties), key=str)
+    if unknown: raise InputValueError(f"label_scaling names properties the frame does not have: {unknown}; "
+                                      f"it has {properties}")
+    if task == "classification" and any(v != "auto" for v in given.values()):
+        raise InputValueError("label_scaling is for regression properties: class labels are not scaled")
+    return {p: given.get(p, "auto") for p in properties}
+
+def _targets(df: pd.DataFrame, task: str, properties: list[str], scalings: dict[str, str]
+            ) -> tuple[np.ndarray, dict, list[str] | None]:
     "Training targets (scaled labels, or class indices), the label scaler of each property and the class names."
     _check_learnable(df, task)
     if task == "classification":
@@ -369,7 +380,7 @@ def _targets(df: pd.DataFrame, task: str, properties: list[str]) -> tuple[np.nda
     labels, y, scaler_dict = real_values(df["value"]), np.empty(len(df)), {}
     for p in properties:
         rows = (df["prop"] == p).to_numpy()
-        scaler_dict[p] = choose_label_scaler(labels[rows], name=p)
+        scaler_dict[p] = choose_label_scaler(labels[rows], p, scalings[p])
         y[rows] = scaler_dict[p].transform(labels[rows])
     return y, scaler_dict, None
 
@@ -530,6 +541,9 @@ def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) fram
                   duplicates: str = "keep", # repeated (molecule, property) rows: "keep", "mean", "median" or "error"
                   drop_invalid: bool = False, # drop rows without a usable molecule (logged) instead of refusing them
                   cache: FeatureCache | None = None, # features computed before, to reuse (None: compute them all)
+                  # each property's label scaler: "auto", "none", "standard", "minmax" or "log10" for all of them,
+                  # or a dict property -> one of these (properties left out: "auto"); see `choose_label_scaler`
+                  label_scaling: str | dict = "auto",
                  ) -> tuple[PreparedFrame, dict[str, SequentialScaler]]:
     "Featurize and scale a training frame; return it with one label scaler per property."
     check_frame(dataframe, training=True)
@@ -541,7 +555,7 @@ def prepare_train(dataframe: pd.DataFrame, # melted training (+ validation) fram
     task = task_of(dataframe["value"])
     dataframe = merge_duplicates(dataframe, task, duplicates)
     properties = sorted(dataframe["prop"].unique())
-    y, scaler_dict, class_labels = _targets(dataframe, task, properties)
+    y, scaler_dict, class_labels = _targets(dataframe, task, properties, _scalings(label_scaling, properties, task))
     spec = _features_spec(dataframe, graph_fz, vector_fz)
     blocks, graphs, graph_rows = _featurized(dataframe, graph_fz, vector_fz, spec, n_jobs, progress, cache)
     if graphs is not None: spec.update(atom_dim=graphs.atom_dim, bond_dim=graphs.bond_dim)

@@ -12,9 +12,9 @@ import torch
 from .utils import InputValueError, Registry, get_logger
 
 # %% auto #0
-__all__ = ['LOG_THRESHOLD', 'log', 'SCALERS', 'Scaler', 'scaler_from_dict', 'IdentityScaler', 'StandardScaler', 'MinMaxScaler',
-           'LogTenDeltaScaler', 'SignedLogScaler', 'SequentialScaler', 'choose_label_scaler', 'ClipScaler',
-           'choose_feature_scaler']
+__all__ = ['LOG_THRESHOLD', 'log', 'SCALERS', 'LABEL_SCALINGS', 'Scaler', 'scaler_from_dict', 'IdentityScaler', 'StandardScaler',
+           'MinMaxScaler', 'LogTenDeltaScaler', 'SignedLogScaler', 'SequentialScaler', 'choose_label_scaler',
+           'ClipScaler', 'choose_feature_scaler']
 
 # %% ../nbs/01d_scale.ipynb #c005
 LOG_THRESHOLD = 1e3 # a non-negative property whose range exceeds this is log-scaled
@@ -184,17 +184,32 @@ class SequentialScaler(Scaler):
     def __repr__(self): return f"SequentialScaler({', '.join(map(repr, self.scalers))})"
 
 # %% ../nbs/01d_scale.ipynb #c017
+LABEL_SCALINGS = { # name -> (what it does, the scalers after one another), for `choose_label_scaler`
+    "none": ("no scaling", lambda: [IdentityScaler()]),
+    "standard": ("standardisation", lambda: [StandardScaler()]),
+    "minmax": ("min-max to [0, 1]", lambda: [MinMaxScaler()]),
+    "log10": ("log10(y+1) then standardisation", lambda: [LogTenDeltaScaler(1.0), StandardScaler()])}
+
+def _auto_scaling(v: np.ndarray) -> str:
+    "The package's rule: log10 for non-negative values spanning decades, else standardisation."
+    return "log10" if v.min() >= 0 and v.max() - v.min() > LOG_THRESHOLD else "standard"
+
 def choose_label_scaler(values,         # the labels of one property
                         name: str = "", # property name, for the log
+                        scaling: str = "auto", # "auto" (the rule above) or a name in `LABEL_SCALINGS`
                        ) -> SequentialScaler:
-    "Fitted label scaler: log10(y+1) for non-negative values spanning decades, then standardisation."
+    "Fitted label scaler of one property: the one `scaling` names, or by the rule for 'auto'."
+    if scaling != "auto" and scaling not in LABEL_SCALINGS:
+        raise InputValueError(f"Property {name!r}: unknown label scaling {scaling!r}; "
+                              f"choose auto, {', '.join(LABEL_SCALINGS)}")
     v = _as_numpy(values).ravel()
     if not np.isfinite(v).all(): raise InputValueError(f"Property {name!r} has non-finite values")
-    use_log = v.min() >= 0 and v.max() - v.min() > LOG_THRESHOLD
-    scaler = SequentialScaler(*([LogTenDeltaScaler(1.0)] if use_log else []), StandardScaler())
+    scaling = _auto_scaling(v) if scaling == "auto" else scaling
+    described, scalers = LABEL_SCALINGS[scaling]
+    scaler = SequentialScaler(*scalers())
     try: scaler.fit(v)
     except ValueError as e: raise InputValueError(f"Property {name!r}: {e}") from None
-    log.info("Property %s: %s", name, "log10(y+1) then standardisation" if use_log else "standardisation")
+    log.info("Property %s: %s", name, described)
     return scaler
 
 # %% ../nbs/01d_scale.ipynb #c020
