@@ -2,8 +2,8 @@
 the same polymers are written otherwise.
 
 The RadonPy set of `../shared/data/` (1,077 repeat units, molecular-dynamics properties) is split 80/20 by repeat unit
-(random, seed 0: the split of `benchmarks/panel.py`). `train_recipe(train, root)` runs with every default (`auto`, the
-default time budget) on the panel's three RadonPy properties. The test units are then predicted three times: as
+(random, seed 0: the split of `benchmarks/panel.py`). `train_recipe(train, root, recipe)` runs with every other default
+(the default time budget) on the panel's three RadonPy properties, for `auto` and for each family it races. The test units are then predicted three times: as
 written, written as dimers (two copies of the unit chained head to tail) and started at another backbone bond (a random
 start bond, seed 0). Reported per property: test RMSE, the race's candidates (mean validation loss and folds), the mean
 and largest |change| of the prediction between the writings, against the standard deviation of the predictions, and
@@ -50,39 +50,51 @@ def rotated(smiles: str, rng: random.Random) -> str:
     return Chem.MolToSmiles(aromatic(restarted(mol, path, rng.choice(starts)))) if starts else smiles
 
 
+def measure(recipe: str, train: pd.DataFrame, test: pd.DataFrame, writings: dict, folder: Path) -> dict:
+    "Train `recipe` with every other default, then its test RMSE per property and how far each writing moves it."
+    root, start = folder / recipe, time.monotonic()
+    report = train_recipe(train, root, recipe, progress=False)
+    seconds = time.monotonic() - start
+    model = ModelRoot(root, device="cpu")
+    written = predict(model, test)["mean"].to_numpy()
+    moved = {k: np.abs(predict(model, frame)["mean"].to_numpy() - written) for k, frame in writings.items()}
+    out = {"chosen": report["recipe"], "race": report.get("screening"), "train_seconds": round(seconds, 1),
+           "properties": {}}
+    for p in sorted(test.prop.unique()):
+        rows = (test.prop == p).to_numpy()
+        out["properties"][p] = {
+            "rmse": round(regression_metrics(test.value[rows].to_numpy(float), written[rows])["rmse"], 4),
+            "prediction_std": round(float(written[rows].std()), 4),
+            **{f"{k}_mean_change": float(v[rows].mean()) for k, v in moved.items()},
+            **{f"{k}_max_change": float(v[rows].max()) for k, v in moved.items()},
+            **{f"{k}_units_changed": int((v[rows] > 1e-6 * (1 + np.abs(written[rows]))).sum()) for k, v in moved.items()}}
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--recipes", nargs="+", default=["auto", "graph", "graph_descriptors", "vector", "descriptors"])
     ap.add_argument("--out", type=Path, default=RESULTS / "polymers.json")
     args = ap.parse_args()
     train, test = split(load_set("radonpy"))
     rng = random.Random(0)
     writings = {"dimer": test.assign(smiles_string=test.smiles_string.map(dimer)),
                 "rotated": test.assign(smiles_string=[rotated(s, rng) for s in test.smiles_string])}
-    with tempfile.TemporaryDirectory() as folder:
-        root, start = Path(folder) / "model", time.monotonic()
-        report = train_recipe(train, root, progress=False)
-        seconds = time.monotonic() - start
-        model = ModelRoot(root, device="cpu")
-        written = predict(model, test)["mean"].to_numpy()
-        moved = {k: np.abs(predict(model, frame)["mean"].to_numpy() - written) for k, frame in writings.items()}
     chemprop = next(r["chemprop"] for r in json.loads((RESULTS / "panel_auto.json").read_text()) if r["set"] == "radonpy")
-    out = {"train_rows": len(train), "test_rows": len(test), "recipe": report["recipe"], "race": report["screening"],
-           "train_seconds": round(seconds, 1), "chemprop_seconds": chemprop["seconds"], "properties": {}}
-    for p in sorted(test.prop.unique()):
-        rows = (test.prop == p).to_numpy()
-        out["properties"][p] = {
-            "rmse": round(regression_metrics(test.value[rows].to_numpy(float), written[rows])["rmse"], 4),
-            "chemprop_rmse": chemprop["properties"][p]["rmse"], "prediction_std": round(float(written[rows].std()), 4),
-            **{f"{k}_mean_change": float(v[rows].mean()) for k, v in moved.items()},
-            **{f"{k}_max_change": float(v[rows].max()) for k, v in moved.items()},
-            **{f"{k}_units_changed": int((v[rows] > 1e-6 * (1 + np.abs(written[rows]))).sum()) for k, v in moved.items()}}
-    args.out.write_text(json.dumps(out, indent=1))
-    print(f"auto chose {out['recipe']} in {out['train_seconds']} s (chemprop {out['chemprop_seconds']} s)")
-    for p, m in out["properties"].items():
-        print(f"{p:18s} RMSE {m['rmse']:.4g} (chemprop {m['chemprop_rmse']:.4g}); prediction std {m['prediction_std']:.4g}; "
-              f"|change| as dimers mean {m['dimer_mean_change']:.3g} max {m['dimer_max_change']:.3g}, "
-              f"rotated mean {m['rotated_mean_change']:.3g} max {m['rotated_max_change']:.3g}; units changed "
-              f"{m['dimer_units_changed']} / {m['rotated_units_changed']} of {int((test.prop == p).sum())}")
+    out = {"train_rows": len(train), "test_rows": len(test), "chemprop_seconds": chemprop["seconds"],
+           "chemprop_rmse": {p: m["rmse"] for p, m in chemprop["properties"].items()}, "recipes": {}}
+    with tempfile.TemporaryDirectory() as folder:
+        for recipe in args.recipes:
+            out["recipes"][recipe] = found = measure(recipe, train, test, writings, Path(folder))
+            args.out.write_text(json.dumps(out, indent=1))
+            print(f"{recipe} ({found['chosen']}) trained in {found['train_seconds']} s "
+                  f"(chemprop {out['chemprop_seconds']} s)", flush=True)
+            for p, m in found["properties"].items():
+                print(f"  {p:18s} RMSE {m['rmse']:.4g} (chemprop {out['chemprop_rmse'][p]:.4g}); "
+                      f"prediction std {m['prediction_std']:.4g}; |change| as dimers mean {m['dimer_mean_change']:.3g} "
+                      f"max {m['dimer_max_change']:.3g}, rotated mean {m['rotated_mean_change']:.3g} max "
+                      f"{m['rotated_max_change']:.3g}; units changed {m['dimer_units_changed']} / "
+                      f"{m['rotated_units_changed']} of {int((test.prop == p).sum())}", flush=True)
 
 
 if __name__ == "__main__": main()
