@@ -12,11 +12,14 @@ as an atom and keys nothing, so a dimer is another molecule to it; its invarianc
 
     .venv/bin/python benchmarks/polymers.py [--out benchmarks/results/polymers.json]
 
-Measured 2026-12-07 (2 cores, nothing else running; `benchmarks/results/polymers.json`): `auto` chose the graph network,
-trained in 350 s (chemprop 1,070 s); test RMSE Cp 107.5 (chemprop 155.7), density 0.0361 (0.0504), refractive index
-0.0168 (0.0248). Started at another bond, no prediction moved (0 of 216 units). As dimers, 211 of 216 units kept their
-prediction exactly; the other 5 carry a cis/trans double bond at the unit's ends (`*/C=C/*`, ...), whose mark this
-script's own chaining drops at the joint, so their dimers are other (stereo-unspecified) polymers.
+Measured 2026-12-08 (2 cores, nothing else running; `benchmarks/results/polymers.json`), test RMSE Cp / density /
+refractive index and training time, chemprop 2.3.1 155.7 / 0.0504 / 0.0248 in 1,070 s:
+auto (chose graph) 107.3 / 0.0360 / 0.0169 in 345 s; graph 110.5 / 0.0384 / 0.0200 in 372 s; graph + descriptors
+154.5 / 0.0466 / 0.0210 in 369 s; vector 184.5 / 0.0583 / 0.0208 in 102 s; descriptors 155.4 / 0.0437 / 0.0195 in 21 s.
+Started at another bond, the graph families' predictions did not move (0 of 216 units); as dimers, 5 of 216 moved
+for every family. Those 5 units, and the 5 that move when started elsewhere with descriptors, carry a cis/trans mark
+beside the unit's ends (`*/C=C/CC*`, ...), which this script's chaining and restarting drop, so the rewritten unit is
+another (unmarked) polymer; the package's own key drops that mark too (E and Z get one key), a known limitation.
 """
 import argparse, json, random, sys, tempfile, time
 from pathlib import Path

@@ -176,7 +176,7 @@ _KEEPS_SHARED = {n for n, fn in Descriptors._descList if "force" in inspect.sign
 def _shared(fn: str, mol: Chem.Mol) -> list[float]:
     "The values of one RDKit call that gives several descriptors (NaN where RDKit raises, as BCUT2D does for `*`)."
     try: return [float(v) for v in getattr(rdMolDescriptors, fn)(mol)]
-    except Exception: return [float("nan")] * sum(f is fn for f, _ in _ONE_CALL.values())
+    except Exception: return [float("nan")] * sum(f == fn for f, _ in _ONE_CALL.values())
 
 def descriptor_values(mol: Chem.Mol,  # a parsed molecule
                       names: list[str], # RDKit descriptor names
